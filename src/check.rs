@@ -1,0 +1,223 @@
+//! Checking a batch of claims end to end: the country list (cached in the store), the fetch
+//! plan, one fetch per planned series, the verdict rules, and the verdict history.
+//! Used by the CLI's `verify` and, later, by the queue's worker.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::claim::country::CountryList;
+use crate::claim::Claim;
+use crate::config::Config;
+use crate::source::{Scope, Series, SeriesRequest, Source, SourceError};
+use crate::store::{CachedCountries, Store, StoreError, VerdictRecord};
+use crate::verify::{plan, rules};
+
+/// Why a claim got no verdict this time.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reason}")]
+pub struct CheckFailure {
+    /// What went wrong, for the user.
+    pub reason: String,
+    /// True when trying later may succeed (network, throttling, 5xx).
+    pub retryable: bool,
+}
+
+impl From<&SourceError> for CheckFailure {
+    fn from(error: &SourceError) -> Self {
+        let reason = match error {
+            SourceError::Api { code, message, .. } if code == "120" => format!(
+                "{error}. The indicator code or a country code is not known to the World Bank: check `indicator` and `country`"
+            ),
+            SourceError::Api { code, .. } if code == "175" => format!(
+                "{error}. The indicator was deleted or archived: find its successor in the World Bank data catalog"
+            ),
+            _ => error.to_string(),
+        };
+        Self {
+            reason,
+            retryable: error.is_retryable(),
+        }
+    }
+}
+
+/// The result for one claim.
+#[derive(Debug, Clone)]
+pub struct ClaimResult {
+    /// The claim.
+    pub claim: Claim,
+    /// The stored verdict, or why there is none.
+    pub outcome: Result<VerdictRecord, CheckFailure>,
+}
+
+/// Progress of a batch, for progress bars and logs.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A series request is about to be made.
+    Fetching(&'a SeriesRequest),
+    /// A claim is done.
+    Checked(&'a str),
+}
+
+/// Checks claims against one source.
+#[derive(Debug)]
+pub struct Checker<S> {
+    source: S,
+    config: Config,
+}
+
+impl<S: Source> Checker<S> {
+    /// A checker for `source` with the grading and cache settings of `config`.
+    pub fn new(source: S, config: Config) -> Self {
+        Self { source, config }
+    }
+
+    /// Checks `claims`, appending a verdict to each claim's history in `store` (flushed
+    /// before returning). Per-claim failures are in the results; a store failure aborts.
+    pub async fn check(
+        &self,
+        store: &Store,
+        claims: &[Claim],
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(Progress<'_>),
+    ) -> Result<Vec<ClaimResult>, StoreError> {
+        let mut results: Vec<ClaimResult> = Vec::with_capacity(claims.len());
+        let needs_data = claims.iter().any(|c| c.indicator.is_some());
+        let countries = if needs_data {
+            self.countries(store, now).await?
+        } else {
+            Ok(CountryList::default())
+        };
+        let mut checkable = Vec::new();
+        for claim in claims {
+            let failure = match (&countries, &claim.indicator) {
+                (_, None) => None,
+                (Err(e), _) => Some(e.clone()),
+                (Ok(list), Some(_)) => unknown_country(claim, list),
+            };
+            match (failure, &claim.indicator) {
+                (Some(failure), _) => results.push(ClaimResult {
+                    claim: claim.clone(),
+                    outcome: Err(failure),
+                }),
+                (None, None) => {
+                    let record =
+                        store.append_verdict(&claim.id, rules::without_series(claim), now)?;
+                    results.push(ClaimResult {
+                        claim: claim.clone(),
+                        outcome: Ok(record),
+                    });
+                }
+                (None, Some(_)) => checkable.push(claim.clone()),
+            }
+        }
+        for result in &results {
+            progress(Progress::Checked(&result.claim.id));
+        }
+        let countries = countries.unwrap_or_default();
+        let plan = plan::plan(&checkable, self.config.worldbank.countries_per_request);
+        let mut fetched: HashMap<usize, Result<Series, CheckFailure>> = HashMap::new();
+        for claim in &checkable {
+            let index = plan
+                .request_for(&claim.id)
+                .expect("planned claims have a request");
+            if !fetched.contains_key(&index) {
+                let request = &plan.requests[index];
+                progress(Progress::Fetching(request));
+                let series = self.source.fetch_series(request).await;
+                if let Err(e) = &series {
+                    tracing::warn!(indicator = %request.indicator, error = %e, "fetch failed");
+                }
+                fetched.insert(index, series.map_err(|e| CheckFailure::from(&e)));
+            }
+            let outcome = match &fetched[&index] {
+                Ok(series) => {
+                    let verdict = rules::evaluate(
+                        claim,
+                        rules::Context {
+                            series,
+                            countries: &countries,
+                            grading: &self.config.grading,
+                        },
+                    );
+                    Ok(store.append_verdict(&claim.id, verdict, now)?)
+                }
+                Err(failure) => Err(failure.clone()),
+            };
+            tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
+            progress(Progress::Checked(&claim.id));
+            results.push(ClaimResult {
+                claim: claim.clone(),
+                outcome,
+            });
+        }
+        store.flush().await?;
+        let order: HashMap<&str, usize> = claims
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        results.sort_by_key(|r| order[r.claim.id.as_str()]);
+        Ok(results)
+    }
+
+    /// The country list: cached when fresh, else fetched and cached; a stale cache is used
+    /// (with a warning) when the fetch fails.
+    async fn countries(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<Result<CountryList, CheckFailure>, StoreError> {
+        let cached = store.countries()?;
+        let max_age = Duration::hours(self.config.worldbank.country_cache_hours as i64);
+        if let Some(cached) = &cached {
+            if now - cached.fetched_at < max_age {
+                return Ok(Ok(CountryList::new(cached.countries.clone())));
+            }
+        }
+        match self.source.fetch_countries().await {
+            Ok(countries) => {
+                store.put_countries(&CachedCountries {
+                    fetched_at: now,
+                    countries: countries.clone(),
+                })?;
+                Ok(Ok(CountryList::new(countries)))
+            }
+            Err(e) => match cached {
+                Some(stale) => {
+                    tracing::warn!(error = %e, fetched_at = %stale.fetched_at, "using a stale country list");
+                    Ok(Ok(CountryList::new(stale.countries)))
+                }
+                None => {
+                    let mut failure = CheckFailure::from(&e);
+                    failure.reason = format!("cannot load the country list: {}", failure.reason);
+                    Ok(Err(failure))
+                }
+            },
+        }
+    }
+}
+
+/// A failure when the claim names a country (or peer) the source does not list.
+fn unknown_country(claim: &Claim, list: &CountryList) -> Option<CheckFailure> {
+    let scope = claim.country.iter().chain(&claim.among);
+    let unknown: Vec<&str> = scope
+        .filter(|code| list.get(code).is_none())
+        .map(String::as_str)
+        .collect();
+    (!unknown.is_empty()).then(|| CheckFailure {
+        reason: format!(
+            "the World Bank does not list country {}: check `country`/`among`",
+            unknown.join(", ")
+        ),
+        retryable: false,
+    })
+}
+
+/// A short label for a request, for progress messages.
+pub fn describe_request(request: &SeriesRequest) -> String {
+    match &request.scope {
+        Scope::All => format!("{} (all countries)", request.indicator),
+        Scope::Countries(codes) => format!("{} ({})", request.indicator, codes.join(", ")),
+    }
+}

@@ -1,0 +1,204 @@
+//! Countries: names, aliases and codes resolved to ISO3 (the embedded table
+//! `config/countries.tsv`), and the World Bank's own country list with its aggregates.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+const EMBEDDED_TABLE: &str = include_str!("../../config/countries.tsv");
+
+/// A country reference that could not be resolved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CountryError {
+    /// Nothing matches; `suggestions` holds the closest names.
+    #[error("unknown country {input:?}{}", suggest(.suggestions))]
+    Unknown {
+        /// What was written.
+        input: String,
+        /// Closest known names.
+        suggestions: Vec<String>,
+    },
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        "; use an ISO3 code such as \"SLV\"".into()
+    } else {
+        format!("; did you mean {}?", suggestions.join(", "))
+    }
+}
+
+/// One row of the embedded table.
+#[derive(Debug, Clone)]
+struct Entry {
+    iso3: String,
+    name: String,
+}
+
+/// Names, aliases and codes of economies and aggregates, resolvable to ISO3.
+#[derive(Debug, Clone)]
+pub struct Countries {
+    entries: Vec<Entry>,
+    by_key: HashMap<String, usize>,
+}
+
+impl Countries {
+    /// The table shipped in the binary (`config/countries.tsv`).
+    pub fn embedded() -> Self {
+        let mut countries = Self {
+            entries: Vec::new(),
+            by_key: HashMap::new(),
+        };
+        for line in EMBEDDED_TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let (Some(iso3), Some(iso2), Some(name)) = (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            let aliases = cols.next().unwrap_or("");
+            let index = countries.entries.len();
+            countries.entries.push(Entry {
+                iso3: iso3.into(),
+                name: name.into(),
+            });
+            for key in [iso3, iso2, name]
+                .into_iter()
+                .chain(aliases.split('|'))
+                .filter(|k| !k.is_empty())
+            {
+                countries.by_key.entry(normalize(key)).or_insert(index);
+            }
+        }
+        countries
+    }
+
+    /// Resolves an ISO3 or ISO2 code, a World Bank name or a common name to ISO3.
+    pub fn resolve(&self, input: &str) -> Result<&str, CountryError> {
+        let key = normalize(input);
+        if let Some(&i) = self.by_key.get(&key) {
+            return Ok(&self.entries[i].iso3);
+        }
+        let mut scored: Vec<(f64, &str)> = self
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    strsim::jaro_winkler(&key, &normalize(&e.name)),
+                    e.name.as_str(),
+                )
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Err(CountryError::Unknown {
+            input: input.trim().to_string(),
+            suggestions: scored.iter().take(3).map(|(_, n)| n.to_string()).collect(),
+        })
+    }
+
+    /// The World Bank name of an ISO3 code, when known.
+    pub fn name(&self, iso3: &str) -> Option<&str> {
+        self.by_key
+            .get(&normalize(iso3))
+            .map(|&i| self.entries[i].name.as_str())
+    }
+}
+
+/// Lowercase, possessive and leading "the" removed, punctuation folded to spaces.
+fn normalize(text: &str) -> String {
+    let text = text.trim();
+    let text = text
+        .strip_suffix("'s")
+        .or_else(|| text.strip_suffix("’s"))
+        .unwrap_or(text);
+    let folded: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    match words.as_slice() {
+        ["the", rest @ ..] if !rest.is_empty() => rest.join(" "),
+        _ => words.join(" "),
+    }
+}
+
+/// One entry of the World Bank's `/v2/country` list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountryInfo {
+    /// ISO3 (World Bank `id`).
+    pub iso3: String,
+    /// World Bank 2-letter code (`iso2Code`), used in data rows' `country.id`.
+    pub iso2: String,
+    /// World Bank name.
+    pub name: String,
+    /// Region name, trimmed; "Aggregates" for aggregates.
+    pub region: String,
+    /// True for World, regions, income groups and other aggregates.
+    pub aggregate: bool,
+}
+
+/// The World Bank's country list, indexed: tells economies from aggregates and maps codes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CountryList {
+    countries: Vec<CountryInfo>,
+}
+
+impl CountryList {
+    /// Indexes a fetched list.
+    pub fn new(countries: Vec<CountryInfo>) -> Self {
+        Self { countries }
+    }
+
+    /// All entries.
+    pub fn all(&self) -> &[CountryInfo] {
+        &self.countries
+    }
+
+    /// Looks up by ISO3 or 2-letter code.
+    pub fn get(&self, code: &str) -> Option<&CountryInfo> {
+        self.countries
+            .iter()
+            .find(|c| c.iso3.eq_ignore_ascii_case(code) || c.iso2.eq_ignore_ascii_case(code))
+    }
+
+    /// True when `iso3` is a real economy (known and not an aggregate).
+    pub fn is_economy(&self, iso3: &str) -> bool {
+        self.get(iso3).is_some_and(|c| !c.aggregate)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.countries.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.countries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_codes_names_and_aliases() {
+        let c = Countries::embedded();
+        for input in ["SLV", "sv", "El Salvador", "El Salvador's", "el salvador"] {
+            assert_eq!(c.resolve(input), Ok("SLV"), "{input}");
+        }
+        assert_eq!(c.resolve("Venezuela, RB"), Ok("VEN"));
+        assert_eq!(c.resolve("Venezuela"), Ok("VEN"));
+        assert_eq!(c.resolve("the US"), Ok("USA"));
+        assert_eq!(c.resolve("the world"), Ok("WLD"));
+        assert_eq!(c.resolve("Latin America"), Ok("LCN"));
+        assert_eq!(c.name("HND"), Some("Honduras"));
+    }
+
+    #[test]
+    fn unknown_country_suggests_close_names() {
+        let err = Countries::embedded().resolve("Hondurass").unwrap_err();
+        assert!(err.to_string().contains("did you mean Honduras"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! Configuration: the `claimcheck.toml` file, environment overrides and defaults.
+//!
+//! Every setting has a default, so claimcheck runs without a config file. The file is looked
+//! up at `--config PATH`, else `config/claimcheck.toml` when present. Environment variables
+//! win over the file: `CLAIMCHECK_WORLDBANK_URL` (API base URL) and `CLAIMCHECK_DB` (the
+//! database directory, read by the CLI).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The config file looked up when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/claimcheck.toml";
+/// Environment variable that overrides `[worldbank] base_url`.
+pub const WORLDBANK_URL_ENV: &str = "CLAIMCHECK_WORLDBANK_URL";
+
+/// A configuration problem, naming the file and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys or wrong types.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// All settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the sled database lives; `--db` and `CLAIMCHECK_DB` override it.
+    pub db: Option<PathBuf>,
+    /// The World Bank Indicators API client.
+    pub worldbank: WorldBankConfig,
+    /// How deviations map to grades.
+    pub grading: GradingConfig,
+}
+
+/// Settings of the World Bank client.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorldBankConfig {
+    /// API base URL, up to and including `/v2`.
+    pub base_url: String,
+    /// Whole-request timeout, seconds.
+    pub timeout_secs: u64,
+    /// Connect timeout, seconds.
+    pub connect_timeout_secs: u64,
+    /// Attempts per request, first one included (retries on timeouts, 429, 5xx, HTML pages).
+    pub max_attempts: usize,
+    /// First retry delay in milliseconds; doubles each attempt, with jitter.
+    pub retry_base_ms: u64,
+    /// Longest delay between attempts in milliseconds (also caps `Retry-After`).
+    pub retry_max_ms: u64,
+    /// Rows per page asked of the API.
+    pub per_page: u32,
+    /// Country codes joined into one data request at most.
+    pub countries_per_request: usize,
+    /// Age after which the cached country list is fetched again, hours.
+    pub country_cache_hours: u64,
+    /// Largest response body accepted, bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WorldBankConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.worldbank.org/v2".into(),
+            timeout_secs: 60,
+            connect_timeout_secs: 10,
+            max_attempts: 4,
+            retry_base_ms: 1000,
+            retry_max_ms: 30_000,
+            per_page: 20_000,
+            countries_per_request: 40,
+            country_cache_hours: 24 * 7,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+impl WorldBankConfig {
+    /// Whole-request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+/// Thresholds that turn a relative deviation into a grade, and default precision bands.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GradingConfig {
+    /// Deviation up to which a claim outside its precision band is `mostly-true`.
+    pub mostly_true: f64,
+    /// ... `half-true`.
+    pub half_true: f64,
+    /// ... `mostly-false`; beyond it, `false`.
+    pub mostly_false: f64,
+    /// Relative half-width of the band for hedged numbers ("around 82").
+    pub approx_band: f64,
+    /// Largest relative half-width a round number ("6 million") gets from its precision.
+    pub round_band_cap: f64,
+}
+
+impl Default for GradingConfig {
+    fn default() -> Self {
+        Self {
+            mostly_true: 0.05,
+            half_true: 0.10,
+            mostly_false: 0.25,
+            approx_band: 0.05,
+            round_band_cap: 0.05,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
+    /// applies environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).is_file() => {
+                Self::from_file(Path::new(DEFAULT_CONFIG_PATH))?
+            }
+            None => Self::default(),
+        };
+        if let Ok(url) = std::env::var(WORLDBANK_URL_ENV) {
+            if !url.trim().is_empty() {
+                config.worldbank.base_url = url.trim().to_string();
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses one config file (no environment overrides).
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().to_string(),
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let g = &self.grading;
+        if !(0.0 <= g.mostly_true && g.mostly_true <= g.half_true && g.half_true <= g.mostly_false)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "[grading] needs 0 <= mostly_true <= half_true <= mostly_false, got {} / {} / {}",
+                g.mostly_true, g.half_true, g.mostly_false
+            )));
+        }
+        let wb = &self.worldbank;
+        if wb.max_attempts == 0 || wb.per_page == 0 || wb.countries_per_request == 0 {
+            return Err(ConfigError::Invalid(
+                "[worldbank] max_attempts, per_page and countries_per_request must be at least 1"
+                    .into(),
+            ));
+        }
+        if !(wb.base_url.starts_with("http://") || wb.base_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "[worldbank] base_url must start with http:// or https://, got {:?}",
+                wb.base_url
+            )));
+        }
+        Ok(())
+    }
+}

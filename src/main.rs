@@ -1,0 +1,39 @@
+//! The `claimcheck` binary: parses arguments, sets up logging, runs the command, and turns
+//! errors into messages and exit codes.
+
+use std::process::ExitCode;
+
+use claimcheck::cli::{self, Cli, InputError, LogFormat};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(cli::EXIT_RUNTIME);
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            let input = error.is::<InputError>();
+            ExitCode::from(if input {
+                cli::EXIT_INPUT
+            } else {
+                cli::EXIT_RUNTIME
+            })
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Rendering results for people (tables, verdict details) and for scripts (one JSON object
+//! per line).
+
+use serde_json::{json, Value};
+
+use crate::check::ClaimResult;
+use crate::claim::number::human;
+use crate::claim::Claim;
+use crate::store::VerdictRecord;
+
+/// The JSON line `verify --json` prints for one claim.
+pub fn result_json(result: &ClaimResult) -> Value {
+    let claim = &result.claim;
+    match &result.outcome {
+        Ok(record) => verdict_json(claim, record),
+        Err(failure) => json!({
+            "id": claim.id,
+            "text": claim.text,
+            "verdict": null,
+            "error": failure.reason,
+            "retryable": failure.retryable,
+        }),
+    }
+}
+
+/// A verdict record as JSON, with the keys scripts rely on.
+pub fn verdict_json(claim: &Claim, record: &VerdictRecord) -> Value {
+    let e = &record.verdict.evidence;
+    json!({
+        "id": claim.id,
+        "text": claim.text,
+        "verdict": record.verdict.grade,
+        "rating": record.verdict.grade.rating(),
+        "claimed": e.claimed,
+        "actual": e.actual,
+        "year": claim.year.or_else(|| e.years.last().copied()),
+        "years": e.years,
+        "deviation": e.deviation,
+        "indicator": e.indicator,
+        "indicator_name": e.indicator_name,
+        "country": e.country,
+        "source": e.source,
+        "source_url": e.source_url,
+        "vintage": e.vintage,
+        "retrieved_at": e.retrieved_at,
+        "checked_at": record.checked_at,
+        "explanation": record.verdict.explanation,
+        "change": record.change,
+        "evidence": e,
+    })
+}
+
+/// The JSON object `list --json` prints for one claim.
+pub fn list_json(claim: &Claim, latest: Option<&VerdictRecord>) -> Value {
+    json!({
+        "id": claim.id,
+        "text": claim.text,
+        "verdict": latest.map(|r| r.verdict.grade),
+        "checked_at": latest.map(|r| r.checked_at),
+    })
+}
+
+/// A claim as JSON with the claim-file keys.
+pub fn claim_json(claim: &Claim) -> Value {
+    serde_json::to_value(claim).expect("claims serialize")
+}
+
+/// One result for people: grade and id, then the explanation (or the failure) indented.
+pub fn result_text(result: &ClaimResult) -> String {
+    match &result.outcome {
+        Ok(record) => {
+            let mut text = format!(
+                "{:<13} {}\n{}",
+                record.verdict.grade.as_str(),
+                result.claim.id,
+                indent(&record.verdict.explanation)
+            );
+            if let Some(change) = &record.change {
+                text.push_str(&format!(
+                    "\n{}",
+                    indent(&format!("Changed since last check: {change}."))
+                ));
+            }
+            text
+        }
+        Err(failure) => format!(
+            "{:<13} {}\n{}",
+            "not checked",
+            result.claim.id,
+            indent(&format!(
+                "{}{}",
+                failure.reason,
+                if failure.retryable {
+                    " (temporary: try again later)"
+                } else {
+                    ""
+                }
+            ))
+        ),
+    }
+}
+
+/// A claim with its evidence and history, for `show`.
+pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
+    let mut out = format!("{}\n  {}\n", claim.id, claim.text);
+    let mut keys = vec![format!("kind: {}", claim.kind_name())];
+    if let Some(i) = &claim.indicator {
+        keys.push(format!("indicator: {i}"));
+    }
+    if let Some(c) = &claim.country {
+        keys.push(format!("country: {c}"));
+    }
+    match (claim.from_year, claim.year) {
+        (Some(a), Some(b)) => keys.push(format!("years: {a}–{b}")),
+        (None, Some(y)) => keys.push(format!("year: {y}")),
+        _ => {}
+    }
+    if let Some(v) = claim.value {
+        keys.push(format!("value: {} ({:?})", human(v, 6), claim.relation).to_lowercase());
+    }
+    out.push_str(&format!("  {}\n", keys.join(" · ")));
+    let Some(latest) = history.first() else {
+        out.push_str("\nNot verified yet: run `claimcheck verify ");
+        out.push_str(&claim.id);
+        out.push_str("`.\n");
+        return out;
+    };
+    let e = &latest.verdict.evidence;
+    out.push_str(&format!(
+        "\nVerdict: {}  (checked {})\n",
+        latest.verdict.grade,
+        latest.checked_at.format("%Y-%m-%d %H:%M UTC")
+    ));
+    out.push_str(&indent(&latest.verdict.explanation));
+    out.push_str("\n\nEvidence\n");
+    let mut rows: Vec<(&str, String)> = vec![("source", e.source.clone())];
+    if let Some(i) = &e.indicator {
+        let name = e
+            .indicator_name
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        rows.push(("indicator", format!("{i}{name}")));
+    }
+    if let Some(c) = &e.country {
+        rows.push((
+            "country",
+            format!("{c} {}", e.country_name.as_deref().unwrap_or("")),
+        ));
+    }
+    if !e.values.is_empty() {
+        let values: Vec<String> = e
+            .values
+            .iter()
+            .map(|v| format!("{}: {}", v.year, human(v.value, 6)))
+            .collect();
+        rows.push(("values", values.join(", ")));
+    }
+    if let Some(a) = e.actual {
+        rows.push(("actual", human(a, 6)));
+    }
+    if let Some(c) = e.claimed {
+        rows.push(("claimed", human(c, 6)));
+    }
+    if let Some(d) = e.deviation {
+        rows.push(("deviation", format!("{:+.2}%", d * 100.0)));
+    }
+    if let Some((lo, hi)) = e.band {
+        rows.push(("band", format!("{} to {}", human(lo, 6), human(hi, 6))));
+    }
+    if let Some(rank) = &e.rank {
+        let leaders: Vec<String> = rank
+            .leaders
+            .iter()
+            .map(|l| format!("{} {}", l.iso3, human(l.value, 2)))
+            .collect();
+        rows.push((
+            "rank",
+            format!(
+                "{} of {} ({:?}); top: {}",
+                rank.rank,
+                rank.of,
+                rank.order,
+                leaders.join(", ")
+            )
+            .to_lowercase(),
+        ));
+    }
+    if let Some(u) = &e.source_url {
+        rows.push(("request", u.clone()));
+    }
+    rows.push((
+        "vintage",
+        e.vintage.clone().unwrap_or_else(|| "not stated".into()),
+    ));
+    if let Some(t) = e.retrieved_at {
+        rows.push(("retrieved", t.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+    }
+    for (key, value) in rows {
+        out.push_str(&format!("  {key:<10} {value}\n"));
+    }
+    out.push_str(&format!(
+        "\nHistory ({} checks, newest first)\n",
+        history.len()
+    ));
+    for record in history {
+        out.push_str(&format!(
+            "  {}  {:<13} {}{}\n",
+            record.checked_at.format("%Y-%m-%d %H:%M"),
+            record.verdict.grade.as_str(),
+            record
+                .verdict
+                .evidence
+                .vintage
+                .as_deref()
+                .map(|v| format!("data of {v}"))
+                .unwrap_or_default(),
+            record
+                .change
+                .as_deref()
+                .map(|c| format!("  — {c}"))
+                .unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// A plain text table with a header row; the last column is cut to keep lines short.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i + 1 == cells.len() {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row.clone()));
+        out.push('\n');
+    }
+    out
+}
+
+/// Shortens text to `max` characters with an ellipsis.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

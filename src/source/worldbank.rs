@@ -1,0 +1,281 @@
+//! The World Bank Indicators API v2 client: URLs, paging, and the API's answer shapes
+//! (the `[meta, rows]` pair, `null` rows for no data, the error envelope sent with HTTP 200,
+//! numbers that arrive as strings, a leading BOM).
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::http::HttpClient;
+use super::{Observation, Scope, Series, SeriesRequest, Source, SourceError};
+use crate::claim::country::CountryInfo;
+use crate::config::WorldBankConfig;
+
+/// The source name claims use.
+pub const NAME: &str = "worldbank";
+
+/// World Bank Indicators API client.
+#[derive(Debug, Clone)]
+pub struct WorldBank {
+    http: HttpClient,
+    base_url: String,
+    per_page: u32,
+}
+
+/// The paging and vintage fields of a response's first element.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageMeta {
+    /// This page, from 1 (0 when there is no data).
+    pub page: u32,
+    /// Number of pages.
+    pub pages: u32,
+    /// Total rows.
+    pub total: u64,
+    /// Data vintage (`lastupdated`).
+    pub last_updated: Option<String>,
+}
+
+/// One parsed response: its meta and its rows (empty when the API sent `null`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Paging and vintage.
+    pub meta: PageMeta,
+    /// Raw rows, read by [`observation`] or [`country_info`].
+    pub rows: Vec<Value>,
+}
+
+impl WorldBank {
+    /// A client for the configured base URL.
+    pub fn new(config: &WorldBankConfig) -> Result<Self, SourceError> {
+        Ok(Self {
+            http: HttpClient::new(config)?,
+            base_url: config.base_url.trim_end_matches('/').to_string(),
+            per_page: config.per_page,
+        })
+    }
+
+    /// The data URL of one page of a request.
+    pub fn data_url(&self, request: &SeriesRequest, page: u32) -> String {
+        let codes = match &request.scope {
+            Scope::All => "all".to_string(),
+            Scope::Countries(codes) => codes.join(";"),
+        };
+        let mut url = format!(
+            "{}/country/{codes}/indicator/{}?format=json&per_page={}",
+            self.base_url, request.indicator, self.per_page
+        );
+        if let Some((from, to)) = request.years {
+            if from == to {
+                url.push_str(&format!("&date={from}"));
+            } else {
+                url.push_str(&format!("&date={from}:{to}"));
+            }
+        }
+        if page > 1 {
+            url.push_str(&format!("&page={page}"));
+        }
+        url
+    }
+
+    /// Fetches every page of `first_url` (appending `&page=N`).
+    async fn fetch_all_pages(
+        &self,
+        first_url: &str,
+    ) -> Result<(PageMeta, Vec<Value>), SourceError> {
+        let first = parse_page(&self.http.get_text(first_url).await?, first_url)?;
+        let meta = first.meta.clone();
+        let mut rows = first.rows;
+        for page in 2..=meta.pages {
+            let url = format!("{first_url}&page={page}");
+            let next = parse_page(&self.http.get_text(&url).await?, &url)?;
+            rows.extend(next.rows);
+        }
+        Ok((meta, rows))
+    }
+}
+
+impl Source for WorldBank {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn fetch_series(&self, request: &SeriesRequest) -> Result<Series, SourceError> {
+        let url = self.data_url(request, 1);
+        let (meta, rows) = self.fetch_all_pages(&url).await?;
+        let indicator_name = rows.iter().find_map(|row| {
+            row.pointer("/indicator/value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let observations = rows.iter().filter_map(observation).collect();
+        Ok(Series {
+            source: NAME.into(),
+            indicator: request.indicator.clone(),
+            indicator_name,
+            url,
+            vintage: meta.last_updated,
+            retrieved_at: Utc::now(),
+            observations,
+        })
+    }
+
+    async fn fetch_countries(&self) -> Result<Vec<CountryInfo>, SourceError> {
+        let url = format!("{}/country?format=json&per_page=400", self.base_url);
+        let (_, rows) = self.fetch_all_pages(&url).await?;
+        let countries: Vec<CountryInfo> = rows.iter().filter_map(country_info).collect();
+        if countries.is_empty() {
+            return Err(SourceError::Unexpected {
+                url,
+                detail: "the country list is empty".into(),
+            });
+        }
+        Ok(countries)
+    }
+}
+
+/// Reads one response body by its shape: `[meta, rows]` is data, `[meta, null]` no data,
+/// `[{"message": …}]` the API's error envelope; anything else is unexpected.
+pub fn parse_page(body: &str, url: &str) -> Result<Page, SourceError> {
+    let unexpected = |detail: String| SourceError::Unexpected {
+        url: url.to_string(),
+        detail,
+    };
+    let body = body.trim_start_matches('\u{feff}');
+    let json: Value =
+        serde_json::from_str(body).map_err(|e| unexpected(format!("not JSON: {e}")))?;
+    if let Some(error) = error_envelope(&json) {
+        let text = |key: &str| {
+            error
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        return Err(SourceError::Api {
+            url: url.to_string(),
+            code: text("id"),
+            key: text("key"),
+            message: text("value"),
+        });
+    }
+    let Some([meta, rows]) = json.as_array().map(Vec::as_slice) else {
+        return Err(unexpected("expected a 2-element array [meta, rows]".into()));
+    };
+    let rows = match rows {
+        Value::Null => Vec::new(),
+        Value::Array(rows) => rows.clone(),
+        other => {
+            return Err(unexpected(format!(
+                "rows are {other}, expected a list or null"
+            )))
+        }
+    };
+    let number = |key: &str| match meta.get(key) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let meta = PageMeta {
+        page: number("page").unwrap_or(1) as u32,
+        pages: number("pages").unwrap_or(1) as u32,
+        total: number("total").unwrap_or(rows.len() as u64),
+        last_updated: meta
+            .get("lastupdated")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    Ok(Page { meta, rows })
+}
+
+/// The first message of an error envelope, if `json` is one.
+fn error_envelope(json: &Value) -> Option<&Value> {
+    let first = match json {
+        Value::Array(items) => items.first()?,
+        object @ Value::Object(_) => object,
+        _ => return None,
+    };
+    first.get("message")?.as_array()?.first()
+}
+
+/// A data row as an observation; `None` for rows without a yearly date (quarters, months).
+pub fn observation(row: &Value) -> Option<Observation> {
+    let year = row.get("date")?.as_str()?.trim().parse().ok()?;
+    Some(Observation {
+        iso3: row
+            .get("countryiso3code")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        country_name: row
+            .pointer("/country/value")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        year,
+        value: row.get("value").and_then(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }),
+    })
+}
+
+/// A `/country` row as a [`CountryInfo`].
+pub fn country_info(row: &Value) -> Option<CountryInfo> {
+    let text = |pointer: &str| row.pointer(pointer).and_then(Value::as_str).map(str::trim);
+    let region = text("/region/value").unwrap_or("").to_string();
+    Some(CountryInfo {
+        iso3: text("/id")?.to_string(),
+        iso2: text("/iso2Code").unwrap_or("").to_string(),
+        name: text("/name").unwrap_or("").to_string(),
+        aggregate: text("/region/id") == Some("NA") || region == "Aggregates",
+        region,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_envelope_is_an_api_error() {
+        let body = r#"[{"message":[{"id":"120","key":"Invalid value","value":"The provided parameter value is not valid"}]}]"#;
+        let err = parse_page(body, "u").unwrap_err();
+        assert!(matches!(&err, SourceError::Api { code, .. } if code == "120"));
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn no_data_is_an_empty_page() {
+        let body = r#"[{"page":0,"pages":0,"per_page":0,"total":0,"sourceid":null,"lastupdated":null},null]"#;
+        let page = parse_page(body, "u").unwrap();
+        assert!(page.rows.is_empty());
+        assert_eq!(page.meta.pages, 0);
+    }
+
+    #[test]
+    fn bom_and_string_numbers_are_read() {
+        let body = "\u{feff}[{\"page\":\"1\",\"pages\":\"2\",\"per_page\":\"50\",\"total\":\"60\",\"lastupdated\":\"2025-07-01\"},[]]";
+        let page = parse_page(body, "u").unwrap();
+        assert_eq!(page.meta.pages, 2);
+        assert_eq!(page.meta.last_updated.as_deref(), Some("2025-07-01"));
+    }
+
+    #[test]
+    fn other_shapes_are_unexpected() {
+        for body in ["{}", "[1,2,3]", "not json", r#"[{"page":1}, 5]"#] {
+            assert!(
+                matches!(parse_page(body, "u"), Err(SourceError::Unexpected { .. })),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_with_quarters_and_nulls() {
+        let row: Value = serde_json::json!({"country":{"id":"XC","value":"Euro area"},"countryiso3code":"EMU","date":"2025","value":null});
+        assert_eq!(observation(&row).unwrap().value, None);
+        let quarter: Value =
+            serde_json::json!({"countryiso3code":"SLV","date":"2026Q1","value":1.0});
+        assert!(observation(&quarter).is_none());
+    }
+}

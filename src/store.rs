@@ -1,0 +1,300 @@
+//! The sled database: claims, the append-only verdict history of each claim, and cached
+//! source metadata (the country list). Opening maps sled's lock error to a message that
+//! says what to do; every write the user is told about is flushed first.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::claim::country::CountryInfo;
+use crate::claim::Claim;
+use crate::verify::{Grade, Verdict};
+
+/// A storage problem, with the path and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database.
+    #[error("the database at {0} is in use by another claimcheck process (a running `claimcheck daemon`?); stop it, or pass --db for another database")]
+    Locked(PathBuf),
+    /// sled failed.
+    #[error("database error at {path}: {source}")]
+    Sled {
+        /// Database path.
+        path: PathBuf,
+        /// The sled error.
+        source: sled::Error,
+    },
+    /// A stored record could not be decoded.
+    #[error("corrupt record in {tree} for key {key:?}: {detail}")]
+    Corrupt {
+        /// Tree name.
+        tree: &'static str,
+        /// Key.
+        key: String,
+        /// Decoder message.
+        detail: String,
+    },
+}
+
+/// One entry of a claim's verdict history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    /// The claim.
+    pub claim_id: String,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What changed since the previous check, if anything (grade, value, vintage).
+    pub change: Option<String>,
+}
+
+/// Whether `put_claim` created, replaced or left a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upsert {
+    /// New id.
+    Added,
+    /// Existing id, different content.
+    Updated,
+    /// Existing id, same content.
+    Unchanged,
+}
+
+/// The open database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    claims: sled::Tree,
+    verdicts: sled::Tree,
+    meta: sled::Tree,
+}
+
+const COUNTRIES_KEY: &str = "worldbank/countries";
+
+/// The cached country list with its fetch time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedCountries {
+    /// When fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// The list.
+    pub countries: Vec<CountryInfo>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database directory at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let sled_err = |source| StoreError::Sled {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| sled_err(sled::Error::Io(e)))?;
+        }
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if is_lock_error(io) => StoreError::Locked(path.to_path_buf()),
+            other => sled_err(other),
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
+        Ok(Self {
+            path: path.to_path_buf(),
+            claims: tree("claims")?,
+            verdicts: tree("verdicts")?,
+            meta: tree("meta")?,
+            db,
+        })
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: sled::Error) -> StoreError {
+        StoreError::Sled {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Writes everything to disk; call before telling anyone a write is done.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await.map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Inserts or replaces a claim by id.
+    pub fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError> {
+        let bytes = encode(claim);
+        let previous = self
+            .claims
+            .insert(claim.id.as_bytes(), bytes.clone())
+            .map_err(|e| self.err(e))?;
+        Ok(match previous {
+            None => Upsert::Added,
+            Some(old) if old.as_ref() == bytes.as_slice() => Upsert::Unchanged,
+            Some(_) => Upsert::Updated,
+        })
+    }
+
+    /// One claim by id.
+    pub fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError> {
+        self.claims
+            .get(id.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|bytes| decode("claims", id, &bytes))
+            .transpose()
+    }
+
+    /// Every claim, ordered by id.
+    pub fn claims(&self) -> Result<Vec<Claim>, StoreError> {
+        self.claims
+            .iter()
+            .map(|item| {
+                let (key, bytes) = item.map_err(|e| self.err(e))?;
+                decode("claims", &String::from_utf8_lossy(&key), &bytes)
+            })
+            .collect()
+    }
+
+    /// Removes a claim and its history; false when there was no such claim.
+    pub fn remove_claim(&self, id: &str) -> Result<bool, StoreError> {
+        let existed = self
+            .claims
+            .remove(id.as_bytes())
+            .map_err(|e| self.err(e))?
+            .is_some();
+        for key in self.verdicts.scan_prefix(history_prefix(id)).keys() {
+            self.verdicts
+                .remove(key.map_err(|e| self.err(e))?)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(existed)
+    }
+
+    /// Appends a verdict to a claim's history, noting what changed since the last one.
+    pub fn append_verdict(
+        &self,
+        claim_id: &str,
+        verdict: Verdict,
+        checked_at: DateTime<Utc>,
+    ) -> Result<VerdictRecord, StoreError> {
+        let previous = self.latest_verdict(claim_id)?;
+        let record = VerdictRecord {
+            claim_id: claim_id.to_string(),
+            checked_at,
+            change: previous
+                .as_ref()
+                .and_then(|p| describe_change(&p.verdict, &verdict)),
+            verdict,
+        };
+        let seq = self.db.generate_id().map_err(|e| self.err(e))?;
+        let mut key = history_prefix(claim_id);
+        key.extend_from_slice(&seq.to_be_bytes());
+        self.verdicts
+            .insert(key, encode(&record))
+            .map_err(|e| self.err(e))?;
+        Ok(record)
+    }
+
+    /// A claim's verdict history, newest first.
+    pub fn history(&self, claim_id: &str) -> Result<Vec<VerdictRecord>, StoreError> {
+        self.verdicts
+            .scan_prefix(history_prefix(claim_id))
+            .rev()
+            .map(|item| {
+                let (_, bytes) = item.map_err(|e| self.err(e))?;
+                decode("verdicts", claim_id, &bytes)
+            })
+            .collect()
+    }
+
+    /// The newest verdict of a claim.
+    pub fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError> {
+        self.verdicts
+            .scan_prefix(history_prefix(claim_id))
+            .next_back()
+            .transpose()
+            .map_err(|e| self.err(e))?
+            .map(|(_, bytes)| decode("verdicts", claim_id, &bytes))
+            .transpose()
+    }
+
+    /// The cached country list, if any.
+    pub fn countries(&self) -> Result<Option<CachedCountries>, StoreError> {
+        self.meta_get(COUNTRIES_KEY)
+    }
+
+    /// Caches the country list.
+    pub fn put_countries(&self, cached: &CachedCountries) -> Result<(), StoreError> {
+        self.meta
+            .insert(COUNTRIES_KEY, encode(cached))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.meta
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .map(|bytes| decode("meta", key, &bytes))
+            .transpose()
+    }
+}
+
+fn is_lock_error(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().contains("could not acquire lock")
+}
+
+fn history_prefix(claim_id: &str) -> Vec<u8> {
+    let mut key = claim_id.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("stored types serialize to JSON")
+}
+
+fn decode<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree,
+        key: key.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// What differs between two verdicts of one claim, in words; `None` when nothing does.
+pub fn describe_change(old: &Verdict, new: &Verdict) -> Option<String> {
+    let mut parts = Vec::new();
+    if old.grade != new.grade {
+        parts.push(format!(
+            "verdict changed from {} to {}",
+            old.grade, new.grade
+        ));
+    }
+    let (ov, nv) = (&old.evidence.vintage, &new.evidence.vintage);
+    if ov != nv {
+        parts.push(format!(
+            "data vintage {} → {}",
+            ov.as_deref().unwrap_or("unknown"),
+            nv.as_deref().unwrap_or("unknown")
+        ));
+    }
+    if let (Some(a), Some(b)) = (old.evidence.actual, new.evidence.actual) {
+        if (a - b).abs() > f64::EPSILON * a.abs().max(1.0) {
+            parts.push(format!("value revised {a} → {b}"));
+        }
+    }
+    if old.grade == Grade::Unverifiable && new.grade != Grade::Unverifiable && parts.is_empty() {
+        parts.push("data became available".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}

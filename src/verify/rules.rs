@@ -1,0 +1,784 @@
+//! The verdict rules for each claim kind: value, rank, change, sum and mean. Pure functions
+//! of the claim, the fetched series and the country list.
+
+use super::band::{compare, Assertion, Comparison};
+use super::{Evidence, Grade, RankEntry, RankEvidence, Verdict, YearValue};
+use crate::claim::country::CountryList;
+use crate::claim::number::human;
+use crate::claim::{Claim, Direction, Kind, Order, Relation};
+use crate::config::GradingConfig;
+use crate::source::Series;
+
+/// Everything a claim is judged against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The series holding the claim's country (all countries for rank claims).
+    pub series: &'a Series,
+    /// The source's country list (tells economies from aggregates).
+    pub countries: &'a CountryList,
+    /// Grade thresholds and bands.
+    pub grading: &'a GradingConfig,
+}
+
+/// The verdict for a claim that no series can answer (no indicator given).
+pub fn without_series(claim: &Claim) -> Verdict {
+    let mut explanation = format!(
+        "No {} series answers this claim, so it cannot be checked against the data.",
+        source_label(&claim.source)
+    );
+    if let Some(note) = &claim.note {
+        explanation.push(' ');
+        explanation.push_str(note.trim());
+    }
+    Verdict {
+        grade: Grade::Unverifiable,
+        explanation,
+        evidence: Evidence {
+            source: claim.source.clone(),
+            claimed: claim.value,
+            ..Evidence::default()
+        },
+    }
+}
+
+/// Judges a claim against its series.
+pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
+    let iso3 = claim.country.clone().unwrap_or_default();
+    let mut judge = Judge {
+        claim,
+        ctx,
+        name: ctx
+            .countries
+            .get(&iso3)
+            .map(|c| c.name.clone())
+            .or_else(|| ctx.series.country_name(&iso3).map(str::to_string))
+            .unwrap_or_else(|| iso3.clone()),
+        evidence: Evidence {
+            source: ctx.series.source.clone(),
+            indicator: Some(ctx.series.indicator.clone()),
+            indicator_name: ctx.series.indicator_name.clone(),
+            country: Some(iso3.clone()),
+            source_url: Some(ctx.series.url.clone()),
+            vintage: ctx.series.vintage.clone(),
+            retrieved_at: Some(ctx.series.retrieved_at),
+            claimed: claim.value,
+            ..Evidence::default()
+        },
+        iso3,
+    };
+    judge.evidence.country_name = Some(judge.name.clone());
+    let outcome = match claim.kind {
+        Kind::Value => judge.value(),
+        Kind::Rank => judge.rank(),
+        Kind::Change => judge.change(),
+        Kind::Sum | Kind::Mean => judge.aggregate(),
+    };
+    let (grade, explanation) = outcome.unwrap_or_else(|missing| (Grade::Unverifiable, missing));
+    Verdict {
+        grade,
+        explanation,
+        evidence: judge.evidence,
+    }
+}
+
+/// Judging state for one claim; methods return `(grade, sentence)` or the reason it is
+/// unverifiable.
+struct Judge<'a> {
+    claim: &'a Claim,
+    ctx: Context<'a>,
+    iso3: String,
+    name: String,
+    evidence: Evidence,
+}
+
+type Outcome = Result<(Grade, String), String>;
+
+impl Judge<'_> {
+    fn assertion(&self, value: f64) -> Assertion {
+        Assertion {
+            relation: self.claim.relation,
+            value,
+            value_max: self.claim.value_max,
+            tolerance: self.claim.tolerance,
+        }
+    }
+
+    /// "The World Bank reports" plus the data-vintage phrase.
+    fn reports(&self) -> String {
+        source_label(&self.ctx.series.source).to_string() + " reports"
+    }
+
+    fn vintage(&self) -> String {
+        match &self.ctx.series.vintage {
+            Some(v) => format!("(data of {v})"),
+            None => "(data vintage not stated)".into(),
+        }
+    }
+
+    /// The value for `year`, or the unverifiable sentence naming the nearest years.
+    fn value_in(&mut self, year: i32) -> Result<f64, String> {
+        let value = self.ctx.series.value(&self.iso3, year);
+        match value {
+            Some(v) => {
+                self.evidence.values.push(YearValue { year, value: v });
+                Ok(v)
+            }
+            None => Err(self.no_value(&[year])),
+        }
+    }
+
+    fn no_value(&self, years: &[i32]) -> String {
+        let known = self.ctx.series.values_for(&self.iso3);
+        let listed: Vec<String> = years.iter().map(i32::to_string).collect();
+        let mut text = format!(
+            "{} has no value for {} in {} {}",
+            source_label(&self.ctx.series.source),
+            self.name,
+            listed.join(", "),
+            self.vintage()
+        );
+        let first = years.iter().min().copied().unwrap_or(0);
+        let last = years.iter().max().copied().unwrap_or(0);
+        let before = known.iter().rev().find(|(y, _)| *y < first);
+        let after = known.iter().find(|(y, _)| *y > last);
+        let nearest: Vec<String> = before
+            .into_iter()
+            .chain(after)
+            .map(|(y, v)| format!("{y}: {}", self.fmt(*v)))
+            .collect();
+        if known.is_empty() {
+            text.push_str("; it has no data for this country at all");
+        } else if !nearest.is_empty() {
+            text.push_str(&format!("; nearest years {}", nearest.join(", ")));
+        }
+        text.push_str(". The claim is not checked against another year.");
+        text
+    }
+
+    /// The year to use: the claimed one, or the latest with data (said in the sentence).
+    fn year(&self) -> Result<(i32, String), String> {
+        if let Some(year) = self.claim.year {
+            return Ok((year, String::new()));
+        }
+        match self.ctx.series.values_for(&self.iso3).last() {
+            Some((year, _)) => Ok((
+                *year,
+                format!(" (no year claimed; latest year with data: {year})"),
+            )),
+            None => Err(format!(
+                "{} has no data for {} in this series {}.",
+                source_label(&self.ctx.series.source),
+                self.name,
+                self.vintage()
+            )),
+        }
+    }
+
+    fn fmt(&self, value: f64) -> String {
+        let claimed_decimals = self
+            .claim
+            .value
+            .map(|v| crate::claim::number::trim_float(v))
+            .and_then(|t| t.split_once('.').map(|(_, d)| d.len()))
+            .unwrap_or(0);
+        let decimals = if value.abs() >= 10_000.0 {
+            0
+        } else {
+            claimed_decimals.max(1)
+        };
+        human(value, decimals)
+    }
+
+    fn record(&mut self, claimed: f64, actual: f64, comparison: &Comparison) {
+        self.evidence.claimed = Some(claimed);
+        self.evidence.actual = Some(actual);
+        self.evidence.deviation = Some(comparison.deviation);
+        self.evidence.band = Some(comparison.band);
+    }
+
+    /// "the claimed 105 is 2.5% lower" / "matches at its stated precision".
+    fn comparison_phrase(&self, what: &str, claimed: f64, c: &Comparison) -> String {
+        let said = format!(
+            "{what} {}{}",
+            relation_words(self.claim.relation),
+            self.fmt(claimed)
+        );
+        let said = match (self.claim.relation, self.claim.value_max) {
+            (Relation::Between, Some(max)) => format!("{said} to {}", self.fmt(max)),
+            _ => said,
+        };
+        if c.holds {
+            match self.claim.relation {
+                Relation::Eq if self.claim.tolerance.is_none() => {
+                    format!("{said} matches at its stated precision")
+                }
+                Relation::Eq | Relation::Approx | Relation::Nearly => {
+                    format!(
+                        "{said} is within its band ({} to {})",
+                        self.fmt(c.band.0),
+                        self.fmt(c.band.1)
+                    )
+                }
+                _ => format!("{said} holds"),
+            }
+        } else {
+            let pct = format!("{:.1}%", c.deviation.abs() * 100.0);
+            let side = if c.deviation < 0.0 { "lower" } else { "higher" };
+            match self.claim.relation {
+                Relation::Eq | Relation::Approx | Relation::Nearly => {
+                    format!("{said} is {pct} {side}")
+                }
+                _ => format!("{said} does not hold (the bound is {pct} {side} than the data)"),
+            }
+        }
+    }
+
+    fn value(&mut self) -> Outcome {
+        let (year, year_note) = self.year()?;
+        self.evidence.years = vec![year];
+        let actual = self.value_in(year)?;
+        let claimed = self.claim.value.unwrap_or_default();
+        let c = compare(&self.assertion(claimed), actual, self.ctx.grading);
+        self.record(claimed, actual, &c);
+        Ok((
+            c.grade,
+            format!(
+                "{} {} for {} in {year}{year_note} {}; {}.",
+                self.reports(),
+                self.fmt(actual),
+                self.name,
+                self.vintage(),
+                self.comparison_phrase("the claimed", claimed, &c)
+            ),
+        ))
+    }
+
+    fn rank(&mut self) -> Outcome {
+        let (year, year_note) = self.year()?;
+        self.evidence.years = vec![year];
+        let actual = self.value_in(year)?;
+        let order = self.claim.order.unwrap_or_default();
+        let peers = &self.claim.among;
+        let mut ranked: Vec<RankEntry> = self
+            .ctx
+            .series
+            .observations
+            .iter()
+            .filter(|o| o.year == year && self.ctx.countries.is_economy(&o.iso3))
+            .filter(|o| peers.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3)
+            .filter_map(|o| {
+                o.value.map(|value| RankEntry {
+                    iso3: o.iso3.clone(),
+                    name: o.country_name.clone(),
+                    value,
+                })
+            })
+            .collect();
+        if !self.ctx.countries.is_economy(&self.iso3) {
+            return Err(format!(
+                "{} is a World Bank aggregate, not an economy, so it has no rank among economies.",
+                self.name
+            ));
+        }
+        ranked.sort_by(|a, b| match order {
+            Order::Desc => b.value.total_cmp(&a.value),
+            Order::Asc => a.value.total_cmp(&b.value),
+        });
+        let better = |v: f64| match order {
+            Order::Desc => v > actual,
+            Order::Asc => v < actual,
+        };
+        let rank = 1 + ranked.iter().filter(|e| better(e.value)).count();
+        let of = ranked.len();
+        let claimed_rank = self.claim.rank.unwrap_or(1) as usize;
+        let holds = match self.claim.relation {
+            Relation::Lte | Relation::Lt => rank <= claimed_rank,
+            _ => rank == claimed_rank,
+        };
+        let grade = if holds {
+            Grade::True
+        } else if rank.abs_diff(claimed_rank) == 1 {
+            Grade::MostlyFalse
+        } else {
+            Grade::False
+        };
+        let leaders: Vec<RankEntry> = ranked.iter().take(5).cloned().collect();
+        let others: Vec<String> = leaders
+            .iter()
+            .filter(|e| e.iso3 != self.iso3)
+            .take(3)
+            .map(|e| format!("{} {}", e.name, self.fmt(e.value)))
+            .collect();
+        self.evidence.actual = Some(actual);
+        self.evidence.claimed = Some(claimed_rank as f64);
+        self.evidence.rank = Some(RankEvidence {
+            rank,
+            of,
+            order,
+            leaders,
+        });
+        let direction = match order {
+            Order::Desc => "highest",
+            Order::Asc => "lowest",
+        };
+        let scope = if peers.is_empty() {
+            "economies".to_string()
+        } else {
+            format!("the {} economies compared", peers.len().max(of))
+        };
+        let claimed_words = match self.claim.relation {
+            Relation::Lte | Relation::Lt => format!("among the {claimed_rank} {direction}"),
+            _ => format!("{} {direction}", ordinal(claimed_rank)),
+        };
+        Ok((
+            grade,
+            format!(
+                "{} {} for {} in {year}{year_note} {}: {} {direction} of {of} {scope} with data that year (aggregates such as regions and income groups excluded); the claim says {claimed_words}. Next: {}.",
+                self.reports(),
+                self.fmt(actual),
+                self.name,
+                self.vintage(),
+                ordinal(rank),
+                others.join(", ")
+            ),
+        ))
+    }
+
+    fn change(&mut self) -> Outcome {
+        let from = self.claim.from_year.unwrap_or_default();
+        let to = self.claim.year.unwrap_or_default();
+        self.evidence.years = vec![from, to];
+        let (start, end) = match (
+            self.ctx.series.value(&self.iso3, from),
+            self.ctx.series.value(&self.iso3, to),
+        ) {
+            (Some(a), Some(b)) => (a, b),
+            (a, b) => {
+                let missing: Vec<i32> = [(from, a), (to, b)]
+                    .iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(y, _)| *y)
+                    .collect();
+                return Err(self.no_value(&missing));
+            }
+        };
+        self.evidence.values = vec![
+            YearValue {
+                year: from,
+                value: start,
+            },
+            YearValue {
+                year: to,
+                value: end,
+            },
+        ];
+        self.evidence.actual = Some(end);
+        let actual_pct = (end - start) / start.abs() * 100.0;
+        let went = if end < start {
+            "a fall"
+        } else if end > start {
+            "a rise"
+        } else {
+            "no change"
+        };
+        let mut sentence = format!(
+            "{} {} for {} in {from} and {} in {to} {}, {went} of {:.1}%",
+            self.reports(),
+            self.fmt(start),
+            self.name,
+            self.fmt(end),
+            self.vintage(),
+            actual_pct.abs()
+        );
+        let mut grade = Grade::True;
+        if let Some(direction) = self.claim.direction {
+            let right = match direction {
+                Direction::Decrease => end < start,
+                Direction::Increase => end > start,
+            };
+            if !right {
+                grade = Grade::False;
+                sentence.push_str(&format!(
+                    "; the claimed {} did not happen",
+                    match direction {
+                        Direction::Decrease => "fall",
+                        Direction::Increase => "rise",
+                    }
+                ));
+            }
+        }
+        let mut parts = Vec::new();
+        if let Some(claimed) = self.claim.value {
+            let c = compare(&self.assertion(claimed), end, self.ctx.grading);
+            self.record(claimed, end, &c);
+            grade = grade.worst(c.grade);
+            parts.push(self.comparison_phrase(&format!("the claimed {to} value"), claimed, &c));
+        }
+        if let Some(claimed) = self.claim.from_value {
+            let assertion = Assertion {
+                relation: Relation::Eq,
+                value: claimed,
+                value_max: None,
+                tolerance: self.claim.tolerance,
+            };
+            let c = compare(&assertion, start, self.ctx.grading);
+            grade = grade.worst(c.grade);
+            parts.push(format!(
+                "the claimed {from} value {} {}",
+                self.fmt(claimed),
+                if c.holds {
+                    "matches".to_string()
+                } else {
+                    format!("is {:.1}% off", c.deviation.abs() * 100.0)
+                }
+            ));
+        }
+        if let Some(claimed) = self.claim.change_pct {
+            let assertion = Assertion {
+                relation: Relation::Approx,
+                value: claimed,
+                value_max: None,
+                tolerance: self.claim.tolerance,
+            };
+            let c = compare(&assertion, actual_pct, self.ctx.grading);
+            grade = grade.worst(c.grade);
+            parts.push(format!(
+                "the claimed change of {claimed:+}% {}",
+                if c.holds {
+                    "matches".to_string()
+                } else {
+                    format!("differs from {actual_pct:+.1}%")
+                }
+            ));
+        }
+        if !parts.is_empty() {
+            sentence.push_str("; ");
+            sentence.push_str(&parts.join("; "));
+        }
+        sentence.push('.');
+        Ok((grade, sentence))
+    }
+
+    fn aggregate(&mut self) -> Outcome {
+        let from = self.claim.from_year.unwrap_or_default();
+        let to = self.claim.year.unwrap_or_default();
+        let years: Vec<i32> = (from..=to).collect();
+        self.evidence.years = years.clone();
+        let missing: Vec<i32> = years
+            .iter()
+            .copied()
+            .filter(|y| self.ctx.series.value(&self.iso3, *y).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(self.no_value(&missing));
+        }
+        for year in &years {
+            self.value_in(*year)?;
+        }
+        let total: f64 = self.evidence.values.iter().map(|v| v.value).sum();
+        let (actual, what) = match self.claim.kind {
+            Kind::Mean => (total / years.len() as f64, "an average"),
+            _ => (total, "a total"),
+        };
+        let claimed = self.claim.value.unwrap_or_default();
+        let c = compare(&self.assertion(claimed), actual, self.ctx.grading);
+        self.record(claimed, actual, &c);
+        Ok((
+            c.grade,
+            format!(
+                "{} {what} of {} for {} over {from}–{to} {}; {}.",
+                self.reports(),
+                self.fmt(actual),
+                self.name,
+                self.vintage(),
+                self.comparison_phrase("the claimed", claimed, &c)
+            ),
+        ))
+    }
+}
+
+fn source_label(source: &str) -> &str {
+    match source {
+        "worldbank" => "The World Bank",
+        other => other,
+    }
+}
+
+fn relation_words(relation: Relation) -> &'static str {
+    match relation {
+        Relation::Eq | Relation::Between => "",
+        Relation::Approx => "around ",
+        Relation::Nearly => "nearly ",
+        Relation::Gt => "more than ",
+        Relation::Gte => "at least ",
+        Relation::Lt => "less than ",
+        Relation::Lte => "at most ",
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim::country::CountryInfo;
+    use crate::source::Observation;
+    use chrono::{TimeZone, Utc};
+
+    fn series(rows: &[(&str, i32, Option<f64>)]) -> Series {
+        Series {
+            source: "worldbank".into(),
+            indicator: "VC.IHR.PSRC.P5".into(),
+            indicator_name: Some("Intentional homicides (per 100,000 people)".into()),
+            url: "http://wb/v2/country/all/indicator/VC.IHR.PSRC.P5?format=json".into(),
+            vintage: Some("2025-07-01".into()),
+            retrieved_at: Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap(),
+            observations: rows
+                .iter()
+                .map(|(iso3, year, value)| Observation {
+                    iso3: iso3.to_string(),
+                    country_name: name(iso3).into(),
+                    year: *year,
+                    value: *value,
+                })
+                .collect(),
+        }
+    }
+
+    fn name(iso3: &str) -> &'static str {
+        match iso3 {
+            "SLV" => "El Salvador",
+            "HND" => "Honduras",
+            "VEN" => "Venezuela, RB",
+            "GTM" => "Guatemala",
+            "LCN" => "Latin America & Caribbean",
+            _ => "Other",
+        }
+    }
+
+    fn countries() -> CountryList {
+        CountryList::new(
+            ["SLV", "HND", "VEN", "GTM", "LCN"]
+                .iter()
+                .map(|iso3| CountryInfo {
+                    iso3: iso3.to_string(),
+                    iso2: iso3[..2].into(),
+                    name: name(iso3).into(),
+                    region: if *iso3 == "LCN" {
+                        "Aggregates".into()
+                    } else {
+                        "Latin America & Caribbean".into()
+                    },
+                    aggregate: *iso3 == "LCN",
+                })
+                .collect(),
+        )
+    }
+
+    fn data() -> Series {
+        series(&[
+            ("SLV", 2014, Some(62.0)),
+            ("SLV", 2015, Some(107.638231)),
+            ("SLV", 2016, Some(85.085)),
+            ("HND", 2015, Some(55.73)),
+            ("VEN", 2015, Some(51.2)),
+            ("GTM", 2014, Some(33.5)),
+            ("GTM", 2015, None),
+            ("GTM", 2017, Some(32.8)),
+            ("LCN", 2015, Some(200.0)),
+        ])
+    }
+
+    fn claim(kind: Kind) -> Claim {
+        let mut c = Claim::new("c", "claim text");
+        c.indicator = Some("VC.IHR.PSRC.P5".into());
+        c.country = Some("SLV".into());
+        c.kind = kind;
+        c
+    }
+
+    fn judge(c: &Claim) -> Verdict {
+        let s = data();
+        let list = countries();
+        evaluate(
+            c,
+            Context {
+                series: &s,
+                countries: &list,
+                grading: &GradingConfig::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn seed_value_claim_explains_the_revision() {
+        let mut c = claim(Kind::Value);
+        c.year = Some(2015);
+        c.value = Some(105.0);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::MostlyTrue);
+        assert_eq!(
+            v.explanation,
+            "The World Bank reports 107.6 for El Salvador in 2015 (data of 2025-07-01); the claimed 105 is 2.5% lower."
+        );
+        assert_eq!(v.evidence.vintage.as_deref(), Some("2025-07-01"));
+        assert_eq!(v.evidence.actual, Some(107.638231));
+        assert!(v.evidence.source_url.unwrap().contains("VC.IHR.PSRC.P5"));
+    }
+
+    #[test]
+    fn missing_year_is_unverifiable_with_nearest_years() {
+        let mut c = claim(Kind::Value);
+        c.country = Some("GTM".into());
+        c.year = Some(2015);
+        c.value = Some(30.0);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::Unverifiable);
+        assert!(
+            v.explanation.contains("no value for Guatemala in 2015"),
+            "{}",
+            v.explanation
+        );
+        assert!(
+            v.explanation
+                .contains("nearest years 2014: 33.5, 2017: 32.8"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn no_year_uses_latest_and_says_so() {
+        let mut c = claim(Kind::Value);
+        c.value = Some(85.0);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True);
+        assert!(
+            v.explanation.contains("latest year with data: 2016"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn rank_excludes_aggregates_and_counts_economies() {
+        let mut c = claim(Kind::Rank);
+        c.year = Some(2015);
+        c.rank = Some(1);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        let rank = v.evidence.rank.unwrap();
+        assert_eq!(
+            (rank.rank, rank.of),
+            (1, 3),
+            "LCN is an aggregate; GTM has no 2015 value"
+        );
+        assert!(
+            v.explanation.contains("1st highest of 3 economies"),
+            "{}",
+            v.explanation
+        );
+
+        c.country = Some("HND".into());
+        assert_eq!(judge(&c).grade, Grade::MostlyFalse);
+        c.country = Some("VEN".into());
+        assert_eq!(judge(&c).grade, Grade::False);
+        c.relation = Relation::Lte;
+        c.rank = Some(3);
+        assert_eq!(judge(&c).grade, Grade::True, "among the three highest");
+        c.order = Some(Order::Asc);
+        c.rank = Some(1);
+        c.relation = Relation::Eq;
+        assert_eq!(judge(&c).grade, Grade::True, "lowest");
+    }
+
+    #[test]
+    fn rank_among_peers() {
+        let mut c = claim(Kind::Rank);
+        c.country = Some("HND".into());
+        c.year = Some(2015);
+        c.rank = Some(1);
+        c.among = vec!["VEN".into()];
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert_eq!(v.evidence.rank.unwrap().of, 2);
+    }
+
+    #[test]
+    fn change_checks_direction_and_end_value() {
+        let mut c = claim(Kind::Change);
+        c.from_year = Some(2015);
+        c.year = Some(2016);
+        c.direction = Some(Direction::Decrease);
+        c.value = Some(82.0);
+        c.relation = Relation::Approx;
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert!(
+            v.explanation.contains("a fall of 21.0%"),
+            "{}",
+            v.explanation
+        );
+
+        c.direction = Some(Direction::Increase);
+        assert_eq!(judge(&c).grade, Grade::False);
+
+        c.direction = None;
+        c.value = None;
+        c.change_pct = Some(-21.0);
+        assert_eq!(judge(&c).grade, Grade::True);
+        c.change_pct = Some(-40.0);
+        assert_eq!(judge(&c).grade, Grade::False);
+    }
+
+    #[test]
+    fn change_with_missing_year_names_it() {
+        let mut c = claim(Kind::Change);
+        c.from_year = Some(2013);
+        c.year = Some(2016);
+        c.direction = Some(Direction::Increase);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::Unverifiable);
+        assert!(v.explanation.contains("in 2013"), "{}", v.explanation);
+    }
+
+    #[test]
+    fn sum_and_mean_over_years() {
+        let mut c = claim(Kind::Sum);
+        c.from_year = Some(2014);
+        c.year = Some(2016);
+        c.relation = Relation::Gt;
+        c.value = Some(250.0);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert!((v.evidence.actual.unwrap() - 254.723231).abs() < 1e-6);
+        c.kind = Kind::Mean;
+        c.relation = Relation::Approx;
+        c.value = Some(85.0);
+        assert_eq!(judge(&c).grade, Grade::True);
+        c.from_year = Some(2012);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::Unverifiable);
+        assert!(v.explanation.contains("2012, 2013"), "{}", v.explanation);
+    }
+
+    #[test]
+    fn claim_without_series_is_unverifiable_with_its_note() {
+        let mut c = Claim::new("d", "more than 40,400 deportations");
+        c.note = Some("The figure comes from The Washington Post.".into());
+        let v = without_series(&c);
+        assert_eq!(v.grade, Grade::Unverifiable);
+        assert!(v
+            .explanation
+            .ends_with("The figure comes from The Washington Post."));
+    }
+}
