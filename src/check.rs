@@ -2,6 +2,7 @@
 //! plan, one fetch per planned series, the verdict rules, and the verdict history.
 //! Used by the CLI's `verify` and, later, by the queue's worker.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -121,14 +122,14 @@ impl<S: Source> Checker<S> {
             let index = plan
                 .request_for(&claim.id)
                 .expect("planned claims have a request");
-            if !fetched.contains_key(&index) {
+            if let Entry::Vacant(slot) = fetched.entry(index) {
                 let request = &plan.requests[index];
                 progress(Progress::Fetching(request));
                 let series = self.source.fetch_series(request).await;
                 if let Err(e) = &series {
-                    tracing::warn!(indicator = %request.indicator, error = %e, "fetch failed");
+                    tracing::info!(indicator = %request.indicator, error = %e, "fetch failed");
                 }
-                fetched.insert(index, series.map_err(|e| CheckFailure::from(&e)));
+                slot.insert(series.map_err(|e| CheckFailure::from(&e)));
             }
             let outcome = match &fetched[&index] {
                 Ok(series) => {

@@ -79,7 +79,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add one claim from flags, or the claims of a file
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Store the claims of claim files or directories (idempotent by id)
     Import {
         /// Claim files (*.toml) or directories of them
@@ -348,8 +348,9 @@ async fn import(app: &App, paths: &[PathBuf], json: bool, out: &mut impl Write) 
         let count = |u: Upsert| stored.iter().filter(|(_, x)| *x == u).count();
         writeln!(
             out,
-            "{} claims: {} added, {} updated, {} unchanged{}",
+            "{} {}: {} added, {} updated, {} unchanged{}",
             stored.len(),
+            if stored.len() == 1 { "claim" } else { "claims" },
             count(Upsert::Added),
             count(Upsert::Updated),
             count(Upsert::Unchanged),
@@ -524,7 +525,12 @@ fn summary(results: &[ClaimResult]) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(g, n)| format!("{n} {g}"))
         .collect();
-    format!("{} claims checked: {}", results.len(), parts.join(", "))
+    let noun = if results.len() == 1 {
+        "claim"
+    } else {
+        "claims"
+    };
+    format!("{} {noun} checked: {}", results.len(), parts.join(", "))
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

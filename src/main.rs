@@ -1,6 +1,7 @@
 //! The `claimcheck` binary: parses arguments, sets up logging, runs the command, and turns
 //! errors into messages and exit codes.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use claimcheck::cli::{self, Cli, InputError, LogFormat};
@@ -12,6 +13,7 @@ fn main() -> ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Json => logs.json().init(),
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cli::run(cli)) {
         Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS, // e.g. `| head`
         Err(error) => {
             eprintln!("error: {error:#}");
             let input = error.is::<InputError>();
@@ -36,4 +39,10 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

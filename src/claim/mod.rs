@@ -267,6 +267,9 @@ impl Claim {
                 return Err(Invalid(format!("{value} is not a finite number")));
             }
         }
+        if let Some(country) = &self.country {
+            self.country = Some(countries.resolve(country)?.to_string());
+        }
         let Some(indicator) = &self.indicator else {
             // No series answers it: stored so it is listed, verified as unverifiable.
             return Ok(self);
@@ -280,10 +283,11 @@ impl Claim {
                 "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""
             )));
         }
-        let country = self.country.as_deref().ok_or_else(|| {
-            Missing("`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into())
-        })?;
-        self.country = Some(countries.resolve(country)?.to_string());
+        if self.country.is_none() {
+            return Err(Missing(
+                "`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into(),
+            ));
+        }
         self.among = self
             .among
             .iter()
@@ -330,13 +334,13 @@ impl Claim {
                     ));
                 }
             }
-            Kind::Sum | Kind::Mean => {
-                if self.from_year.is_none() || self.year.is_none() || self.value.is_none() {
-                    return Err(Missing(format!(
-                        "kind = \"{}\" needs `from_year`, `year` and `value`",
-                        self.kind_name()
-                    )));
-                }
+            Kind::Sum | Kind::Mean
+                if self.from_year.is_none() || self.year.is_none() || self.value.is_none() =>
+            {
+                return Err(Missing(format!(
+                    "kind = \"{}\" needs `from_year`, `year` and `value`",
+                    self.kind_name()
+                )));
             }
             _ => {}
         }

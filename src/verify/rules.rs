@@ -9,6 +9,9 @@ use crate::claim::{Claim, Direction, Kind, Order, Relation};
 use crate::config::GradingConfig;
 use crate::source::Series;
 
+/// Added to near misses: published figures are revised with every data edition.
+const REVISION_NOTE: &str = " Figures are revised with every data edition, so a gap this small may be a revision since the claim was made.";
+
 /// Everything a claim is judged against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -24,7 +27,7 @@ pub struct Context<'a> {
 pub fn without_series(claim: &Claim) -> Verdict {
     let mut explanation = format!(
         "No {} series answers this claim, so it cannot be checked against the data.",
-        source_label(&claim.source)
+        source_name(&claim.source)
     );
     if let Some(note) = &claim.note {
         explanation.push(' ');
@@ -178,7 +181,7 @@ impl Judge<'_> {
         let claimed_decimals = self
             .claim
             .value
-            .map(|v| crate::claim::number::trim_float(v))
+            .map(crate::claim::number::trim_float)
             .and_then(|t| t.split_once('.').map(|(_, d)| d.len()))
             .unwrap_or(0);
         let decimals = if value.abs() >= 10_000.0 {
@@ -240,17 +243,18 @@ impl Judge<'_> {
         let claimed = self.claim.value.unwrap_or_default();
         let c = compare(&self.assertion(claimed), actual, self.ctx.grading);
         self.record(claimed, actual, &c);
-        Ok((
-            c.grade,
-            format!(
-                "{} {} for {} in {year}{year_note} {}; {}.",
-                self.reports(),
-                self.fmt(actual),
-                self.name,
-                self.vintage(),
-                self.comparison_phrase("the claimed", claimed, &c)
-            ),
-        ))
+        let mut sentence = format!(
+            "{} {} for {} in {year}{year_note} {}; {}.",
+            self.reports(),
+            self.fmt(actual),
+            self.name,
+            self.vintage(),
+            self.comparison_phrase("the claimed", claimed, &c)
+        );
+        if c.grade == Grade::MostlyTrue {
+            sentence.push_str(REVISION_NOTE);
+        }
+        Ok((c.grade, sentence))
     }
 
     fn rank(&mut self) -> Outcome {
@@ -328,17 +332,17 @@ impl Judge<'_> {
         };
         let claimed_words = match self.claim.relation {
             Relation::Lte | Relation::Lt => format!("among the {claimed_rank} {direction}"),
-            _ => format!("{} {direction}", ordinal(claimed_rank)),
+            _ => place(claimed_rank, direction),
         };
         Ok((
             grade,
             format!(
-                "{} {} for {} in {year}{year_note} {}: {} {direction} of {of} {scope} with data that year (aggregates such as regions and income groups excluded); the claim says {claimed_words}. Next: {}.",
+                "{} {} for {} in {year}{year_note} {}: {} of {of} {scope} with data that year (aggregates such as regions and income groups excluded); the claim says {claimed_words}. Next: {}.",
                 self.reports(),
                 self.fmt(actual),
                 self.name,
                 self.vintage(),
-                ordinal(rank),
+                place(rank, direction),
                 others.join(", ")
             ),
         ))
@@ -497,6 +501,14 @@ impl Judge<'_> {
     }
 }
 
+/// The source as a noun: "World Bank".
+fn source_name(source: &str) -> &str {
+    match source {
+        "worldbank" => "World Bank",
+        other => other,
+    }
+}
+
 fn source_label(source: &str) -> &str {
     match source {
         "worldbank" => "The World Bank",
@@ -513,6 +525,15 @@ fn relation_words(relation: Relation) -> &'static str {
         Relation::Gte => "at least ",
         Relation::Lt => "less than ",
         Relation::Lte => "at most ",
+    }
+}
+
+/// "the highest", "2nd highest".
+fn place(rank: usize, direction: &str) -> String {
+    if rank == 1 {
+        format!("the {direction}")
+    } else {
+        format!("{} {direction}", ordinal(rank))
     }
 }
 
@@ -588,7 +609,7 @@ mod tests {
         series(&[
             ("SLV", 2014, Some(62.0)),
             ("SLV", 2015, Some(107.638231)),
-            ("SLV", 2016, Some(85.085)),
+            ("SLV", 2016, Some(85.085802)),
             ("HND", 2015, Some(55.73)),
             ("VEN", 2015, Some(51.2)),
             ("GTM", 2014, Some(33.5)),
@@ -628,7 +649,7 @@ mod tests {
         assert_eq!(v.grade, Grade::MostlyTrue);
         assert_eq!(
             v.explanation,
-            "The World Bank reports 107.6 for El Salvador in 2015 (data of 2025-07-01); the claimed 105 is 2.5% lower."
+            "The World Bank reports 107.6 for El Salvador in 2015 (data of 2025-07-01); the claimed 105 is 2.5% lower. Figures are revised with every data edition, so a gap this small may be a revision since the claim was made."
         );
         assert_eq!(v.evidence.vintage.as_deref(), Some("2025-07-01"));
         assert_eq!(v.evidence.actual, Some(107.638231));
@@ -683,7 +704,7 @@ mod tests {
             "LCN is an aggregate; GTM has no 2015 value"
         );
         assert!(
-            v.explanation.contains("1st highest of 3 economies"),
+            v.explanation.contains("the highest of 3 economies"),
             "{}",
             v.explanation
         );
@@ -760,7 +781,7 @@ mod tests {
         c.value = Some(250.0);
         let v = judge(&c);
         assert_eq!(v.grade, Grade::True, "{}", v.explanation);
-        assert!((v.evidence.actual.unwrap() - 254.723231).abs() < 1e-6);
+        assert!((v.evidence.actual.unwrap() - 254.724033).abs() < 1e-6);
         c.kind = Kind::Mean;
         c.relation = Relation::Approx;
         c.value = Some(85.0);

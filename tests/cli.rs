@@ -1,0 +1,524 @@
+//! The real binary against a real sled database and the World Bank stand-in.
+
+mod common;
+
+use common::{by_id, json_lines, seed_claims, standin, TestApp};
+use predicates::prelude::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_article_claims_get_the_expected_verdicts() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 claims: 9 added"));
+    let output = app
+        .cmd()
+        .args(["verify", "--all", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = json_lines(&output.stdout);
+    assert_eq!(results.len(), 9);
+
+    let rate = by_id(&results, "sv-homicide-2015");
+    assert_eq!(rate["verdict"], "mostly-true");
+    assert_eq!(rate["claimed"], 105.0);
+    assert_eq!(rate["actual"], 107.638231);
+    assert_eq!(rate["year"], 2015);
+    assert_eq!(rate["vintage"], "2025-07-01");
+    assert!(rate["source_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&app.base_url()));
+    let explanation = rate["explanation"].as_str().unwrap();
+    assert!(explanation.contains("reports 107.6 for El Salvador in 2015 (data of 2025-07-01); the claimed 105 is 2.5% lower"), "{explanation}");
+    assert!(explanation.contains("revised"), "{explanation}");
+
+    let highest = by_id(&results, "sv-homicide-2015-highest");
+    assert_eq!(highest["verdict"], "true");
+    assert_eq!(highest["evidence"]["rank"]["rank"], 1);
+    assert_eq!(
+        highest["evidence"]["rank"]["of"], 130,
+        "economies with a 2015 value; aggregates excluded"
+    );
+
+    let dropped = by_id(&results, "sv-homicide-2016-dropped");
+    assert_eq!(dropped["verdict"], "true");
+    assert_eq!(dropped["actual"], 85.085802);
+
+    for id in [
+        "us-deportations-2001-2010",
+        "us-police-training-48m",
+        "sv-police-killed-jan-2019",
+    ] {
+        let r = by_id(&results, id);
+        assert_eq!(r["verdict"], "unverifiable", "{id}");
+        assert!(
+            r["explanation"]
+                .as_str()
+                .unwrap()
+                .starts_with("No World Bank series answers this claim"),
+            "{id}"
+        );
+    }
+    assert!(by_id(&results, "us-deportations-2001-2010")["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("Washington Post"));
+
+    app.cmd()
+        .args(["show", "sv-homicide-2015"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Verdict: mostly-true"))
+        .stdout(predicate::str::contains(
+            "VC.IHR.PSRC.P5 — Intentional homicides (per 100,000 people)",
+        ))
+        .stdout(predicate::str::contains("vintage    2025-07-01"))
+        .stdout(predicate::str::contains("request    http://"))
+        .stdout(predicate::str::contains("History (1 checks, newest first)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_fetches_each_series_once() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .args(["verify", "--json"])
+        .arg(seed_claims())
+        .assert()
+        .success();
+    // One series for El Salvador's values, one country/all series for the two rank claims.
+    let data = app.requests("/indicator/").await;
+    let first_pages: Vec<_> = data
+        .iter()
+        .filter(|r| !r.url.query().unwrap_or("").contains("&page="))
+        .collect();
+    assert_eq!(
+        first_pages.len(),
+        2,
+        "{:?}",
+        data.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
+    );
+    assert!(data
+        .iter()
+        .all(|r| r.url.query().unwrap().contains("format=json")));
+    // The country list is fetched once and then served from the sled cache.
+    app.cmd().args(["verify", "--all"]).assert().success();
+    assert_eq!(
+        app.requests("/v2/country")
+            .await
+            .iter()
+            .filter(|r| r.url.path() == "/v2/country")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_grade_is_reachable() {
+    let app = TestApp::start().await;
+    let mut file = String::new();
+    for (id, value) in [
+        ("t", "107.6"),
+        ("mt", "105"),
+        ("ht", "98"),
+        ("mf", "85"),
+        ("f", "50"),
+    ] {
+        file.push_str(&format!(
+            "[[claim]]\nid = \"{id}\"\ntext = \"El Salvador {value} in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"El Salvador\"\nyear = 2015\nvalue = {value}\n\n"
+        ));
+    }
+    file.push_str("[[claim]]\nid = \"u\"\ntext = \"Guatemala 30 in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"GTM\"\nyear = 2015\nvalue = 30\n");
+    let path = app.claim_file("grades.toml", &file);
+    let output = app
+        .cmd()
+        .args(["verify", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let results = json_lines(&output.stdout);
+    let grades: Vec<_> = ["t", "mt", "ht", "mf", "f", "u"]
+        .iter()
+        .map(|id| by_id(&results, id)["verdict"].clone())
+        .collect();
+    assert_eq!(
+        grades,
+        [
+            "true",
+            "mostly-true",
+            "half-true",
+            "mostly-false",
+            "false",
+            "unverifiable"
+        ]
+    );
+    let unverifiable = by_id(&results, "u")["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        unverifiable.contains("no value for Guatemala in 2015"),
+        "{unverifiable}"
+    );
+    assert!(
+        unverifiable.contains("nearest years 2014: 33.5, 2017: 32.8"),
+        "{unverifiable}"
+    );
+
+    // The pre-publication gate: exit 1 when any verdict is at or below the threshold.
+    app.cmd()
+        .args(["verify", "t", "mt", "--fail-on", "mostly-false"])
+        .assert()
+        .code(0);
+    app.cmd()
+        .args(["verify", "t", "mf", "--fail-on", "mostly-false"])
+        .assert()
+        .code(1);
+    app.cmd()
+        .args(["verify", "u", "--fail-on", "false"])
+        .assert()
+        .code(0);
+    app.cmd()
+        .args(["verify", "t", "--fail-on", "wrong"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("one of: true"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn change_sum_and_mean_claims() {
+    let app = TestApp::start().await;
+    let path = app.claim_file(
+        "kinds.toml",
+        r#"
+[[claim]]
+id = "rise"
+text = "El Salvador's murder rate rose between 2015 and 2016"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+kind = "change"
+from_year = 2015
+year = 2016
+direction = "increase"
+
+[[claim]]
+id = "mean"
+text = "El Salvador averaged more than 50 murders per 100,000 between 2001 and 2010"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+kind = "mean"
+from_year = 2001
+year = 2010
+value = 50
+relation = "gt"
+
+[[claim]]
+id = "pop-sum"
+text = "Honduras, population-years 2014 to 2016"
+indicator = "SP.POP.TOTL"
+country = "Honduras"
+kind = "sum"
+from_year = 2014
+year = 2016
+value = "28 million"
+relation = "approx"
+"#,
+    );
+    let results = json_lines(
+        &app.cmd()
+            .args(["verify", "--json"])
+            .arg(&path)
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(by_id(&results, "rise")["verdict"], "false", "the rate fell");
+    let mean = by_id(&results, "mean");
+    assert_eq!(mean["verdict"], "true");
+    // The mean, computed here from the recorded CSV independently of the code under test.
+    let csv = std::fs::read_to_string(
+        standin::fixtures().join("homicide_VC.IHR.PSRC.P5_selected_2025-10-07.csv"),
+    )
+    .unwrap();
+    let values: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.starts_with("SLV,"))
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            let year: i32 = cols[2].parse().ok()?;
+            (2001..=2010)
+                .contains(&year)
+                .then(|| cols[3].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(values.len(), 10);
+    let expected = values.iter().sum::<f64>() / 10.0;
+    assert!((mean["actual"].as_f64().unwrap() - expected).abs() < 1e-9);
+    let sum = by_id(&results, "pop-sum");
+    assert_eq!(sum["evidence"]["values"].as_array().unwrap().len(), 3);
+    assert!(sum["verdict"] != serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_is_recorded_in_the_history() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .args(["verify"])
+        .arg(seed_claims())
+        .assert()
+        .success();
+    app.standin
+        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 104.9);
+    let results = json_lines(
+        &app.cmd()
+            .args(["verify", "sv-homicide-2015", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let r = by_id(&results, "sv-homicide-2015");
+    assert_eq!(r["verdict"], "true");
+    assert_eq!(r["vintage"], "2026-07-01");
+    let change = r["change"].as_str().unwrap();
+    assert!(
+        change.contains("verdict changed from mostly-true to true"),
+        "{change}"
+    );
+    assert!(
+        change.contains("data vintage 2025-07-01 → 2026-07-01"),
+        "{change}"
+    );
+    assert!(
+        change.contains("value revised 107.638231 → 104.9"),
+        "{change}"
+    );
+
+    let show = json_lines(
+        &app.cmd()
+            .args(["show", "sv-homicide-2015", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let history = show[0]["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["verdict"], "true", "newest first");
+    assert_eq!(history[1]["verdict"], "mostly-true");
+    assert_eq!(history[1]["vintage"], "2025-07-01", "old evidence is kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_files_name_file_line_and_fix_and_keep_good_claims() {
+    let app = TestApp::start().await;
+    let path = app.claim_file(
+        "mixed.toml",
+        "[[claim]]\nid = \"good\"\ntext = \"Honduras 55.7 in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"HND\"\nyear = 2015\nvalue = 55.7\n\n[[claim]]\nid = \"bad\"\ntext = \"typo\"\nindicatr = \"VC.IHR.PSRC.P5\"\n",
+    );
+    app.cmd()
+        .arg("import")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "mixed.toml:12:1: unknown key `indicatr`; did you mean `indicator`?",
+        ))
+        .stdout(predicate::str::contains("1 claim: 1 added"));
+    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], "good");
+    assert_eq!(list[0]["verdict"], serde_json::Value::Null);
+
+    let broken = app.claim_file("broken.toml", "[[claim]]\ntext = \"x\"\nvalue = = 3\n");
+    app.cmd()
+        .arg("import")
+        .arg(&broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml:3:"));
+    app.cmd()
+        .args(["import", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such file"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_is_idempotent_by_id() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "9 claims: 0 added, 0 updated, 9 unchanged",
+        ));
+    assert_eq!(
+        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        9
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_errors_are_reported_per_claim() {
+    let app = TestApp::start().await;
+    let path = app.claim_file(
+        "errors.toml",
+        r#"
+[[claim]]
+id = "unknown-indicator"
+text = "x"
+indicator = "NOT.AN.INDICATOR"
+country = "SLV"
+value = 1
+
+[[claim]]
+id = "archived"
+text = "refugees"
+indicator = "SM.POP.REFG"
+country = "SLV"
+value = 1
+
+[[claim]]
+id = "fine"
+text = "Honduras 55.7 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "HND"
+year = 2015
+value = 55.7
+"#,
+    );
+    let output = app
+        .cmd()
+        .args(["verify", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let results = json_lines(&output.stdout);
+    let unknown = by_id(&results, "unknown-indicator");
+    assert_eq!(unknown["verdict"], serde_json::Value::Null);
+    assert!(unknown["error"].as_str().unwrap().contains("error 120"));
+    assert_eq!(unknown["retryable"], false);
+    assert!(by_id(&results, "archived")["error"]
+        .as_str()
+        .unwrap()
+        .contains("deleted or archived"));
+    assert_eq!(
+        by_id(&results, "fine")["verdict"],
+        "true",
+        "other claims are still checked"
+    );
+    // The API error is not retried: one request per failing indicator.
+    assert_eq!(app.requests("NOT.AN.INDICATOR").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_from_flags_validates_and_stores() {
+    let app = TestApp::start().await;
+    let output = app
+        .cmd()
+        .args([
+            "add",
+            "--text",
+            "Honduras had 5.7 million people",
+            "--indicator",
+            "SP.POP.TOTL",
+        ])
+        .args([
+            "--country",
+            "Honduras",
+            "--year",
+            "2000",
+            "--value",
+            "6.5 million",
+            "--relation",
+            "approx",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let added = &json_lines(&output.stdout)[0];
+    assert_eq!(added["id"], "honduras-had-5-7-million-people");
+    assert_eq!(added["country"], "HND");
+    assert_eq!(added["value"], 6_500_000.0);
+    assert_eq!(added["relation"], "approx");
+    app.cmd()
+        .args(["verify", "honduras-had-5-7-million-people"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Honduras in 2000"));
+
+    app.cmd()
+        .args([
+            "add",
+            "--text",
+            "x",
+            "--indicator",
+            "SP.POP.TOTL",
+            "--country",
+            "Hondurass",
+            "--value",
+            "1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean Honduras"));
+    app.cmd()
+        .args(["show", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no claim with id \"nope\""));
+    app.cmd()
+        .args(["remove", "honduras-had-5-7-million-people"])
+        .assert()
+        .success();
+    app.cmd()
+        .args(["list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no claims yet"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_in_use_gets_a_clear_message() {
+    let app = TestApp::start().await;
+    let _held = claimcheck::store::Store::open(&app.db()).unwrap();
+    app.cmd()
+        .args(["list"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "in use by another claimcheck process",
+        ));
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    assert_cmd::Command::cargo_bin("claimcheck")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("Exit codes:"));
+}
