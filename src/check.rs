@@ -12,7 +12,7 @@ use crate::claim::Claim;
 use crate::config::Config;
 use crate::source::{Scope, Series, SeriesRequest, Source, SourceError};
 use crate::store::{CachedCountries, Store, StoreError, VerdictRecord};
-use crate::verify::{plan, rules};
+use crate::verify::{plan, rules, Verdict};
 
 /// Why a claim got no verdict this time.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,7 +42,16 @@ impl From<&SourceError> for CheckFailure {
     }
 }
 
-/// The result for one claim.
+/// A claim judged but not yet stored.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The claim.
+    pub claim: Claim,
+    /// The verdict, or why there is none.
+    pub outcome: Result<Verdict, CheckFailure>,
+}
+
+/// The result for one claim, stored.
 #[derive(Debug, Clone)]
 pub struct ClaimResult {
     /// The claim.
@@ -73,47 +82,60 @@ impl<S: Source> Checker<S> {
         Self { source, config }
     }
 
-    /// Checks `claims`, appending a verdict to each claim's history in `store` (flushed
+    /// Checks `claims` and appends each verdict to its claim's history in `store` (flushed
     /// before returning). Per-claim failures are in the results; a store failure aborts.
     pub async fn check(
         &self,
         store: &Store,
         claims: &[Claim],
         now: DateTime<Utc>,
-        mut progress: impl FnMut(Progress<'_>),
+        progress: impl FnMut(Progress<'_>),
     ) -> Result<Vec<ClaimResult>, StoreError> {
-        let mut results: Vec<ClaimResult> = Vec::with_capacity(claims.len());
+        let mut results = Vec::with_capacity(claims.len());
+        for checked in self.evaluate(store, claims, now, progress).await? {
+            let outcome = match checked.outcome {
+                Ok(verdict) => Ok(store.append_verdict(&checked.claim.id, verdict, now)?),
+                Err(failure) => Err(failure),
+            };
+            results.push(ClaimResult {
+                claim: checked.claim,
+                outcome,
+            });
+        }
+        store.flush().await?;
+        Ok(results)
+    }
+
+    /// Judges `claims` without writing their history (the store only caches the country
+    /// list). Results come in the order of `claims`.
+    pub async fn evaluate(
+        &self,
+        store: &Store,
+        claims: &[Claim],
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(Progress<'_>),
+    ) -> Result<Vec<Checked>, StoreError> {
         let needs_data = claims.iter().any(|c| c.indicator.is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
         } else {
             Ok(CountryList::default())
         };
+        let mut outcomes: HashMap<String, Result<Verdict, CheckFailure>> = HashMap::new();
         let mut checkable = Vec::new();
         for claim in claims {
-            let failure = match (&countries, &claim.indicator) {
-                (_, None) => None,
-                (Err(e), _) => Some(e.clone()),
-                (Ok(list), Some(_)) => unknown_country(claim, list),
+            let outcome = match (&countries, &claim.indicator) {
+                (_, None) => Some(Ok(rules::without_series(claim))),
+                (Err(e), _) => Some(Err(e.clone())),
+                (Ok(list), Some(_)) => unknown_country(claim, list).map(Err),
             };
-            match (failure, &claim.indicator) {
-                (Some(failure), _) => results.push(ClaimResult {
-                    claim: claim.clone(),
-                    outcome: Err(failure),
-                }),
-                (None, None) => {
-                    let record =
-                        store.append_verdict(&claim.id, rules::without_series(claim), now)?;
-                    results.push(ClaimResult {
-                        claim: claim.clone(),
-                        outcome: Ok(record),
-                    });
+            match outcome {
+                Some(outcome) => {
+                    progress(Progress::Checked(&claim.id));
+                    outcomes.insert(claim.id.clone(), outcome);
                 }
-                (None, Some(_)) => checkable.push(claim.clone()),
+                None => checkable.push(claim.clone()),
             }
-        }
-        for result in &results {
-            progress(Progress::Checked(&result.claim.id));
         }
         let countries = countries.unwrap_or_default();
         let plan = plan::plan(&checkable, self.config.worldbank.countries_per_request);
@@ -131,35 +153,30 @@ impl<S: Source> Checker<S> {
                 }
                 slot.insert(series.map_err(|e| CheckFailure::from(&e)));
             }
-            let outcome = match &fetched[&index] {
-                Ok(series) => {
-                    let verdict = rules::evaluate(
+            let outcome = fetched[&index]
+                .as_ref()
+                .map_err(Clone::clone)
+                .map(|series| {
+                    rules::evaluate(
                         claim,
                         rules::Context {
                             series,
                             countries: &countries,
                             grading: &self.config.grading,
                         },
-                    );
-                    Ok(store.append_verdict(&claim.id, verdict, now)?)
-                }
-                Err(failure) => Err(failure.clone()),
-            };
+                    )
+                });
             tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
             progress(Progress::Checked(&claim.id));
-            results.push(ClaimResult {
-                claim: claim.clone(),
-                outcome,
-            });
+            outcomes.insert(claim.id.clone(), outcome);
         }
-        store.flush().await?;
-        let order: HashMap<&str, usize> = claims
+        Ok(claims
             .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
-        results.sort_by_key(|r| order[r.claim.id.as_str()]);
-        Ok(results)
+            .map(|claim| Checked {
+                claim: claim.clone(),
+                outcome: outcomes.remove(&claim.id).expect("every claim judged"),
+            })
+            .collect())
     }
 
     /// The country list: cached when fresh, else fetched and cached; a stale cache is used

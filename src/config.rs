@@ -49,6 +49,65 @@ pub struct Config {
     pub worldbank: WorldBankConfig,
     /// How deviations map to grades.
     pub grading: GradingConfig,
+    /// The job queue and re-check schedule.
+    pub queue: QueueConfig,
+    /// The daemon's local API and notifications.
+    pub daemon: DaemonConfig,
+}
+
+/// Settings of the job queue and the scheduler.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueConfig {
+    /// Attempts per job before it is dead (retryable failures only; others die at once).
+    pub max_attempts: u32,
+    /// How long a worker holds a job before a rescuer may hand it to another, seconds.
+    pub lease_secs: u64,
+    /// First retry delay, seconds; doubles per attempt, with jitter.
+    pub retry_base_secs: u64,
+    /// Longest retry delay, seconds.
+    pub retry_max_secs: u64,
+    /// Jobs a worker takes per step (their series are fetched once per step).
+    pub batch_size: usize,
+    /// Succeeded jobs are deleted after this many hours.
+    pub prune_after_hours: u64,
+    /// Re-check claims without `schedule` this often, hours (0: only on request).
+    pub recheck_interval_hours: u64,
+    /// How often the daemon looks for due work, milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            lease_secs: 300,
+            retry_base_secs: 30,
+            retry_max_secs: 3600,
+            batch_size: 50,
+            prune_after_hours: 24 * 7,
+            recheck_interval_hours: 24 * 7,
+            poll_ms: 1000,
+        }
+    }
+}
+
+/// Settings of `claimcheck daemon`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Unix socket of the local API [default: `api.sock` in the database's parent dir].
+    pub socket: Option<PathBuf>,
+    /// Also serve the API on TCP at this address (loopback unless `token` is set).
+    pub listen: Option<String>,
+    /// Bearer token required on TCP; required to listen beyond loopback.
+    pub token: Option<String>,
+    /// Seconds running jobs may take to finish after SIGINT/SIGTERM.
+    pub grace_secs: Option<u64>,
+    /// POST each change event here as JSON.
+    pub webhook_url: Option<String>,
+    /// Signs webhook bodies: `X-Claimcheck-Signature: sha256=<hex HMAC-SHA256>`.
+    pub webhook_secret: Option<String>,
 }
 
 /// Settings of the World Bank client.
@@ -175,6 +234,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "[worldbank] max_attempts, per_page and countries_per_request must be at least 1"
                     .into(),
+            ));
+        }
+        if self.queue.max_attempts == 0 || self.queue.batch_size == 0 || self.queue.lease_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "[queue] max_attempts, batch_size and lease_secs must be at least 1".into(),
             ));
         }
         if !(wb.base_url.starts_with("http://") || wb.base_url.starts_with("https://")) {

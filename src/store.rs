@@ -1,11 +1,14 @@
-//! The sled database: claims, the append-only verdict history of each claim, and cached
-//! source metadata (the country list). Opening maps sled's lock error to a message that
-//! says what to do; every write the user is told about is flushed first.
+//! The sled database: claims, the append-only verdict history of each claim, change events,
+//! cached source metadata (the country list), and the raw trees the queue keeps its jobs and
+//! schedules in. Opening maps sled's lock error to a message that says what to do; every
+//! write the user is told about is flushed first.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sled::transaction::{abort, ConflictableTransactionError, TransactionError};
+use sled::Transactional;
 
 use crate::claim::country::CountryInfo;
 use crate::claim::Claim;
@@ -70,6 +73,43 @@ pub struct Store {
     claims: sled::Tree,
     verdicts: sled::Tree,
     meta: sled::Tree,
+    changes: sled::Tree,
+    jobs: sled::Tree,
+    pending: sled::Tree,
+    schedule: sled::Tree,
+}
+
+/// A change found by a re-check: another grade, another data vintage, or a revised value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    /// Sequence number (increasing).
+    pub seq: u64,
+    /// The claim.
+    pub claim_id: String,
+    /// When the re-check ran.
+    pub at: DateTime<Utc>,
+    /// What changed, in words.
+    pub change: String,
+    /// Previous grade.
+    pub grade_from: Grade,
+    /// New grade.
+    pub grade_to: Grade,
+    /// Previous data vintage.
+    pub vintage_from: Option<String>,
+    /// New data vintage.
+    pub vintage_to: Option<String>,
+}
+
+/// Rewrites a stored job: sees its current bytes, returns the new ones or `None` to abort.
+pub type JobUpdate<'a> = &'a dyn Fn(Option<&[u8]>) -> Option<Vec<u8>>;
+
+/// A job state transition to commit together with a verdict: `update` sees the job's
+/// current bytes and returns the new ones, or `None` to abort (the job is no longer ours).
+pub struct JobTransition<'a> {
+    /// The job's key in the jobs tree.
+    pub key: [u8; 8],
+    /// Checks and rewrites the job.
+    pub update: JobUpdate<'a>,
 }
 
 const COUNTRIES_KEY: &str = "worldbank/countries";
@@ -103,6 +143,10 @@ impl Store {
             claims: tree("claims")?,
             verdicts: tree("verdicts")?,
             meta: tree("meta")?,
+            changes: tree("changes")?,
+            jobs: tree("jobs")?,
+            pending: tree("pending")?,
+            schedule: tree("schedule")?,
             db,
         })
     }
@@ -174,13 +218,28 @@ impl Store {
         Ok(existed)
     }
 
-    /// Appends a verdict to a claim's history, noting what changed since the last one.
+    /// Appends a verdict to a claim's history, noting what changed since the last one (and
+    /// recording a [`ChangeEvent`] when something did).
     pub fn append_verdict(
         &self,
         claim_id: &str,
         verdict: Verdict,
         checked_at: DateTime<Utc>,
     ) -> Result<VerdictRecord, StoreError> {
+        let record = self.append_verdict_with(claim_id, verdict, checked_at, None)?;
+        Ok(record.expect("an unguarded append always commits"))
+    }
+
+    /// Like [`append_verdict`](Self::append_verdict), and in the same transaction applies a
+    /// job transition and releases the claim's pending-job slot. Returns `None`, writing
+    /// nothing, when the transition refuses (the job is no longer held by the caller).
+    pub fn append_verdict_with(
+        &self,
+        claim_id: &str,
+        verdict: Verdict,
+        checked_at: DateTime<Utc>,
+        job: Option<JobTransition<'_>>,
+    ) -> Result<Option<VerdictRecord>, StoreError> {
         let previous = self.latest_verdict(claim_id)?;
         let record = VerdictRecord {
             claim_id: claim_id.to_string(),
@@ -190,13 +249,72 @@ impl Store {
                 .and_then(|p| describe_change(&p.verdict, &verdict)),
             verdict,
         };
-        let seq = self.db.generate_id().map_err(|e| self.err(e))?;
-        let mut key = history_prefix(claim_id);
-        key.extend_from_slice(&seq.to_be_bytes());
-        self.verdicts
-            .insert(key, encode(&record))
-            .map_err(|e| self.err(e))?;
-        Ok(record)
+        let bytes = encode(&record);
+        let result = (&self.verdicts, &self.changes, &self.jobs, &self.pending).transaction(
+            |(verdicts, changes, jobs, pending)| {
+                if let Some(job) = &job {
+                    let current = jobs.get(job.key)?;
+                    let Some(updated) = (job.update)(current.as_deref()) else {
+                        return abort(());
+                    };
+                    jobs.insert(&job.key, updated)?;
+                    if pending.get(claim_id)?.as_deref() == Some(&job.key[..]) {
+                        pending.remove(claim_id)?;
+                    }
+                }
+                let seq = verdicts.generate_id()?;
+                let mut key = history_prefix(claim_id);
+                key.extend_from_slice(&seq.to_be_bytes());
+                verdicts.insert(key, bytes.clone())?;
+                if let (Some(change), Some(prev)) = (&record.change, &previous) {
+                    let event = ChangeEvent {
+                        seq,
+                        claim_id: claim_id.to_string(),
+                        at: checked_at,
+                        change: change.clone(),
+                        grade_from: prev.verdict.grade,
+                        grade_to: record.verdict.grade,
+                        vintage_from: prev.verdict.evidence.vintage.clone(),
+                        vintage_to: record.verdict.evidence.vintage.clone(),
+                    };
+                    changes.insert(&seq.to_be_bytes(), encode(&event))?;
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            },
+        );
+        match result {
+            Ok(()) => Ok(Some(record)),
+            Err(TransactionError::Abort(())) => Ok(None),
+            Err(TransactionError::Storage(e)) => Err(self.err(e)),
+        }
+    }
+
+    /// Change events at or after `since`, oldest first.
+    pub fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError> {
+        let mut events = Vec::new();
+        for item in self.changes.iter() {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            let event: ChangeEvent = decode("changes", &format!("{key:?}"), &bytes)?;
+            if since.is_none_or(|s| event.at >= s) {
+                events.push(event);
+            }
+        }
+        Ok(events)
+    }
+
+    /// The raw trees the queue keeps jobs in: (jobs, pending-by-claim, schedule).
+    pub(crate) fn queue_trees(&self) -> (&sled::Tree, &sled::Tree, &sled::Tree) {
+        (&self.jobs, &self.pending, &self.schedule)
+    }
+
+    /// Generates a unique, increasing id.
+    pub(crate) fn generate_id(&self) -> Result<u64, StoreError> {
+        self.db.generate_id().map_err(|e| self.err(e))
+    }
+
+    /// Maps a sled error to a [`StoreError`] naming this database.
+    pub(crate) fn sled_error(&self, source: sled::Error) -> StoreError {
+        self.err(source)
     }
 
     /// A claim's verdict history, newest first.
@@ -255,11 +373,12 @@ fn history_prefix(claim_id: &str) -> Vec<u8> {
     key
 }
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+/// JSON bytes of a stored record.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("stored types serialize to JSON")
 }
 
-fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     tree: &'static str,
     key: &str,
     bytes: &[u8],
