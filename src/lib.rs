@@ -8,6 +8,7 @@ pub mod check;
 pub mod claim;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod queue;
 pub mod report;
 pub mod source;

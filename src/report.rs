@@ -166,7 +166,8 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
         rows.push(("deviation", format!("{:+.2}%", d * 100.0)));
     }
     if let Some((lo, hi)) = e.band {
-        rows.push(("band", format!("{} to {}", human(lo, 6), human(hi, 6))));
+        let end = |x: Option<f64>, open: &str| x.map_or(open.to_string(), |v| human(v, 6));
+        rows.push(("band", format!("{} to {}", end(lo, "−∞"), end(hi, "∞"))));
     }
     if let Some(rank) = &e.rank {
         let leaders: Vec<String> = rank

@@ -54,7 +54,7 @@ pub struct VerdictRecord {
 }
 
 /// Whether `put_claim` created, replaced or left a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Upsert {
     /// New id.
@@ -353,7 +353,16 @@ impl Store {
         Ok(())
     }
 
-    fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    /// Stores a small value under `key` in the metadata tree.
+    pub fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        self.meta
+            .insert(key, encode(value))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Reads a value stored with [`put_meta`](Self::put_meta).
+    pub fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         self.meta
             .get(key)
             .map_err(|e| self.err(e))?
@@ -416,4 +425,29 @@ pub fn describe_change(old: &Verdict, new: &Verdict) -> Option<String> {
         parts.push("data became available".into());
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Evidence, Grade, Verdict};
+
+    #[test]
+    fn unbounded_bands_and_infinite_deviations_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let verdict = Verdict {
+            grade: Grade::True,
+            explanation: "holds".into(),
+            evidence: Evidence {
+                band: Some((Some(50.0), None)),
+                deviation: None,
+                ..Evidence::default()
+            },
+        };
+        store
+            .append_verdict("c", verdict.clone(), Utc::now())
+            .unwrap();
+        assert_eq!(store.history("c").unwrap()[0].verdict, verdict);
+    }
 }

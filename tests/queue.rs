@@ -164,19 +164,26 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
     let stale = s.queue.claim_due("crashed", 1, t0()).unwrap().remove(0);
-    // Renewing keeps it; once the lease runs out a rescuer hands it back.
+    // Renewing keeps it (once a third of the lease has passed); once the lease runs out a
+    // rescuer hands it back.
+    let lease = Duration::seconds(s.config.queue.lease_secs as i64);
     assert_eq!(
         s.queue
-            .renew("crashed", t0() + Duration::seconds(10))
+            .renew("crashed", t0() + Duration::seconds(1))
             .unwrap(),
-        1
-    );
-    assert_eq!(
-        s.queue.rescue(t0() + Duration::seconds(20), false).unwrap(),
         0,
-        "lease still valid"
+        "lease still fresh"
     );
-    let later = t0() + Duration::seconds(s.config.queue.lease_secs as i64 + 11);
+    let renewed_at = t0() + lease / 2;
+    assert_eq!(s.queue.renew("crashed", renewed_at).unwrap(), 1);
+    assert_eq!(
+        s.queue
+            .rescue(t0() + lease + Duration::seconds(1), false)
+            .unwrap(),
+        0,
+        "renewed lease still valid"
+    );
+    let later = renewed_at + lease + Duration::seconds(1);
     assert_eq!(s.queue.rescue(later, false).unwrap(), 1);
     let job = s.queue.get(stale.id).unwrap().unwrap();
     assert_eq!(job.state, JobState::Queued);

@@ -143,8 +143,10 @@ impl<'de> Deserialize<'de> for Tolerance {
     }
 }
 
-/// One checkable claim, with the keys of the claim file format.
+/// One checkable claim, with the keys of the claim file format. As JSON (the API) every key
+/// but `text` may be left out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Claim {
     /// Stable identifier (given, or a slug of the text).
     pub id: String,
@@ -204,6 +206,12 @@ pub enum ClaimError {
     Country(#[from] country::CountryError),
 }
 
+impl Default for Claim {
+    fn default() -> Self {
+        Self::new(String::new(), String::new())
+    }
+}
+
 impl Claim {
     /// A claim with only `id` and `text` set and everything else at its default.
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
@@ -237,7 +245,10 @@ impl Claim {
     /// This is the one gate every claim passes, whatever edge it came from.
     pub fn validate(mut self, countries: &country::Countries) -> Result<Self, ClaimError> {
         use ClaimError::{Invalid, Missing};
-        if self.id.trim().is_empty() || !self.id.chars().all(is_id_char) {
+        if self.id.is_empty() {
+            self.id = slug(&self.text);
+        }
+        if !self.id.chars().all(is_id_char) {
             return Err(Invalid(format!(
                 "id {:?} may only hold letters, digits, '-', '_' and '.'",
                 self.id

@@ -130,7 +130,7 @@ pub enum QueueError {
 }
 
 /// The result of [`Queue::enqueue`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Enqueued {
     /// The job (new, or the claim's existing pending job).
     pub job: Job,
@@ -154,6 +154,11 @@ impl Queue {
     /// The store it lives in.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
     }
 
     fn jobs(&self) -> &sled::Tree {
@@ -280,11 +285,15 @@ impl Queue {
         Duration::seconds(self.config.lease_secs as i64)
     }
 
-    /// Extends the lease of every job `worker` holds; returns how many.
+    /// Extends the lease of every job `worker` holds once a third of it has passed;
+    /// returns how many were extended.
     pub fn renew(&self, worker: &str, now: DateTime<Utc>) -> Result<usize, QueueError> {
         let mut renewed = 0;
+        let refresh_before = now + self.lease() * 2 / 3;
         for job in self.list(Some(JobState::Running))? {
-            if job.worker.as_deref() != Some(worker) {
+            if job.worker.as_deref() != Some(worker)
+                || job.lease_until.is_some_and(|t| t > refresh_before)
+            {
                 continue;
             }
             let applied = self.update(job.id, |current| {

@@ -161,8 +161,9 @@ pub struct Evidence {
     pub actual: Option<f64>,
     /// `(claimed - actual) / |actual|`.
     pub deviation: Option<f64>,
-    /// The band the claim was read as, `[low, high]`.
-    pub band: Option<(f64, f64)>,
+    /// The band the claim was read as, `[low, high]`; `None` for an unbounded end
+    /// ("more than 40,400" has no upper end). JSON cannot hold infinities.
+    pub band: Option<(Option<f64>, Option<f64>)>,
     /// Ranking details for rank claims.
     pub rank: Option<RankEvidence>,
     /// The exact request URL.

@@ -195,8 +195,9 @@ impl Judge<'_> {
     fn record(&mut self, claimed: f64, actual: f64, comparison: &Comparison) {
         self.evidence.claimed = Some(claimed);
         self.evidence.actual = Some(actual);
-        self.evidence.deviation = Some(comparison.deviation);
-        self.evidence.band = Some(comparison.band);
+        let finite = |x: f64| x.is_finite().then_some(x);
+        self.evidence.deviation = finite(comparison.deviation);
+        self.evidence.band = Some((finite(comparison.band.0), finite(comparison.band.1)));
     }
 
     /// "the claimed 105 is 2.5% lower" / "matches at its stated precision".

@@ -45,8 +45,13 @@ impl TestApp {
             standin,
             dir,
         };
-        std::fs::write(app.config_path(), toml::to_string(&app.config()).unwrap()).unwrap();
+        app.write_config(&app.config());
         app
+    }
+
+    /// Replaces the config file the binary is given.
+    pub fn write_config(&self, config: &Config) {
+        std::fs::write(self.config_path(), toml::to_string(config).unwrap()).unwrap();
     }
 
     /// The base URL claims are checked against.

@@ -1,5 +1,5 @@
-//! The command line: clap definitions and one function per command. Commands open the sled
-//! store directly (a later issue routes them through the daemon's API when one runs).
+//! The command line: clap definitions and one function per command. Commands go through a
+//! running daemon's API when one answers, and open the database directly otherwise.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,14 +9,18 @@ use chrono::Utc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::check::{describe_request, Checker, ClaimResult, Progress};
+mod backend;
+
+use crate::check::{describe_request, ClaimResult, Progress};
 use crate::claim::country::Countries;
 use crate::claim::{file, number, Claim, Direction, Kind, Order, Relation, Tolerance};
 use crate::config::Config;
+use crate::daemon::api::parse_since;
+use crate::queue::{schedule, JobState};
 use crate::report;
-use crate::source::worldbank::WorldBank;
-use crate::store::{Store, Upsert};
+use crate::store::Upsert;
 use crate::verify::Grade;
+use backend::Backend;
 
 /// Exit code: every check passed the `--fail-on` gate.
 pub const EXIT_OK: u8 = 0;
@@ -111,6 +115,47 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Show the job queue, or retry a dead job (`jobs retry ID`)
+    Jobs(JobsArgs),
+    /// List change events: verdicts that changed, data that was revised
+    Changes {
+        /// Only events at or after this date (2026-01-31) or RFC 3339 time
+        #[arg(long)]
+        since: Option<String>,
+        /// One JSON object per event
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
+    Daemon {
+        /// Also serve the API on TCP (loopback unless [daemon] token is set)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+}
+
+/// `jobs` options.
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// retry: send a dead job back to the queue
+    #[command(subcommand)]
+    pub action: Option<JobsAction>,
+    /// Only jobs in this state: queued, running, succeeded, retrying, dead
+    #[arg(long)]
+    pub state: Option<JobState>,
+    /// One JSON object per job: id, claim_id, state, attempts, last_error, …
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `jobs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Queue a dead job again with fresh attempts
+    Retry {
+        /// Job id
+        id: u64,
+    },
 }
 
 /// `verify` options.
@@ -121,6 +166,9 @@ pub struct VerifyArgs {
     /// Check every stored claim
     #[arg(long, conflicts_with = "targets")]
     pub all: bool,
+    /// Check only the claims whose schedule is due, then exit (for system cron)
+    #[arg(long, conflicts_with_all = ["targets", "all"])]
+    pub due: bool,
     /// One JSON object per claim per line
     #[arg(long)]
     pub json: bool,
@@ -255,15 +303,15 @@ impl AddArgs {
     }
 }
 
-/// Everything a command needs: settings and the path of the store.
+/// Everything a command needs: settings and the database path.
 struct App {
     config: Config,
     db_path: PathBuf,
 }
 
 impl App {
-    fn open_store(&self) -> Result<Store> {
-        Ok(Store::open(&self.db_path)?)
+    async fn backend(&self) -> Result<Backend> {
+        Backend::connect(&self.config, &self.db_path).await
     }
 }
 
@@ -281,10 +329,13 @@ pub async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Add(args) => add(&app, &args, &mut out).await,
         Command::Import { paths, json } => import(&app, &paths, json, &mut out).await,
-        Command::List { json } => list(&app, json, &mut out),
-        Command::Show { id, json } => show(&app, &id, json, &mut out),
+        Command::List { json } => list(&app, json, &mut out).await,
+        Command::Show { id, json } => show(&app, &id, json, &mut out).await,
         Command::Verify(args) => verify(&app, &args, &mut out).await,
         Command::Remove { ids } => remove(&app, &ids, &mut out).await,
+        Command::Jobs(args) => jobs(&app, &args, &mut out).await,
+        Command::Changes { since, json } => changes(&app, since.as_deref(), json, &mut out).await,
+        Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
 
@@ -296,14 +347,21 @@ async fn add(app: &App, args: &AddArgs, out: &mut impl Write) -> Result<u8> {
         .to_claim()
         .validate(&Countries::embedded())
         .map_err(|e| InputError(format!("cannot add claim: {e}")))?;
-    let store = app.open_store()?;
-    let upsert = store.put_claim(&claim)?;
-    store.flush().await?;
+    let backend = app.backend().await?;
+    let (claim, upsert) = backend.put_claims(vec![claim]).await?.remove(0);
     if args.json {
         writeln!(out, "{}", report::claim_json(&claim))?;
     } else {
         writeln!(out, "{} {}", upsert_word(upsert), claim.id)?;
-        writeln!(out, "verify it with: claimcheck verify {}", claim.id)?;
+        if backend.is_daemon() {
+            writeln!(
+                out,
+                "the daemon is verifying it: claimcheck show {}",
+                claim.id
+            )?;
+        } else {
+            writeln!(out, "verify it with: claimcheck verify {}", claim.id)?;
+        }
     }
     Ok(EXIT_OK)
 }
@@ -316,11 +374,11 @@ fn upsert_word(upsert: Upsert) -> &'static str {
     }
 }
 
-/// Reads claim files; stores the good claims; reports every bad one on stderr.
-async fn load_files(store: &Store, paths: &[PathBuf]) -> Result<(Vec<(Claim, Upsert)>, usize)> {
+/// Reads claim files and stores the good claims; reports every bad one on stderr.
+async fn load_files(backend: &Backend, paths: &[PathBuf]) -> Result<(Vec<(Claim, Upsert)>, usize)> {
     let files = file::collect_paths(paths).map_err(|e| InputError(e.to_string()))?;
     let countries = Countries::embedded();
-    let mut stored = Vec::new();
+    let mut claims = Vec::new();
     let mut errors = 0;
     for path in &files {
         let parsed = file::read(path, &countries);
@@ -328,18 +386,14 @@ async fn load_files(store: &Store, paths: &[PathBuf]) -> Result<(Vec<(Claim, Ups
             eprintln!("error: {error}");
         }
         errors += parsed.errors.len();
-        for claim in parsed.claims {
-            let upsert = store.put_claim(&claim)?;
-            stored.push((claim, upsert));
-        }
+        claims.extend(parsed.claims);
     }
-    store.flush().await?;
-    Ok((stored, errors))
+    Ok((backend.put_claims(claims).await?, errors))
 }
 
 async fn import(app: &App, paths: &[PathBuf], json: bool, out: &mut impl Write) -> Result<u8> {
-    let store = app.open_store()?;
-    let (stored, errors) = load_files(&store, paths).await?;
+    let backend = app.backend().await?;
+    let (stored, errors) = load_files(&backend, paths).await?;
     if json {
         for (claim, _) in &stored {
             writeln!(out, "{}", report::claim_json(claim))?;
@@ -364,67 +418,71 @@ async fn import(app: &App, paths: &[PathBuf], json: bool, out: &mut impl Write) 
     Ok(if errors > 0 { EXIT_INPUT } else { EXIT_OK })
 }
 
-fn list(app: &App, json: bool, out: &mut impl Write) -> Result<u8> {
-    let store = app.open_store()?;
-    let claims = store.claims()?;
-    let mut rows = Vec::new();
-    for claim in &claims {
-        let latest = store.latest_verdict(&claim.id)?;
-        if json {
-            writeln!(out, "{}", report::list_json(claim, latest.as_ref()))?;
-        } else {
-            rows.push(vec![
-                claim.id.clone(),
-                latest
+async fn list(app: &App, json: bool, out: &mut impl Write) -> Result<u8> {
+    let summaries = app.backend().await?.summaries().await?;
+    if json {
+        for s in &summaries {
+            writeln!(out, "{}", report::list_json(&s.claim, s.latest.as_ref()))?;
+        }
+        return Ok(EXIT_OK);
+    }
+    if summaries.is_empty() {
+        writeln!(
+            out,
+            "no claims yet: add some with `claimcheck import claims/`"
+        )?;
+        return Ok(EXIT_OK);
+    }
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.claim.id.clone(),
+                s.latest
                     .as_ref()
                     .map_or("-".into(), |r| r.verdict.grade.to_string()),
-                latest.as_ref().map_or("never".into(), |r| {
+                s.latest.as_ref().map_or("never".into(), |r| {
                     r.checked_at.format("%Y-%m-%d %H:%M").to_string()
                 }),
-                report::truncate(&claim.text, 70),
-            ]);
-        }
-    }
-    if !json {
-        if claims.is_empty() {
-            writeln!(
-                out,
-                "no claims yet: add some with `claimcheck import claims/`"
-            )?;
-        } else {
-            write!(
-                out,
-                "{}",
-                report::table(&["ID", "VERDICT", "CHECKED", "CLAIM"], &rows)
-            )?;
-        }
-    }
+                report::truncate(&s.claim.text, 70),
+            ]
+        })
+        .collect();
+    write!(
+        out,
+        "{}",
+        report::table(&["ID", "VERDICT", "CHECKED", "CLAIM"], &rows)
+    )?;
     Ok(EXIT_OK)
 }
 
-fn show(app: &App, id: &str, json: bool, out: &mut impl Write) -> Result<u8> {
-    let store = app.open_store()?;
-    let claim = store.claim(id)?.ok_or_else(|| unknown_id(&store, id))?;
-    let history = store.history(id)?;
+async fn show(app: &App, id: &str, json: bool, out: &mut impl Write) -> Result<u8> {
+    let backend = app.backend().await?;
+    let Some(detail) = backend.detail(id).await? else {
+        return Err(unknown_id(&backend, id).await);
+    };
     if json {
-        let history: Vec<_> = history
+        let history: Vec<_> = detail
+            .history
             .iter()
-            .map(|r| report::verdict_json(&claim, r))
+            .map(|r| report::verdict_json(&detail.claim, r))
             .collect();
-        let value = serde_json::json!({ "claim": report::claim_json(&claim), "history": history });
+        let value =
+            serde_json::json!({ "claim": report::claim_json(&detail.claim), "history": history });
         writeln!(out, "{value}")?;
     } else {
-        write!(out, "{}", report::show_text(&claim, &history))?;
+        write!(out, "{}", report::show_text(&detail.claim, &detail.history))?;
     }
     Ok(EXIT_OK)
 }
 
-fn unknown_id(store: &Store, id: &str) -> anyhow::Error {
-    let closest = store
-        .claims()
+async fn unknown_id(backend: &Backend, id: &str) -> anyhow::Error {
+    let closest = backend
+        .summaries()
+        .await
         .unwrap_or_default()
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(id, &c.id), c.id))
+        .map(|s| (strsim::jaro_winkler(id, &s.claim.id), s.claim.id))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let hint = match closest {
@@ -435,18 +493,54 @@ fn unknown_id(store: &Store, id: &str) -> anyhow::Error {
 }
 
 async fn verify(app: &App, args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
-    let store = app.open_store()?;
-    let claims = select_claims(&store, args).await?;
+    let backend = app.backend().await?;
+    if args.due {
+        return verify_due(app, &backend, args, out).await;
+    }
+    let claims = select_claims(&backend, args).await?;
     if claims.is_empty() {
         return Err(
             InputError("nothing to verify: name claim ids or files, or pass --all".into()).into(),
         );
     }
-    let source = WorldBank::new(&app.config.worldbank)?;
-    let checker = Checker::new(source, app.config.clone());
+    let results = run_checks(&backend, &claims).await?;
+    print_results(&results, args, out)
+}
+
+/// `verify --due`: the claims whose schedule is due, checked in the foreground (for cron).
+async fn verify_due(
+    app: &App,
+    backend: &Backend,
+    args: &VerifyArgs,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let Backend::Local { store, config } = backend else {
+        writeln!(
+            out,
+            "a claimcheck daemon is running and re-checks claims on their schedules; nothing to do"
+        )?;
+        return Ok(EXIT_OK);
+    };
+    let now = Utc::now();
+    let due = schedule::due(store, &config.queue, now)?;
+    if due.is_empty() {
+        if !args.json {
+            writeln!(out, "no claims are due")?;
+        }
+        return Ok(EXIT_OK);
+    }
+    let results = run_checks(backend, &due).await?;
+    for result in results.iter().filter(|r| r.outcome.is_ok()) {
+        schedule::advance(store, &result.claim, &app.config.queue, now)?;
+    }
+    store.flush().await?;
+    print_results(&results, args, out)
+}
+
+async fn run_checks(backend: &Backend, claims: &[Claim]) -> Result<Vec<ClaimResult>> {
     let bar = progress_bar(claims.len());
-    let results = checker
-        .check(&store, &claims, Utc::now(), |event| match event {
+    let results = backend
+        .verify(claims, |event| match event {
             Progress::Fetching(request) => {
                 bar.set_message(format!("fetching {}", describe_request(request)))
             }
@@ -454,7 +548,11 @@ async fn verify(app: &App, args: &VerifyArgs, out: &mut impl Write) -> Result<u8
         })
         .await?;
     bar.finish_and_clear();
-    for result in &results {
+    Ok(results)
+}
+
+fn print_results(results: &[ClaimResult], args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
+    for result in results {
         if args.json {
             writeln!(out, "{}", report::result_json(result))?;
         } else {
@@ -462,7 +560,7 @@ async fn verify(app: &App, args: &VerifyArgs, out: &mut impl Write) -> Result<u8
         }
     }
     if !args.json {
-        writeln!(out, "{}", summary(&results))?;
+        writeln!(out, "{}", summary(results))?;
     }
     let gate_failed = args.fail_on.is_some_and(|threshold| {
         results
@@ -480,20 +578,28 @@ async fn verify(app: &App, args: &VerifyArgs, out: &mut impl Write) -> Result<u8
     })
 }
 
-async fn select_claims(store: &Store, args: &VerifyArgs) -> Result<Vec<Claim>> {
+async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<Vec<Claim>> {
     if args.all {
-        return Ok(store.claims()?);
+        return Ok(backend
+            .summaries()
+            .await?
+            .into_iter()
+            .map(|s| s.claim)
+            .collect());
     }
     let (paths, ids): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.targets.iter().partition(|t| t.exists());
     let mut claims = Vec::new();
     for id in ids {
         let id = id.to_string_lossy();
-        claims.push(store.claim(&id)?.ok_or_else(|| unknown_id(store, &id))?);
+        match backend.detail(&id).await? {
+            Some(detail) => claims.push(detail.claim),
+            None => return Err(unknown_id(backend, &id).await),
+        }
     }
     if !paths.is_empty() {
         let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
-        let (stored, errors) = load_files(store, &paths).await?;
+        let (stored, errors) = load_files(backend, &paths).await?;
         if errors > 0 {
             return Err(InputError(format!(
                 "{errors} claim(s) rejected; fix the errors above and run again"
@@ -544,19 +650,108 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 async fn remove(app: &App, ids: &[String], out: &mut impl Write) -> Result<u8> {
-    let store = app.open_store()?;
+    let backend = app.backend().await?;
     let mut missing = Vec::new();
     for id in ids {
-        if store.remove_claim(id)? {
+        if backend.remove(id).await? {
             writeln!(out, "removed {id}")?;
         } else {
             missing.push(id.as_str());
         }
     }
-    store.flush().await?;
     if missing.is_empty() {
         Ok(EXIT_OK)
     } else {
         Err(InputError(format!("no claim with id {}", missing.join(", "))).into())
+    }
+}
+
+async fn jobs(app: &App, args: &JobsArgs, out: &mut impl Write) -> Result<u8> {
+    let backend = app.backend().await?;
+    if let Some(JobsAction::Retry { id }) = args.action {
+        let job = backend.retry_job(id).await?;
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(&job)?)?;
+        } else {
+            writeln!(out, "job {} for {} is queued again", job.id, job.claim_id)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    let jobs = backend.jobs(args.state).await?;
+    if args.json {
+        for job in &jobs {
+            writeln!(out, "{}", serde_json::to_string(job)?)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    if jobs.is_empty() {
+        writeln!(out, "no jobs")?;
+        return Ok(EXIT_OK);
+    }
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                j.id.to_string(),
+                format!("{:?}", j.state).to_lowercase(),
+                j.claim_id.clone(),
+                j.attempts.to_string(),
+                j.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                j.last_error
+                    .as_deref()
+                    .map(|e| report::truncate(e, 80))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write!(
+        out,
+        "{}",
+        report::table(
+            &["JOB", "STATE", "CLAIM", "ATTEMPTS", "UPDATED", "LAST ERROR"],
+            &rows
+        )
+    )?;
+    Ok(EXIT_OK)
+}
+
+async fn changes(app: &App, since: Option<&str>, json: bool, out: &mut impl Write) -> Result<u8> {
+    let since = since.map(parse_since).transpose().map_err(InputError)?;
+    let events = app.backend().await?.changes(since).await?;
+    for event in &events {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(event)?)?;
+        } else {
+            writeln!(
+                out,
+                "{}  {:<28} {}",
+                event.at.format("%Y-%m-%d %H:%M"),
+                event.claim_id,
+                event.change
+            )?;
+        }
+    }
+    if events.is_empty() && !json {
+        writeln!(out, "no changes")?;
+    }
+    Ok(EXIT_OK)
+}
+
+async fn daemon(app: App, listen: Option<String>) -> Result<u8> {
+    let mut config = app.config;
+    if listen.is_some() {
+        config.daemon.listen = listen;
+    }
+    crate::daemon::run(config, app.db_path, shutdown_signal()).await?;
+    Ok(EXIT_OK)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
 }

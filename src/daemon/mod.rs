@@ -1,0 +1,233 @@
+//! `claimcheck daemon`: owns the database and runs the worker, the scheduler, the webhook
+//! notifier and the local API (Unix socket, optionally TCP) until asked to stop.
+//!
+//! Shutdown on SIGINT/SIGTERM: stop taking work, let the running step finish within the
+//! grace period, flush, exit 0. A step cut off by the grace period leaves its jobs
+//! `running`; they are rescued at the next start.
+
+pub mod api;
+mod webhook;
+
+pub use webhook::sign;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{watch, Notify};
+
+use crate::check::Checker;
+use crate::config::Config;
+use crate::queue::{schedule, step, Queue};
+use crate::source::worldbank::WorldBank;
+use crate::store::Store;
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The database could not be opened (e.g. another daemon holds it).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A queue operation failed.
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
+    /// The source client could not be built.
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    /// A listener could not be set up.
+    #[error("cannot listen on {what}: {detail}")]
+    Listen {
+        /// Socket path or address.
+        what: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// The Unix socket of the local API for a database directory: `<db>.sock` beside it.
+pub fn socket_path(config: &Config, db: &Path) -> PathBuf {
+    config.daemon.socket.clone().unwrap_or_else(|| {
+        let name = db
+            .file_name()
+            .map_or("claimcheck".into(), |n| n.to_string_lossy().into_owned());
+        db.with_file_name(format!("{name}.sock"))
+    })
+}
+
+/// Runs the daemon until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    db: PathBuf,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let store = Store::open(&db)?;
+    let queue = Queue::new(store.clone(), config.queue.clone());
+    let rescued = queue.rescue(Utc::now(), true)?;
+    store.flush().await?;
+    let worker_id = format!("daemon-{}", std::process::id());
+    tracing::info!(db = %db.display(), rescued, worker = %worker_id, "daemon starting");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let wake = Arc::new(Notify::new());
+    let state = api::AppState::new(queue.clone(), config.clone(), wake.clone());
+
+    let socket = socket_path(&config, &db);
+    let unix = bind_unix(&socket)?;
+    let mut servers = vec![tokio::spawn(api::serve_unix(
+        unix,
+        state.clone(),
+        stopped(stop_rx.clone()),
+    ))];
+    if let Some(listen) = &config.daemon.listen {
+        let tcp = bind_tcp(listen, config.daemon.token.is_some()).await?;
+        servers.push(tokio::spawn(api::serve_tcp(
+            tcp,
+            state.clone(),
+            stopped(stop_rx.clone()),
+        )));
+    }
+    eprintln!(
+        "claimcheck daemon: database {}, API on {}",
+        db.display(),
+        socket.display()
+    );
+
+    let checker = Checker::new(WorldBank::new(&config.worldbank)?, config.clone());
+    let worker = tokio::spawn(worker_loop(
+        queue.clone(),
+        checker,
+        worker_id.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+    ));
+    let background = tokio::spawn(background_loop(
+        queue.clone(),
+        config.clone(),
+        worker_id,
+        wake.clone(),
+        stop_rx.clone(),
+    ));
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing running work");
+    let _ = stop_tx.send(true);
+    wake.notify_waiters();
+    let grace = Duration::from_secs(config.daemon.grace_secs.unwrap_or(30));
+    if tokio::time::timeout(grace, worker).await.is_err() {
+        tracing::warn!(grace_secs = grace.as_secs(), "running jobs did not finish in the grace period; they will be rescued at the next start");
+    }
+    background.abort();
+    for server in servers {
+        let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    }
+    let _ = std::fs::remove_file(&socket);
+    store.flush().await?;
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// Resolves when the stop flag is raised.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, DaemonError> {
+    let fail = |detail: String| DaemonError::Listen {
+        what: path.display().to_string(),
+        detail,
+    };
+    if path.exists() {
+        // A socket left by a killed daemon: we hold the database lock, so nobody serves it.
+        std::fs::remove_file(path).map_err(|e| fail(e.to_string()))?;
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+    }
+    let listener = tokio::net::UnixListener::bind(path).map_err(|e| fail(e.to_string()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(listener)
+}
+
+async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListener, DaemonError> {
+    let fail = |detail: String| DaemonError::Listen {
+        what: listen.to_string(),
+        detail,
+    };
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|_| fail("not an address such as 127.0.0.1:7878".into()))?;
+    if !addr.ip().is_loopback() && !has_token {
+        return Err(fail(
+            "refusing to serve beyond loopback without a token: set [daemon] token in the config"
+                .into(),
+        ));
+    }
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// Runs worker steps while there is due work; otherwise waits for a wake-up or the poll.
+async fn worker_loop(
+    queue: Queue,
+    checker: Checker<WorldBank>,
+    worker: String,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) {
+    let poll = Duration::from_millis(queue_poll(&queue));
+    while !*stop.borrow() {
+        let notified = wake.notified();
+        match step(&queue, &checker, &worker, Utc::now()).await {
+            Ok(report) if report.claimed > 0 => {
+                tracing::info!(?report, "worker step");
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "worker step failed"),
+        }
+        tokio::select! {
+            _ = notified => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+fn queue_poll(queue: &Queue) -> u64 {
+    queue.config().poll_ms.max(10)
+}
+
+/// Scheduler ticks, lease renewal, pruning and webhook delivery.
+async fn background_loop(
+    queue: Queue,
+    config: Config,
+    worker: String,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) {
+    let poll = Duration::from_millis(queue_poll(&queue));
+    let notifier = webhook::Notifier::new(&config.daemon);
+    while !*stop.borrow() {
+        let now = Utc::now();
+        match schedule::tick(&queue, &config.queue, now) {
+            Ok(due) if due > 0 => {
+                tracing::info!(due, "scheduled re-checks enqueued");
+                wake.notify_waiters();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+        }
+        if let Err(e) = queue.renew(&worker, now).and_then(|_| queue.prune(now)) {
+            tracing::error!(error = %e, "lease renewal or pruning failed");
+        }
+        if let Some(notifier) = &notifier {
+            notifier.deliver_pending(queue.store()).await;
+        }
+        tokio::time::sleep(poll).await;
+    }
+}

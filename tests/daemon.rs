@@ -1,0 +1,305 @@
+//! The real `claimcheck daemon` process: the CLI through its socket, one daemon per
+//! database, TCP safety, webhooks, and kill -9 in the middle of work.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use claimcheck::config::Config;
+use claimcheck::store::Store;
+use common::{json_lines, standin, StandIn, TestApp};
+use predicates::prelude::*;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn daemon_config(app: &TestApp) -> Config {
+    let mut config = app.config();
+    config.queue.poll_ms = 50;
+    config.queue.batch_size = 2;
+    config.queue.max_attempts = 10;
+    config.daemon.grace_secs = Some(5);
+    config
+}
+
+fn spawn_daemon(app: &TestApp) -> Child {
+    let child = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .env_remove("CLAIMCHECK_WORLDBANK_URL")
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let socket = app.db().with_file_name("db.sock");
+    wait_until(Duration::from_secs(20), || socket.exists() && health(app));
+    child
+}
+
+fn health(app: &TestApp) -> bool {
+    app.cmd()
+        .args(["jobs", "--json"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn jobs(app: &TestApp) -> Vec<serde_json::Value> {
+    json_lines(&app.cmd().args(["jobs", "--json"]).output().unwrap().stdout)
+}
+
+fn all_succeeded(app: &TestApp, count: usize) -> bool {
+    let jobs = jobs(app);
+    jobs.len() == count && jobs.iter().all(|j| j["state"] == "succeeded")
+}
+
+fn stop(mut child: Child) {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "daemon exit status {status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
+    let app = TestApp::start().await;
+    app.write_config(&daemon_config(&app));
+    let daemon = spawn_daemon(&app);
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(common::seed_claims().join("seed-article.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 claims: 9 added"));
+    wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
+    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    assert_eq!(list.len(), 9);
+    assert!(
+        list.iter().all(|c| !c["verdict"].is_null()),
+        "the daemon verified every new claim"
+    );
+    let results = json_lines(
+        &app.cmd()
+            .args(["verify", "sv-homicide-2015", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(results[0]["verdict"], "mostly-true");
+
+    let second = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("in use by another claimcheck process")
+    );
+
+    let socket = app.db().with_file_name("db.sock");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    stop(daemon);
+    assert!(!socket.exists(), "socket removed on shutdown");
+    // Without a daemon the same commands open the database directly.
+    assert_eq!(
+        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        9
+    );
+    assert_eq!(
+        Store::open(&app.db())
+            .unwrap()
+            .history("sv-homicide-2015")
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tcp_beyond_loopback_needs_a_token() {
+    let app = TestApp::start().await;
+    let output = app
+        .cmd()
+        .args(["daemon", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("refusing to serve beyond loopback without a token"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tcp_listener_with_a_token_rejects_requests_without_it() {
+    let app = TestApp::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = daemon_config(&app);
+    config.daemon.listen = Some(format!("127.0.0.1:{port}"));
+    config.daemon.token = Some("s3cret".into());
+    app.write_config(&config);
+    let daemon = spawn_daemon(&app);
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/claims");
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+    let ok = client.get(&url).bearer_auth("s3cret").send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let huge = "x".repeat(claimcheck::daemon::api::MAX_BODY_BYTES + 1024);
+    let too_big = client
+        .post(&url)
+        .bearer_auth("s3cret")
+        .header("content-type", "application/json")
+        .body(format!("{{\"text\":\"{huge}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413, "bodies are size-limited");
+    let bad = client.post(&url).bearer_auth("s3cret").header("content-type", "application/json").body(serde_json::json!({"text": "x", "indicator": "SP.POP.TOTL", "country": "Atlantis", "value": 1}).to_string()).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("unknown country"));
+    stop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn change_events_reach_the_webhook_signed() {
+    let app = TestApp::start().await;
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&hook)
+        .await;
+    let mut config = daemon_config(&app);
+    config.daemon.webhook_url = Some(format!("{}/hook", hook.uri()));
+    config.daemon.webhook_secret = Some("topsecret".into());
+    app.write_config(&config);
+    let daemon = spawn_daemon(&app);
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(common::seed_claims().join("seed-article.toml"))
+        .assert()
+        .success();
+    wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
+    app.standin
+        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.1);
+    app.cmd()
+        .args(["verify", "sv-homicide-2015"])
+        .assert()
+        .success();
+    let start = Instant::now();
+    let delivered = loop {
+        let received = hook.received_requests().await.unwrap_or_default();
+        if let Some(r) = received.into_iter().next() {
+            break r;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no webhook delivery"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let event: serde_json::Value = serde_json::from_slice(&delivered.body).unwrap();
+    assert_eq!(event["claim_id"], "sv-homicide-2015");
+    assert_eq!(event["grade_to"], "true");
+    let signature = delivered
+        .headers
+        .get("x-claimcheck-signature")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        signature,
+        format!(
+            "sha256={}",
+            claimcheck::daemon::sign("topsecret", &delivered.body)
+        )
+    );
+    let changes = json_lines(
+        &app.cmd()
+            .args(["changes", "--json", "--since", "2020-01-01"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(changes.len(), 1);
+    stop(daemon);
+}
+
+/// Claims enough for many worker steps: homicide values for two countries over 15 years.
+fn many_claims(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    let mut text = String::new();
+    let mut ids = Vec::new();
+    for (iso3, years) in [("SLV", 2000..2015), ("HND", 2000..2015)] {
+        for year in years {
+            let id = format!("{}-{year}", iso3.to_lowercase());
+            text.push_str(&format!(
+                "[[claim]]\nid = \"{id}\"\ntext = \"{iso3} homicide rate in {year}\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"{iso3}\"\nyear = {year}\nvalue = 50\nrelation = \"gt\"\n\n"
+            ));
+            ids.push(id);
+        }
+    }
+    let path = dir.join("many.toml");
+    std::fs::write(&path, text).unwrap();
+    (path, ids)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_work_loses_and_duplicates_nothing() {
+    let app = TestApp::with(StandIn::new().with_delay(Duration::from_millis(300))).await;
+    app.write_config(&daemon_config(&app));
+    let (file, ids) = many_claims(app.dir.path());
+    let mut daemon = spawn_daemon(&app);
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut killed_mid_work = 0;
+    for pause_ms in [350, 500, 650, 800] {
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        killed_mid_work += usize::from(!all_succeeded(&app, ids.len()));
+        daemon.kill().unwrap(); // SIGKILL
+        daemon.wait().unwrap();
+        daemon = spawn_daemon(&app);
+    }
+    wait_until(Duration::from_secs(60), || all_succeeded(&app, ids.len()));
+    stop(daemon);
+
+    let store = Store::open(&app.db()).unwrap();
+    let queue = claimcheck::queue::Queue::new(store.clone(), Config::default().queue);
+    let jobs = queue.list(None).unwrap();
+    assert_eq!(jobs.len(), ids.len(), "one job per claim");
+    assert!(
+        killed_mid_work >= 3,
+        "only {killed_mid_work} kills landed while work was pending"
+    );
+    for id in &ids {
+        let succeeded = jobs
+            .iter()
+            .filter(|j| &j.claim_id == id && j.state == claimcheck::queue::JobState::Succeeded)
+            .count();
+        assert_eq!(
+            store.history(id).unwrap().len(),
+            succeeded,
+            "exactly one verdict per finished job for {id}"
+        );
+        assert_eq!(succeeded, 1, "{id}");
+    }
+}
