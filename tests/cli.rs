@@ -522,3 +522,60 @@ fn help_teaches_with_examples() {
         .stdout(predicate::str::contains("Examples:"))
         .stdout(predicate::str::contains("Exit codes:"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_due_checks_only_what_is_due_for_cron() {
+    let app = TestApp::start().await;
+    let path = app.claim_file(
+        "scheduled.toml",
+        r#"
+[[claim]]
+id = "weekly"
+text = "El Salvador 107.6 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+value = 107.6
+schedule = "0 6 * * 1"
+
+[[claim]]
+id = "default-interval"
+text = "Honduras 55.7 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "HND"
+year = 2015
+value = 55.7
+"#,
+    );
+    app.cmd().arg("import").arg(&path).assert().success();
+    // Never checked: both are due.
+    let first = json_lines(
+        &app.cmd()
+            .args(["verify", "--due", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let ids: Vec<_> = first
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["default-interval", "weekly"]);
+    // Just checked: nothing is due until the next Monday 06:00 / the re-check interval.
+    app.cmd()
+        .args(["verify", "--due"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no claims are due"));
+    let store = claimcheck::store::Store::open(&app.db()).unwrap();
+    let claim = store.claim("weekly").unwrap().unwrap();
+    let next = claimcheck::queue::schedule::next_run(
+        &store,
+        &claim,
+        &app.config().queue,
+        chrono::Utc::now(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(next.format("%a %H:%M").to_string(), "Mon 06:00");
+}

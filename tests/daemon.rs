@@ -109,6 +109,15 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
         String::from_utf8_lossy(&second.stderr).contains("in use by another claimcheck process")
     );
 
+    app.cmd()
+        .args(["remove", "sv-police-refugees"])
+        .assert()
+        .success();
+    app.cmd()
+        .args(["show", "sv-police-refugees"])
+        .assert()
+        .code(2);
+
     let socket = app.db().with_file_name("db.sock");
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
@@ -118,7 +127,7 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
     // Without a daemon the same commands open the database directly.
     assert_eq!(
         json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
-        9
+        8
     );
     assert_eq!(
         Store::open(&app.db())
@@ -302,4 +311,74 @@ async fn kill_9_mid_work_loses_and_duplicates_nothing() {
         );
         assert_eq!(succeeded, 1, "{id}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
+    let app = TestApp::start().await;
+    let mut config = daemon_config(&app);
+    config.queue.max_attempts = 2;
+    config.queue.retry_base_secs = 0;
+    // An outage exactly as long as both job attempts (each makes max_attempts HTTP tries).
+    let failing = config.queue.max_attempts as u64 * config.worldbank.max_attempts as u64;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(failing)
+        .with_priority(1)
+        .mount(&app.server)
+        .await;
+    app.write_config(&config);
+    let daemon = spawn_daemon(&app);
+    app.cmd()
+        .args([
+            "add",
+            "--text",
+            "Honduras 55.7 in 2015",
+            "--indicator",
+            "VC.IHR.PSRC.P5",
+            "--country",
+            "HND",
+            "--year",
+            "2015",
+            "--value",
+            "55.7",
+        ])
+        .assert()
+        .success();
+    let dead = || {
+        json_lines(
+            &app.cmd()
+                .args(["jobs", "--state", "dead", "--json"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    wait_until(Duration::from_secs(20), || dead().len() == 1);
+    let job = &dead()[0];
+    assert_eq!(job["claim_id"], "honduras-55-7-in-2015");
+    assert_eq!(job["attempts"], 2);
+    assert!(
+        job["last_error"].as_str().unwrap().contains("HTTP 503"),
+        "{job}"
+    );
+
+    let id = job["id"].as_u64().unwrap().to_string();
+    app.cmd()
+        .args(["jobs", "retry", &id])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("queued again"));
+    wait_until(Duration::from_secs(20), || {
+        jobs(&app)
+            .iter()
+            .any(|j| j["id"] == job["id"] && j["state"] == "succeeded")
+    });
+    assert_eq!(jobs(&app).len(), 1, "the scheduler added no second job");
+    app.cmd()
+        .args(["jobs", "retry", &id])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not dead"));
+    stop(daemon);
 }

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use crate::claim::country::Countries;
 use crate::claim::Claim;
 use crate::config::Config;
-use crate::queue::{Enqueued, Job, JobState, Priority, Queue, QueueError};
+use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError};
 use crate::store::{StoreError, Upsert, VerdictRecord};
 
 /// Largest request body accepted.
@@ -232,6 +232,8 @@ async fn add_claims(
     for claim in valid {
         let upsert = store.put_claim(&claim)?;
         let Enqueued { job, .. } = state.queue.enqueue(&claim.id, Priority::User, now)?;
+        // This job is the claim's run for now; the schedule continues from here.
+        schedule::advance(store, &claim, &state.config.queue, now)?;
         added.push(Added { claim, upsert, job });
     }
     store.flush().await?;
