@@ -45,6 +45,9 @@ pub enum ConfigError {
 pub struct Config {
     /// Where the sled database lives; `--db` and `CLAIMCHECK_DB` override it.
     pub db: Option<PathBuf>,
+    /// Indicator alias table for sentences [default: config/indicators.toml when present,
+    /// else the built-in copy].
+    pub indicators: Option<PathBuf>,
     /// The World Bank Indicators API client.
     pub worldbank: WorldBankConfig,
     /// How deviations map to grades.
@@ -189,6 +192,20 @@ impl Default for GradingConfig {
 }
 
 impl Config {
+    /// The sentence parser with this config's indicator table.
+    pub fn sentence_parser(&self) -> Result<crate::claim::sentence::SentenceParser, ConfigError> {
+        use crate::claim::indicator::IndicatorTable;
+        let path = self
+            .indicators
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("config/indicators.toml"));
+        let table = IndicatorTable::load(&path).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(crate::claim::sentence::SentenceParser::new(
+            &crate::claim::country::Countries::embedded(),
+            table,
+        ))
+    }
+
     /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
     /// applies environment overrides.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {

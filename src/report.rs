@@ -226,6 +226,73 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
     out
 }
 
+/// What the sentence parser understood, field by field with the words it used.
+pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
+    let c = &parsed.claim;
+    let from = |field: &str| {
+        let texts: Vec<String> = parsed
+            .spans
+            .iter()
+            .filter(|s| s.field == field)
+            .map(|s| format!("\"{}\"", s.text))
+            .collect();
+        if texts.is_empty() {
+            String::new()
+        } else {
+            format!("   ← {}", texts.join(", "))
+        }
+    };
+    let iso3 = c.country.clone().unwrap_or_default();
+    let country = match crate::claim::country::Countries::embedded().name(&iso3) {
+        Some(name) => format!("{iso3} ({name})"),
+        None => iso3,
+    };
+    let indicator = format!(
+        "{} ({})",
+        c.indicator.clone().unwrap_or_default(),
+        parsed.indicator_name
+    );
+    let mut rows = vec![
+        ("country", country, from("country")),
+        ("indicator", indicator, from("indicator")),
+    ];
+    match (c.from_year, c.year) {
+        (Some(a), Some(b)) => rows.push(("years", format!("{a}–{b}"), from("year"))),
+        (None, Some(y)) => rows.push(("year", y.to_string(), from("year"))),
+        _ => rows.push(("year", "latest with data".into(), String::new())),
+    }
+    rows.push(("kind", c.kind_name().to_string(), from("kind")));
+    if let Some(rank) = c.rank {
+        rows.push((
+            "rank",
+            format!("{rank} ({:?})", c.order.unwrap_or_default()).to_lowercase(),
+            String::new(),
+        ));
+    }
+    if let Some(v) = c.value {
+        rows.push(("value", human(v, 6), from("value")));
+    }
+    rows.push((
+        "relation",
+        serde_json::to_value(c.relation)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        from("relation"),
+    ));
+    if let Some(d) = c.direction {
+        rows.push(("direction", format!("{d:?}").to_lowercase(), String::new()));
+    }
+    let mut out = format!("understood: {}\n", c.text);
+    for (key, value, source) in rows {
+        out.push_str(&format!("  {key:<10} {value}{source}\n"));
+    }
+    for note in &parsed.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    out
+}
+
 /// A plain text table with a header row; the last column is cut to keep lines short.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();

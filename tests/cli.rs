@@ -579,3 +579,68 @@ value = 55.7
     .unwrap();
     assert_eq!(next.format("%a %H:%M").to_string(), "Mon 06:00");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .args(["add", "El Salvador homicide rate 105 per 100,000 in 2015"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("country    SLV (El Salvador)   ← \"El Salvador\""))
+        .stdout(predicate::str::contains("indicator  VC.IHR.PSRC.P5 (Intentional homicides (per 100,000 people))   ← \"homicide rate\""))
+        .stdout(predicate::str::contains("mostly-true"));
+    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["verdict"], "mostly-true");
+
+    // --dry-run --json: the claim-file keys plus the spans used; nothing stored.
+    let output = app
+        .cmd()
+        .args([
+            "add",
+            "Inflation in Turkey hit 72% last year.",
+            "--as-of",
+            "2023-03-01",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let parsed = &json_lines(&output.stdout)[0];
+    assert_eq!(parsed["country"], "TUR");
+    assert_eq!(parsed["indicator"], "FP.CPI.TOTL.ZG");
+    assert_eq!(parsed["year"], 2022);
+    assert_eq!(parsed["value"], 72.0);
+    assert_eq!(parsed["relation"], "eq");
+    assert_eq!(parsed["kind"], "value");
+    assert!(parsed["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["field"] == "year" && s["text"] == "last year"));
+    assert_eq!(
+        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        1,
+        "dry run stores nothing"
+    );
+
+    app.cmd()
+        .args(["add", "Congo's murder rate was 10 per 100,000 in 2015."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is ambiguous: it could be Congo, Dem. Rep.",
+        ));
+    app.cmd()
+        .args(["add", "El Salvador was a dangerous place in 2015."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no known statistic found"));
+    assert_eq!(
+        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        1,
+        "refused sentences store nothing"
+    );
+}

@@ -183,6 +183,29 @@ async fn a_tcp_listener_with_a_token_rejects_requests_without_it() {
     let bad = client.post(&url).bearer_auth("s3cret").header("content-type", "application/json").body(serde_json::json!({"text": "x", "indicator": "SP.POP.TOTL", "country": "Atlantis", "value": 1}).to_string()).send().await.unwrap();
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("unknown country"));
+    let json_post = |body: serde_json::Value| {
+        client
+            .post(&url)
+            .bearer_auth("s3cret")
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let sentence = json_post(
+        serde_json::json!({"text": "Honduras had a murder rate of 56 per 100,000 in 2015."}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sentence.status(), 201);
+    let added: serde_json::Value = serde_json::from_str(&sentence.text().await.unwrap()).unwrap();
+    assert_eq!(added[0]["claim"]["country"], "HND");
+    assert_eq!(added[0]["claim"]["indicator"], "VC.IHR.PSRC.P5");
+    assert_eq!(added[0]["claim"]["value"], 56.0);
+    let unclear = json_post(serde_json::json!({"text": "Guinea grew a lot."}))
+        .await
+        .unwrap();
+    assert_eq!(unclear.status(), 422);
+    assert!(unclear.text().await.unwrap().contains("ambiguous"));
     stop(daemon);
 }
 

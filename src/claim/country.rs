@@ -96,6 +96,13 @@ impl Countries {
         })
     }
 
+    /// Every normalized name, alias and code with its ISO3, for scanning text.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_key
+            .iter()
+            .map(|(key, &i)| (key.as_str(), self.entries[i].iso3.as_str()))
+    }
+
     /// The World Bank name of an ISO3 code, when known.
     pub fn name(&self, iso3: &str) -> Option<&str> {
         self.by_key

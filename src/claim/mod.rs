@@ -6,7 +6,9 @@
 
 pub mod country;
 pub mod file;
+pub mod indicator;
 pub mod number;
+pub mod sentence;
 
 use serde::{Deserialize, Serialize};
 

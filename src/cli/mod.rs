@@ -44,8 +44,9 @@ Examples:
   claimcheck verify claims/ --fail-on mostly-false
                                             exit 1 if any claim is mostly-false or worse
   claimcheck show sv-homicide-2015          the verdict, its evidence and its history
-  claimcheck add --text \"Honduras rate 56 in 2015\" --indicator VC.IHR.PSRC.P5 \\
-                 --country HND --year 2015 --value 56
+  claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
+                                            parse a sentence, store and verify it
+  claimcheck add \"…\" --dry-run --json      show the parse only, as claim-file keys
 
 Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
 (database in use, source unreachable after retries).
@@ -178,14 +179,23 @@ pub struct VerifyArgs {
     pub fail_on: Option<Grade>,
 }
 
-/// `add` options: the claim-file keys as flags.
+/// `add` options: a sentence, or the claim-file keys as flags.
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The claim as a sentence, e.g. "El Salvador homicide rate 105 per 100,000 in 2015"
+    #[arg(value_name = "SENTENCE", conflicts_with_all = ["file", "text", "indicator"])]
+    pub sentence: Option<String>,
+    /// Show how the sentence is understood without storing it
+    #[arg(long, requires = "sentence")]
+    pub dry_run: bool,
+    /// Date the sentence was written, for "last year" [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "sentence")]
+    pub as_of: Option<chrono::NaiveDate>,
     /// Add the claims of this claim file instead of one from flags
     #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "indicator"])]
     pub file: Option<PathBuf>,
-    /// The claim as written
-    #[arg(long, required_unless_present = "file")]
+    /// The claim as written (with the flags below)
+    #[arg(long, required_unless_present_any = ["file", "sentence"])]
     pub text: Option<String>,
     /// Id [default: a slug of the text]
     #[arg(long)]
@@ -343,6 +353,9 @@ async fn add(app: &App, args: &AddArgs, out: &mut impl Write) -> Result<u8> {
     if let Some(path) = &args.file {
         return import(app, std::slice::from_ref(path), args.json, out).await;
     }
+    if let Some(sentence) = &args.sentence {
+        return add_sentence(app, sentence, args, out).await;
+    }
     let claim = args
         .to_claim()
         .validate(&Countries::embedded())
@@ -364,6 +377,48 @@ async fn add(app: &App, args: &AddArgs, out: &mut impl Write) -> Result<u8> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// `add "sentence"`: parse, show what was understood, store and verify.
+async fn add_sentence(
+    app: &App,
+    sentence: &str,
+    args: &AddArgs,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let parser = app
+        .config
+        .sentence_parser()
+        .map_err(|e| InputError(e.to_string()))?;
+    let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let parsed = parser
+        .parse(sentence, as_of)
+        .map_err(|e| InputError(format!("cannot turn this sentence into a claim: {e}")))?;
+    if args.json {
+        let mut value = report::claim_json(&parsed.claim);
+        value["spans"] = serde_json::to_value(&parsed.spans)?;
+        value["notes"] = serde_json::to_value(&parsed.notes)?;
+        writeln!(out, "{value}")?;
+    } else {
+        write!(out, "{}", report::parse_text(&parsed))?;
+    }
+    if args.dry_run {
+        return Ok(EXIT_OK);
+    }
+    let backend = app.backend().await?;
+    let (claim, upsert) = backend.put_claims(vec![parsed.claim]).await?.remove(0);
+    let results = run_checks(&backend, std::slice::from_ref(&claim)).await?;
+    if !args.json {
+        writeln!(out, "{} {}\n", upsert_word(upsert), claim.id)?;
+        for result in &results {
+            writeln!(out, "{}", report::result_text(result))?;
+        }
+    }
+    Ok(if results.iter().any(|r| r.outcome.is_err()) {
+        EXIT_RUNTIME
+    } else {
+        EXIT_OK
+    })
 }
 
 fn upsert_word(upsert: Upsert) -> &'static str {

@@ -17,6 +17,7 @@ use serde_json::json;
 use tokio::sync::Notify;
 
 use crate::claim::country::Countries;
+use crate::claim::sentence::SentenceParser;
 use crate::claim::Claim;
 use crate::config::Config;
 use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError};
@@ -32,16 +33,18 @@ pub struct AppState {
     config: Arc<Config>,
     wake: Arc<Notify>,
     countries: Arc<Countries>,
+    parser: Arc<SentenceParser>,
 }
 
 impl AppState {
     /// State for a daemon's queue; `wake` is notified when work is enqueued.
-    pub fn new(queue: Queue, config: Config, wake: Arc<Notify>) -> Self {
+    pub fn new(queue: Queue, config: Config, wake: Arc<Notify>, parser: SentenceParser) -> Self {
         Self {
             queue,
             config: Arc::new(config),
             wake,
             countries: Arc::new(Countries::embedded()),
+            parser: Arc::new(parser),
         }
     }
 }
@@ -215,6 +218,13 @@ async fn add_claims(
         } else {
             format!("claim {:?}", claim.id)
         };
+        if is_sentence_only(&claim) {
+            match state.parser.parse(&claim.text, Utc::now().date_naive()) {
+                Ok(parsed) => valid.push(parsed.claim),
+                Err(e) => errors.push(format!("{label}: cannot turn the text into a claim: {e}")),
+            }
+            continue;
+        }
         match claim.validate(&state.countries) {
             Ok(claim) => valid.push(claim),
             Err(e) => errors.push(format!("{label}: {e}")),
@@ -239,6 +249,14 @@ async fn add_claims(
     store.flush().await?;
     state.wake.notify_waiters();
     Ok((StatusCode::CREATED, Json(added)))
+}
+
+/// True for `{"text": "…"}` alone: the text is parsed as a sentence.
+fn is_sentence_only(claim: &Claim) -> bool {
+    claim.indicator.is_none()
+        && claim.country.is_none()
+        && claim.value.is_none()
+        && claim.note.is_none()
 }
 
 /// A claim with its verdict history, newest first.

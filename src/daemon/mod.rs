@@ -38,6 +38,9 @@ pub enum DaemonError {
     /// The source client could not be built.
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
+    /// A setting is wrong (e.g. the indicator table).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// A listener could not be set up.
     #[error("cannot listen on {what}: {detail}")]
     Listen {
@@ -73,7 +76,8 @@ pub async fn run(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let wake = Arc::new(Notify::new());
-    let state = api::AppState::new(queue.clone(), config.clone(), wake.clone());
+    let parser = config.sentence_parser()?;
+    let state = api::AppState::new(queue.clone(), config.clone(), wake.clone(), parser);
 
     let socket = socket_path(&config, &db);
     let unix = bind_unix(&socket)?;
