@@ -1,18 +1,24 @@
-//! Prints the sentence parser's accuracy on `tests/fixtures/claim_text/sentences.toml` and
+//! Prints the sentence parser's accuracy on the development set
+//! (`tests/fixtures/claim_text/sentences.toml`) and the held-out set (`holdout.toml`), and
 //! lists every miss: `cargo run --example parse_accuracy`.
 
 #[path = "../tests/common/accuracy.rs"]
 mod accuracy;
 
 fn main() {
-    let report = accuracy::run();
-    for miss in &report.misses {
-        println!("MISS {miss}");
+    for (file, what) in [
+        ("sentences.toml", "development set"),
+        ("holdout.toml", "held-out set"),
+    ] {
+        let report = accuracy::run(file);
+        for miss in &report.misses {
+            println!("MISS {miss}");
+        }
+        println!(
+            "{what} ({file}): exact match of country, indicator, years, value, relation, kind: {}/{} = {:.1}%\n",
+            report.right,
+            report.total,
+            report.accuracy() * 100.0
+        );
     }
-    println!(
-        "exact match (country, indicator, years, value, relation, kind): {}/{} = {:.1}%",
-        report.right,
-        report.total,
-        report.accuracy() * 100.0
-    );
 }

@@ -7,7 +7,7 @@ mod accuracy;
 
 #[test]
 fn accuracy_on_the_news_sentence_set_is_at_least_95_percent() {
-    let report = accuracy::run();
+    let report = accuracy::run("sentences.toml");
     for miss in &report.misses {
         eprintln!("MISS {miss}");
     }

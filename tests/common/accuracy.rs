@@ -42,9 +42,11 @@ impl Report {
     }
 }
 
-pub fn run() -> Report {
+/// Scores one case file of `tests/fixtures/claim_text/`.
+pub fn run(file_name: &str) -> Report {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/claim_text/sentences.toml");
+        .join("tests/fixtures/claim_text")
+        .join(file_name);
     #[derive(Deserialize)]
     struct File {
         case: Vec<Case>,
