@@ -278,13 +278,7 @@ async fn a_revision_is_recorded_in_the_history() {
         .success();
     app.standin
         .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 104.9);
-    let results = json_lines(
-        &app.cmd()
-            .args(["verify", "sv-homicide-2015", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let results = app.json(&["verify", "sv-homicide-2015", "--json"]);
     let r = by_id(&results, "sv-homicide-2015");
     assert_eq!(r["verdict"], "true");
     assert_eq!(r["vintage"], "2026-07-01");
@@ -302,13 +296,7 @@ async fn a_revision_is_recorded_in_the_history() {
         "{change}"
     );
 
-    let show = json_lines(
-        &app.cmd()
-            .args(["show", "sv-homicide-2015", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let show = app.json(&["show", "sv-homicide-2015", "--json"]);
     let history = show[0]["history"].as_array().unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0]["verdict"], "true", "newest first");
@@ -332,7 +320,7 @@ async fn malformed_files_name_file_line_and_fix_and_keep_good_claims() {
             "mixed.toml:12:1: unknown key `indicatr`; did you mean `indicator`?",
         ))
         .stdout(predicate::str::contains("1 claim: 1 added"));
-    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    let list = app.json(&["list", "--json"]);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["id"], "good");
     assert_eq!(list[0]["verdict"], serde_json::Value::Null);
@@ -367,10 +355,7 @@ async fn import_is_idempotent_by_id() {
         .stdout(predicate::str::contains(
             "9 claims: 0 added, 0 updated, 9 unchanged",
         ));
-    assert_eq!(
-        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
-        9
-    );
+    assert_eq!(app.json(&["list", "--json"]).len(), 9);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -549,13 +534,7 @@ value = 55.7
     );
     app.cmd().arg("import").arg(&path).assert().success();
     // Never checked: both are due.
-    let first = json_lines(
-        &app.cmd()
-            .args(["verify", "--due", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let first = app.json(&["verify", "--due", "--json"]);
     let ids: Vec<_> = first
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
@@ -590,7 +569,7 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         .stdout(predicate::str::contains("country    SLV (El Salvador)   ← \"El Salvador\""))
         .stdout(predicate::str::contains("indicator  VC.IHR.PSRC.P5 (Intentional homicides (per 100,000 people))   ← \"homicide rate\""))
         .stdout(predicate::str::contains("mostly-true"));
-    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    let list = app.json(&["list", "--json"]);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["verdict"], "mostly-true");
 
@@ -621,7 +600,7 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         .iter()
         .any(|s| s["field"] == "year" && s["text"] == "last year"));
     assert_eq!(
-        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        app.json(&["list", "--json"]).len(),
         1,
         "dry run stores nothing"
     );
@@ -639,7 +618,7 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         .code(2)
         .stderr(predicate::str::contains("no known statistic found"));
     assert_eq!(
-        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
+        app.json(&["list", "--json"]).len(),
         1,
         "refused sentences store nothing"
     );

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use claimcheck::config::Config;
 use claimcheck::store::Store;
-use common::{json_lines, standin, StandIn, TestApp};
+use common::{standin, StandIn, TestApp};
 use predicates::prelude::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -55,7 +55,7 @@ fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) {
 }
 
 fn jobs(app: &TestApp) -> Vec<serde_json::Value> {
-    json_lines(&app.cmd().args(["jobs", "--json"]).output().unwrap().stdout)
+    app.json(&["jobs", "--json"])
 }
 
 fn all_succeeded(app: &TestApp, count: usize) -> bool {
@@ -82,19 +82,13 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
         .success()
         .stdout(predicate::str::contains("9 claims: 9 added"));
     wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
-    let list = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
+    let list = app.json(&["list", "--json"]);
     assert_eq!(list.len(), 9);
     assert!(
         list.iter().all(|c| !c["verdict"].is_null()),
         "the daemon verified every new claim"
     );
-    let results = json_lines(
-        &app.cmd()
-            .args(["verify", "sv-homicide-2015", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let results = app.json(&["verify", "sv-homicide-2015", "--json"]);
     assert_eq!(results[0]["verdict"], "mostly-true");
 
     let second = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
@@ -125,10 +119,7 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
     stop(daemon);
     assert!(!socket.exists(), "socket removed on shutdown");
     // Without a daemon the same commands open the database directly.
-    assert_eq!(
-        json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout).len(),
-        8
-    );
+    assert_eq!(app.json(&["list", "--json"]).len(), 8);
     assert_eq!(
         Store::open(&app.db())
             .unwrap()
@@ -263,13 +254,7 @@ async fn change_events_reach_the_webhook_signed() {
             claimcheck::daemon::sign("topsecret", &delivered.body)
         )
     );
-    let changes = json_lines(
-        &app.cmd()
-            .args(["changes", "--json", "--since", "2020-01-01"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let changes = app.json(&["changes", "--json", "--since", "2020-01-01"]);
     assert_eq!(changes.len(), 1);
     stop(daemon);
 }
@@ -368,15 +353,7 @@ async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
         ])
         .assert()
         .success();
-    let dead = || {
-        json_lines(
-            &app.cmd()
-                .args(["jobs", "--state", "dead", "--json"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-    };
+    let dead = || app.json(&["jobs", "--state", "dead", "--json"]);
     wait_until(Duration::from_secs(20), || dead().len() == 1);
     let job = &dead()[0];
     assert_eq!(job["claim_id"], "honduras-55-7-in-2015");

@@ -23,7 +23,8 @@ pub fn parse(text: &str) -> Option<f64> {
     value.is_finite().then_some(value * scale)
 }
 
-const SCALES: &[(&str, f64)] = &[
+/// Scale words and suffixes with their factors, longest first.
+pub const SCALES: &[(&str, f64)] = &[
     ("trillion", 1e12),
     ("billion", 1e9),
     ("million", 1e6),

@@ -886,16 +886,7 @@ fn scan_numbers(text: &str, words: &[Word]) -> Vec<Number> {
         let rest_lower = rest.to_ascii_lowercase();
         let mut scaled = false;
         let mut stop = end;
-        for (word, scale) in [
-            ("trillion", 1e12),
-            ("billion", 1e9),
-            ("million", 1e6),
-            ("thousand", 1e3),
-            ("tn", 1e12),
-            ("bn", 1e9),
-            ("m", 1e6),
-            ("k", 1e3),
-        ] {
+        for &(word, scale) in super::number::SCALES {
             let spaced = rest_lower
                 .strip_prefix(' ')
                 .filter(|_| word.len() > 2)

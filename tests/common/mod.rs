@@ -92,6 +92,11 @@ impl TestApp {
         cmd
     }
 
+    /// Runs the binary with `args` and parses its stdout as JSON lines.
+    pub fn json(&self, args: &[&str]) -> Vec<Value> {
+        json_lines(&self.cmd().args(args).output().unwrap().stdout)
+    }
+
     /// Writes a claim file into the temp dir and returns its path.
     pub fn claim_file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
