@@ -227,6 +227,9 @@ impl Backend {
     }
 }
 
+/// How long `verify` waits for the daemon to finish one job.
+const WAIT_LIMIT: Duration = Duration::from_secs(600);
+
 /// An HTTP client for the daemon's Unix socket.
 pub struct DaemonClient {
     http: reqwest::Client,
@@ -306,6 +309,7 @@ impl DaemonClient {
         job_id: u64,
         claim_id: &str,
     ) -> Result<Result<VerdictRecord, CheckFailure>> {
+        let deadline = std::time::Instant::now() + WAIT_LIMIT;
         loop {
             let job: Job = self.get(&format!("/jobs/{job_id}")).await?;
             match job.state {
@@ -331,6 +335,16 @@ impl DaemonClient {
                     return Ok(Err(CheckFailure {
                         reason,
                         retryable: retrying,
+                    }));
+                }
+                JobState::Queued | JobState::Running if std::time::Instant::now() > deadline => {
+                    return Ok(Err(CheckFailure {
+                        reason: format!(
+                            "job {job_id} is still {} after {} minutes; follow it with `claimcheck jobs`",
+                            format!("{:?}", job.state).to_lowercase(),
+                            WAIT_LIMIT.as_secs() / 60
+                        ),
+                        retryable: true,
                     }));
                 }
                 JobState::Queued | JobState::Running => {
