@@ -351,6 +351,7 @@ struct Number {
 
 /// Turns sentences into claims with a country table and an indicator table.
 pub struct SentenceParser {
+    countries: Countries,
     /// (words of a country name, ISO3, needs upper case in the text)
     country_names: Vec<(Vec<String>, String, bool)>,
     indicators: IndicatorTable,
@@ -403,6 +404,7 @@ impl SentenceParser {
             std::cmp::Reverse(words.iter().map(String::len).sum::<usize>() + words.len())
         });
         Self {
+            countries: countries.clone(),
             country_names,
             indicators,
             phrases,
@@ -495,7 +497,7 @@ impl SentenceParser {
                 Relation::Eq
             };
             spans.push(span("kind", text, r.start, r.end));
-            return finish(claim, &indicator.name, spans, notes);
+            return self.finish(claim, &indicator.name, spans, notes);
         } else if rank.is_some() {
             notes.push(
                 "the sentence also claims a rank; add it as a separate claim to check it".into(),
@@ -527,7 +529,7 @@ impl SentenceParser {
                 claim.from_value = Some(start.value);
                 spans.push(span("from_value", text, start.start, start.end));
             }
-            return finish(claim, &indicator.name, spans, notes);
+            return self.finish(claim, &indicator.name, spans, notes);
         }
 
         let Some(value) = numbers.first().cloned() else {
@@ -559,7 +561,26 @@ impl SentenceParser {
                 Kind::Mean
             };
         }
-        finish(claim, &indicator.name, spans, notes)
+        self.finish(claim, &indicator.name, spans, notes)
+    }
+
+    fn finish(
+        &self,
+        claim: Claim,
+        indicator_name: &str,
+        mut spans: Vec<Span>,
+        notes: Vec<String>,
+    ) -> Result<Parsed, ParseError> {
+        spans.sort_by_key(|s| s.start);
+        let claim = claim
+            .validate(&self.countries)
+            .map_err(|e| ParseError::Missing(e.to_string()))?;
+        Ok(Parsed {
+            claim,
+            indicator_name: indicator_name.to_string(),
+            spans,
+            notes,
+        })
     }
 
     fn find_country(
@@ -572,17 +593,10 @@ impl SentenceParser {
             // Ambiguous names, unless part of a longer name ("Papua New Guinea").
             for (name, candidates) in AMBIGUOUS {
                 let name_words = words_of(name);
-                if lower[i..]
-                    .starts_with(&name_words.iter().map(String::as_str).collect::<Vec<_>>())
-                {
+                if matches_at(&lower, i, &name_words) {
                     let longer = self.country_names.iter().any(|(n, _, _)| {
                         n.len() > name_words.len()
-                            && (0..=i).any(|s| {
-                                s + n.len() > i
-                                    && s + n.len() <= lower.len()
-                                    && lower[s..s + n.len()]
-                                        == n.iter().map(String::as_str).collect::<Vec<_>>()[..]
-                            })
+                            && (0..=i).any(|s| s + n.len() > i && matches_at(&lower, s, n))
                     });
                     if !longer {
                         return Err(ParseError::Ambiguous {
@@ -597,9 +611,7 @@ impl SentenceParser {
             }
             for (name, iso3, upper_only) in &self.country_names {
                 let n = name.len();
-                if i + n > words.len()
-                    || lower[i..i + n] != name.iter().map(String::as_str).collect::<Vec<_>>()[..]
-                {
+                if !matches_at(&lower, i, name) {
                     continue;
                 }
                 if lower.get(i + n) == Some(&"bank") {
@@ -681,24 +693,6 @@ fn find_all(haystack: &[&str], needle: &[String]) -> Vec<usize> {
         .collect()
 }
 
-fn finish(
-    claim: Claim,
-    indicator_name: &str,
-    mut spans: Vec<Span>,
-    notes: Vec<String>,
-) -> Result<Parsed, ParseError> {
-    spans.sort_by_key(|s| s.start);
-    let claim = claim
-        .validate(&Countries::embedded())
-        .map_err(|e| ParseError::Missing(e.to_string()))?;
-    Ok(Parsed {
-        claim,
-        indicator_name: indicator_name.to_string(),
-        spans,
-        notes,
-    })
-}
-
 fn span(field: &'static str, text: &str, start: usize, end: usize) -> Span {
     Span {
         field,
@@ -737,6 +731,16 @@ fn split_words(text: &str) -> Vec<Word> {
         });
     }
     words
+}
+
+/// True when `needle` stands in `haystack` at word `at`.
+fn matches_at(haystack: &[&str], at: usize, needle: &[String]) -> bool {
+    !needle.is_empty()
+        && at + needle.len() <= haystack.len()
+        && haystack[at..at + needle.len()]
+            .iter()
+            .zip(needle)
+            .all(|(a, b)| *a == b)
 }
 
 fn find_seq(haystack: &[&str], needle: &[String]) -> Option<usize> {
