@@ -147,7 +147,10 @@ impl<S: Source> Checker<S> {
             if let Entry::Vacant(slot) = fetched.entry(index) {
                 let request = &plan.requests[index];
                 progress(Progress::Fetching(request));
-                let series = self.source.fetch_series(request).await;
+                let series = self.source.fetch_series(request).await.map(|mut series| {
+                    fill_iso3(&mut series, &countries);
+                    series
+                });
                 if let Err(e) = &series {
                     tracing::info!(indicator = %request.indicator, error = %e, "fetch failed");
                 }
@@ -212,6 +215,15 @@ impl<S: Source> Checker<S> {
                     Ok(Err(failure))
                 }
             },
+        }
+    }
+}
+
+/// Gives rows without an ISO3 code the one their 2-letter code maps to in the country list.
+fn fill_iso3(series: &mut Series, countries: &CountryList) {
+    for row in series.observations.iter_mut().filter(|o| o.iso3.is_empty()) {
+        if let Some(country) = countries.get(&row.country_id) {
+            row.iso3 = country.iso3.clone();
         }
     }
 }

@@ -358,6 +358,8 @@ async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
     let job = &dead()[0];
     assert_eq!(job["claim_id"], "honduras-55-7-in-2015");
     assert_eq!(job["attempts"], 2);
+    assert_eq!(job["kind"], "verify");
+    assert_eq!(job["state"], "dead");
     assert!(
         job["last_error"].as_str().unwrap().contains("HTTP 503"),
         "{job}"

@@ -286,3 +286,42 @@ async fn an_unreachable_source_is_reported_as_retryable_and_stores_nothing() {
     );
     assert!(store.history("highest").unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn rows_without_iso3_are_mapped_through_their_two_letter_code() {
+    let app = TestApp::start().await;
+    // The API may send "countryiso3code": "" and only the 2-letter country.id.
+    let body = serde_json::json!([
+        {"page": 1, "pages": 1, "per_page": 20000, "total": 1, "sourceid": "2", "lastupdated": "2025-07-01"},
+        [{"indicator": {"id": "VC.IHR.PSRC.P5", "value": "Intentional homicides (per 100,000 people)"},
+          "country": {"id": "SV", "value": "El Salvador"}, "countryiso3code": "", "date": "2015",
+          "value": 107.638231, "unit": "", "obs_status": "", "decimal": 1}]
+    ]);
+    Mock::given(path("/v2/country/SLV/indicator/VC.IHR.PSRC.P5"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/json"))
+        .with_priority(1)
+        .mount(&app.server)
+        .await;
+    let mut claim = Claim::new("sv", "El Salvador 107.6 in 2015");
+    claim.indicator = Some(standin::HOMICIDE.into());
+    claim.country = Some("SLV".into());
+    claim.year = Some(2015);
+    claim.value = Some(107.6);
+    let store = Store::open(&app.db()).unwrap();
+    let checker = Checker::new(
+        WorldBank::new(&app.config().worldbank).unwrap(),
+        app.config(),
+    );
+    let results = checker
+        .check(&store, &[claim], Utc::now(), |_| {})
+        .await
+        .unwrap();
+    let record = results[0].outcome.as_ref().unwrap();
+    assert_eq!(
+        record.verdict.grade,
+        Grade::True,
+        "{}",
+        record.verdict.explanation
+    );
+    assert_eq!(record.verdict.evidence.actual, Some(107.638231));
+}

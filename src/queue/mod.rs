@@ -56,6 +56,15 @@ impl std::str::FromStr for JobState {
     }
 }
 
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Verify one claim and store its verdict.
+    #[default]
+    Verify,
+}
+
 /// A user's request runs before a scheduled re-check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +82,9 @@ pub struct Job {
     pub id: u64,
     /// The claim to verify.
     pub claim_id: String,
+    /// What the job does.
+    #[serde(default)]
+    pub kind: JobKind,
     /// User request or scheduled re-check.
     pub priority: Priority,
     /// State.
@@ -182,6 +194,7 @@ impl Queue {
         let fresh = Job {
             id,
             claim_id: claim_id.to_string(),
+            kind: JobKind::Verify,
             priority,
             state: JobState::Queued,
             attempts: 0,

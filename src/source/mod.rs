@@ -37,8 +37,11 @@ pub struct SeriesRequest {
 /// One data point; `value` is `None` where the source lists the year without data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
-    /// ISO3 code (empty for rows the source does not attribute to a country).
+    /// ISO3 code (empty when the source gives none; see `country_id`).
     pub iso3: String,
+    /// The source's own country code (World Bank: 2-letter `country.id`).
+    #[serde(default)]
+    pub country_id: String,
     /// Country or aggregate name as the source spells it.
     pub country_name: String,
     /// Year.

@@ -205,6 +205,11 @@ pub fn observation(row: &Value) -> Option<Observation> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string(),
+        country_id: row
+            .pointer("/country/id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
         country_name: row
             .pointer("/country/value")
             .and_then(Value::as_str)

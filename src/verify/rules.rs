@@ -568,6 +568,7 @@ mod tests {
                 .iter()
                 .map(|(iso3, year, value)| Observation {
                     iso3: iso3.to_string(),
+                    country_id: iso3[..2].to_string(),
                     country_name: name(iso3).into(),
                     year: *year,
                     value: *value,
