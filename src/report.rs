@@ -262,6 +262,9 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
         _ => rows.push(("year", "latest with data".into(), String::new())),
     }
     rows.push(("kind", c.kind_name().to_string(), from("kind")));
+    if !c.among.is_empty() {
+        rows.push(("among", c.among.join(", "), from("among")));
+    }
     if let Some(rank) = c.rank {
         rows.push((
             "rank",

@@ -605,6 +605,22 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         "dry run stores nothing"
     );
 
+    // A rank within a region: the region's economies only (the US and South Africa have
+    // 2016 values in the fixtures but are not in Latin America).
+    app.cmd()
+        .args([
+            "add",
+            "El Salvador had the highest murder rate in Latin America in 2016.",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "among      LCN   ← \"Latin America\"",
+        ))
+        .stdout(predicate::str::contains(
+            "the highest of 10 economies of Latin America & Caribbean",
+        ));
+
     app.cmd()
         .args(["add", "Congo's murder rate was 10 per 100,000 in 2015."])
         .assert()
@@ -619,7 +635,7 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         .stderr(predicate::str::contains("no known statistic found"));
     assert_eq!(
         app.json(&["list", "--json"]).len(),
-        1,
+        2,
         "refused sentences store nothing"
     );
 }

@@ -169,6 +169,24 @@ impl CountryList {
             .find(|c| c.iso3.eq_ignore_ascii_case(code) || c.iso2.eq_ignore_ascii_case(code))
     }
 
+    /// Peer codes with every regional aggregate replaced by the economies of that region
+    /// (an economy's `region` equals the aggregate's name, e.g. "Latin America & Caribbean").
+    pub fn expand(&self, codes: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for code in codes {
+            match self.get(code) {
+                Some(aggregate) if aggregate.aggregate => out.extend(
+                    self.countries
+                        .iter()
+                        .filter(|c| !c.aggregate && c.region == aggregate.name)
+                        .map(|c| c.iso3.clone()),
+                ),
+                _ => out.push(code.clone()),
+            }
+        }
+        out
+    }
+
     /// True when `iso3` is a real economy (known and not an aggregate).
     pub fn is_economy(&self, iso3: &str) -> bool {
         self.get(iso3).is_some_and(|c| !c.aggregate)

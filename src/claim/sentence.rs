@@ -79,6 +79,12 @@ const AMBIGUOUS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// A country named in the sentence: ISO3 and byte span.
+type Mention = (String, (usize, usize));
+
+/// World Bank geographic regions: the aggregates a rank can be scoped to.
+const REGIONS: &[&str] = &["LCN", "SSF", "EAS", "ECS", "MEA", "NAC", "SAS"];
+
 /// People and adjectives for countries.
 const DEMONYMS: &[(&str, &str)] = &[
     ("salvadoran", "SLV"),
@@ -418,7 +424,23 @@ impl SentenceParser {
         let mut notes = Vec::new();
 
         // Countries: the first mentioned is the subject.
-        let (iso3, country_span) = self.find_country(text, &words)?;
+        let mentions = self.find_countries(text, &words)?;
+        // A World Bank region after "in" ("highest in Latin America") scopes a rank when
+        // another country is the subject.
+        let scope = mentions.iter().find(|(code, (start, _))| {
+            REGIONS.contains(&code.as_str())
+                && text[..*start]
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .rfind(|w| !w.is_empty())
+                    == Some("in")
+                && mentions.iter().any(|(other, _)| other != code)
+        });
+        let (iso3, country_span) = mentions
+            .iter()
+            .find(|m| Some(*m) != scope)
+            .cloned()
+            .expect("find_countries returns at least one mention");
         spans.push(span("country", text, country_span.0, country_span.1));
 
         // Numbers and years.
@@ -457,7 +479,7 @@ impl SentenceParser {
         // The statistic.
         let lower_words: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
         let has = |phrase: &str| find_seq(&lower_words, &words_of(phrase)).is_some();
-        let rank = find_rank(&lower_words, &words);
+        let rank = find_rank(&lower_words, &words, scope.is_some());
         if let Some(r) = &rank {
             numbers.retain(|n| n.end <= r.start || n.start >= r.end);
         }
@@ -491,6 +513,10 @@ impl SentenceParser {
             claim.kind = Kind::Rank;
             claim.rank = Some(r.rank);
             claim.order = Some(r.order);
+            if let Some((region, (start, end))) = scope {
+                claim.among = vec![region.clone()];
+                spans.push(span("among", text, *start, *end));
+            }
             claim.relation = if r.within {
                 Relation::Lte
             } else {
@@ -534,9 +560,8 @@ impl SentenceParser {
 
         let Some(value) = numbers.first().cloned() else {
             return Err(ParseError::Missing(format!(
-                "no number to check for {}: write the figure, e.g. \"{} was 105 in 2015\"",
-                indicator.name,
-                lower_words.first().copied().unwrap_or("it")
+                "no number to check for {}: write the figure (\"… was 105 in 2015\")",
+                indicator.name
             )));
         };
         if indicator.unit == Unit::Count && !value.scaled && value.value.abs() < 1000.0 {
@@ -583,13 +608,13 @@ impl SentenceParser {
         })
     }
 
-    fn find_country(
-        &self,
-        text: &str,
-        words: &[Word],
-    ) -> Result<(String, (usize, usize)), ParseError> {
+    /// Every country mentioned, in order (longest name at each place); an ambiguous name
+    /// anywhere is an error.
+    fn find_countries(&self, text: &str, words: &[Word]) -> Result<Vec<Mention>, ParseError> {
         let lower: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
-        for i in 0..words.len() {
+        let mut mentions = Vec::new();
+        let mut i = 0;
+        'words: while i < words.len() {
             // Ambiguous names, unless part of a longer name ("Papua New Guinea").
             for (name, candidates) in AMBIGUOUS {
                 let name_words = words_of(name);
@@ -624,8 +649,14 @@ impl SentenceParser {
                 {
                     continue;
                 }
-                return Ok((iso3.clone(), (start, end)));
+                mentions.push((iso3.clone(), (start, end)));
+                i += n;
+                continue 'words;
             }
+            i += 1;
+        }
+        if !mentions.is_empty() {
+            return Ok(mentions);
         }
         Err(ParseError::Missing(
             "no country or region found: name one (\"El Salvador\", \"the US\", \"Latin America\", or an ISO3 code such as SLV)".into(),
@@ -768,9 +799,9 @@ struct Rank {
     end: usize,
 }
 
-fn find_rank(lower: &[&str], words: &[Word]) -> Option<Rank> {
+fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Option<Rank> {
     let joined = lower.join(" ");
-    if !WORLD_SCOPE.iter().any(|s| joined.contains(s)) {
+    if !regional && !WORLD_SCOPE.iter().any(|s| joined.contains(s)) {
         return None;
     }
     for (i, w) in lower.iter().enumerate() {

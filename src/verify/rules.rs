@@ -263,14 +263,29 @@ impl Judge<'_> {
         self.evidence.years = vec![year];
         let actual = self.value_in(year)?;
         let order = self.claim.order.unwrap_or_default();
-        let peers = &self.claim.among;
+        let list = self.ctx.countries;
+        let peers = list.expand(&self.claim.among);
+        let memberless = self
+            .claim
+            .among
+            .iter()
+            .filter_map(|c| list.get(c))
+            .find(|c| c.aggregate && list.expand(std::slice::from_ref(&c.iso3)).is_empty());
+        if let Some(aggregate) = memberless {
+            return Err(format!(
+                "{} is an aggregate whose member economies the World Bank country list does not name (only regions such as Latin America & Caribbean can be ranked within), so the rank cannot be checked.",
+                aggregate.name
+            ));
+        }
         let mut ranked: Vec<RankEntry> = self
             .ctx
             .series
             .observations
             .iter()
             .filter(|o| o.year == year && self.ctx.countries.is_economy(&o.iso3))
-            .filter(|o| peers.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3)
+            .filter(|o| {
+                self.claim.among.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3
+            })
             .filter_map(|o| {
                 o.value.map(|value| RankEntry {
                     iso3: o.iso3.clone(),
@@ -326,8 +341,17 @@ impl Judge<'_> {
             Order::Desc => "highest",
             Order::Asc => "lowest",
         };
+        let regions: Vec<&str> = self
+            .claim
+            .among
+            .iter()
+            .filter_map(|code| self.ctx.countries.get(code).filter(|c| c.aggregate))
+            .map(|c| c.name.as_str())
+            .collect();
         let scope = if peers.is_empty() {
             "economies".to_string()
+        } else if !regions.is_empty() {
+            format!("economies of {}", regions.join(" and "))
         } else {
             format!("the {} economies compared", peers.len().max(of))
         };
@@ -722,6 +746,61 @@ mod tests {
         c.rank = Some(1);
         c.relation = Relation::Eq;
         assert_eq!(judge(&c).grade, Grade::True, "lowest");
+    }
+
+    #[test]
+    fn rank_within_a_region_uses_its_economies() {
+        let s = series(&[
+            ("SLV", 2015, Some(107.6)),
+            ("HND", 2015, Some(55.7)),
+            ("USA", 2015, Some(5.0)),
+        ]);
+        let mut list: Vec<CountryInfo> = countries().all().to_vec();
+        list.push(CountryInfo {
+            iso3: "USA".into(),
+            iso2: "US".into(),
+            name: "United States".into(),
+            region: "North America".into(),
+            aggregate: false,
+        });
+        list.push(CountryInfo {
+            iso3: "NAC".into(),
+            iso2: "XU".into(),
+            name: "North America".into(),
+            region: "Aggregates".into(),
+            aggregate: true,
+        });
+        let list = CountryList::new(list);
+        let judge = |c: &Claim| {
+            evaluate(
+                c,
+                Context {
+                    series: &s,
+                    countries: &list,
+                    grading: &GradingConfig::default(),
+                },
+            )
+        };
+        let mut c = claim(Kind::Rank);
+        c.country = Some("USA".into());
+        c.year = Some(2015);
+        c.rank = Some(1);
+        c.among = vec!["NAC".into()];
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert_eq!(v.evidence.rank.as_ref().unwrap().of, 1);
+        assert!(
+            v.explanation.contains("economies of North America"),
+            "{}",
+            v.explanation
+        );
+        c.among = vec!["LCN".into()];
+        c.country = Some("HND".into());
+        let v = judge(&c);
+        assert_eq!(
+            (v.grade, v.evidence.rank.unwrap().rank),
+            (Grade::MostlyFalse, 2)
+        );
     }
 
     #[test]

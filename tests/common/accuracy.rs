@@ -27,6 +27,7 @@ struct Expect {
     kind: String,
     rank: Option<u32>,
     order: Option<String>,
+    among: Option<Vec<String>>,
 }
 
 /// The score and the misses, each as "sentence: what differed".
@@ -129,6 +130,13 @@ pub fn run(file_name: &str) -> Report {
                     expect.relation.clone(),
                 );
                 check("kind", c.kind_name().to_string(), expect.kind.clone());
+                if let Some(among) = &expect.among {
+                    check("among", format!("{:?}", c.among), format!("{among:?}"));
+                }
+                if let Some(order) = &expect.order {
+                    let got = c.order.map(|o| format!("{o:?}").to_lowercase());
+                    check("order", format!("{got:?}"), format!("{:?}", Some(order)));
+                }
                 if let Some(rank) = expect.rank {
                     check("rank", format!("{:?}", c.rank), format!("{:?}", Some(rank)));
                 }
