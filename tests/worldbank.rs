@@ -73,11 +73,7 @@ async fn server_errors_are_retried_then_succeed() {
         .with_priority(1)
         .mount(&app.server)
         .await;
-    let series = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&all_2015())
-        .await
-        .unwrap();
+    let series = app.client().fetch_series(&all_2015()).await.unwrap();
     assert_eq!(series.value("HND", 2015), Some(55.73054));
     assert_eq!(app.requests("/indicator/").await.len(), 3);
 }
@@ -91,10 +87,7 @@ async fn throttling_with_retry_after_is_honoured() {
         .with_priority(1)
         .mount(&app.server)
         .await;
-    let result = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&all_2015())
-        .await;
+    let result = app.client().fetch_series(&all_2015()).await;
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(app.requests("/indicator/").await.len(), 2);
 }
@@ -110,11 +103,7 @@ async fn html_gateway_pages_are_retried_until_attempts_run_out() {
         .with_priority(1)
         .mount(&app.server)
         .await;
-    let err = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&all_2015())
-        .await
-        .unwrap_err();
+    let err = app.client().fetch_series(&all_2015()).await.unwrap_err();
     assert!(matches!(err, SourceError::Html { .. }), "{err}");
     assert_eq!(
         app.requests("/indicator/").await.len(),
@@ -127,11 +116,7 @@ async fn the_error_envelope_is_not_retried() {
     let app = TestApp::start().await;
     let mut bad = all_2015();
     bad.indicator = "NO.SUCH.CODE".into();
-    let err = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&bad)
-        .await
-        .unwrap_err();
+    let err = app.client().fetch_series(&bad).await.unwrap_err();
     assert!(
         matches!(&err, SourceError::Api { code, .. } if code == "120"),
         "{err}"
@@ -139,8 +124,8 @@ async fn the_error_envelope_is_not_retried() {
     assert_eq!(app.requests("/indicator/").await.len(), 1);
 
     let unknown_country = request(Scope::Countries(vec!["SLV".into(), "ZZZ".into()]), None);
-    let err = WorldBank::new(&app.config().worldbank)
-        .unwrap()
+    let err = app
+        .client()
         .fetch_series(&unknown_country)
         .await
         .unwrap_err();
@@ -153,7 +138,7 @@ async fn the_error_envelope_is_not_retried() {
 #[tokio::test]
 async fn a_leading_bom_is_stripped() {
     let app = TestApp::with(StandIn::new().with_bom()).await;
-    let client = WorldBank::new(&app.config().worldbank).unwrap();
+    let client = app.client();
     assert_eq!(
         client
             .fetch_series(&all_2015())
@@ -169,11 +154,7 @@ async fn a_leading_bom_is_stripped() {
 async fn no_data_is_an_empty_series_not_an_error() {
     let app = TestApp::start().await;
     let future = request(Scope::Countries(vec!["SLV".into()]), Some((2030, 2031)));
-    let series = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&future)
-        .await
-        .unwrap();
+    let series = app.client().fetch_series(&future).await.unwrap();
     assert!(series.observations.is_empty());
     assert_eq!(series.vintage, None);
 }
@@ -195,11 +176,7 @@ async fn recorded_rows_with_nulls_and_blank_iso3_are_read() {
         scope: Scope::Countries(vec!["MEX".into(), "EMU".into(), "XX".into()]),
         years: None,
     };
-    let series = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_series(&req)
-        .await
-        .unwrap();
+    let series = app.client().fetch_series(&req).await.unwrap();
     assert_eq!(series.observations.len(), 4);
     assert_eq!(series.value("MEX", 2025), Some(1832641364775.52));
     assert_eq!(series.value("EMU", 2025), None);
@@ -210,11 +187,7 @@ async fn recorded_rows_with_nulls_and_blank_iso3_are_read() {
 #[tokio::test]
 async fn country_metadata_marks_aggregates() {
     let app = TestApp::start().await;
-    let countries = WorldBank::new(&app.config().worldbank)
-        .unwrap()
-        .fetch_countries()
-        .await
-        .unwrap();
+    let countries = app.client().fetch_countries().await.unwrap();
     let find = |code: &str| countries.iter().find(|c| c.iso3 == code).unwrap().clone();
     assert!(find("EUU").aggregate);
     assert!(find("WLD").aggregate);
@@ -246,10 +219,7 @@ async fn aggregates_never_count_in_a_rank() {
     app.standin
         .revise("2025-07-01", standin::HOMICIDE, "WLD", 2015, 400.0);
     let store = Store::open(&app.db()).unwrap();
-    let checker = Checker::new(
-        WorldBank::new(&app.config().worldbank).unwrap(),
-        app.config(),
-    );
+    let checker = Checker::new(app.client(), app.config());
     let results = checker
         .check(&store, &[rank_claim()], Utc::now(), |_| {})
         .await
@@ -308,10 +278,7 @@ async fn rows_without_iso3_are_mapped_through_their_two_letter_code() {
     claim.year = Some(2015);
     claim.value = Some(107.6);
     let store = Store::open(&app.db()).unwrap();
-    let checker = Checker::new(
-        WorldBank::new(&app.config().worldbank).unwrap(),
-        app.config(),
-    );
+    let checker = Checker::new(app.client(), app.config());
     let results = checker
         .check(&store, &[claim], Utc::now(), |_| {})
         .await

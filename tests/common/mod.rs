@@ -81,6 +81,11 @@ impl TestApp {
         config
     }
 
+    /// A World Bank client for the stand-in, with this app's settings.
+    pub fn client(&self) -> claimcheck::source::worldbank::WorldBank {
+        claimcheck::source::worldbank::WorldBank::new(&self.config().worldbank).unwrap()
+    }
+
     /// The real binary, pointed at this app's config and database.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("claimcheck").unwrap();
