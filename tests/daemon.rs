@@ -82,6 +82,14 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
         .success()
         .stdout(predicate::str::contains("9 claims: 9 added"));
     wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
+    // Importing the same claims again queues nothing: they are unchanged.
+    app.cmd()
+        .args(["import"])
+        .arg(common::seed_claims())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 unchanged"));
+    assert_eq!(jobs(&app).len(), 9);
     let list = app.json(&["list", "--json"]);
     assert_eq!(list.len(), 9);
     assert!(

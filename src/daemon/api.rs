@@ -198,8 +198,9 @@ pub struct Added {
     pub claim: Claim,
     /// Added, updated or unchanged.
     pub upsert: Upsert,
-    /// The verify job.
-    pub job: Job,
+    /// The verify job queued for a new or changed claim; `None` when the claim was already
+    /// stored unchanged.
+    pub job: Option<Job>,
 }
 
 async fn add_claims(
@@ -241,9 +242,14 @@ async fn add_claims(
     let mut added = Vec::new();
     for claim in valid {
         let upsert = store.put_claim(&claim)?;
-        let Enqueued { job, .. } = state.queue.enqueue(&claim.id, Priority::User, now)?;
-        // This job is the claim's run for now; the schedule continues from here.
-        schedule::advance(store, &claim, &state.config.queue, now)?;
+        let job = if upsert == Upsert::Unchanged {
+            None
+        } else {
+            let Enqueued { job, .. } = state.queue.enqueue(&claim.id, Priority::User, now)?;
+            // This job is the claim's run for now; the schedule continues from here.
+            schedule::advance(store, &claim, &state.config.queue, now)?;
+            Some(job)
+        };
         added.push(Added { claim, upsert, job });
     }
     store.flush().await?;
