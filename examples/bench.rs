@@ -1,7 +1,7 @@
 //! Prints throughput figures (release build recommended):
 //! `cargo run --release --example bench`
 //!
-//! - sentence parsing over the 269-sentence development set
+//! - sentence parsing over the 274-sentence development set
 //! - verdict rules on one series
 //! - an end-to-end batch: 500 claims, HTTP to the local World Bank stand-in, sled history
 //! - the queue: enqueue, take and finish 500 jobs
