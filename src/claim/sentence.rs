@@ -202,7 +202,7 @@ const DEMONYMS: &[(&str, &str)] = &[
     ("new zealander", "NZL"),
 ];
 
-/// Words that hedge or bound the number right after them, longest first.
+/// Words that hedge or bound the number right after them (matched longest first).
 const RELATION_WORDS: &[(&str, Relation)] = &[
     ("in excess of", Relation::Gt),
     ("upwards of", Relation::Gt),
@@ -811,25 +811,18 @@ fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Option<Rank> {
             _ => continue,
         };
         let before = |k: usize| i.checked_sub(k).map(|j| lower[j]);
-        // "among the five highest", "one of the three highest"
+        // "the five highest", "among the five highest", "one of the three highest"
         if let (Some(n), Some("the")) = (before(1).and_then(small_number), before(2)) {
-            if matches!(before(3), Some("among") | Some("of")) {
-                let start = words[i - 3].start;
-                return Some(Rank {
-                    rank: n as u32,
-                    order,
-                    within: true,
-                    start,
-                    end: words[i].end,
-                });
-            }
-        }
-        if let (Some(n), Some("the")) = (before(1).and_then(small_number), before(2)) {
+            let lead = if matches!(before(3), Some("among") | Some("of")) {
+                3
+            } else {
+                2
+            };
             return Some(Rank {
                 rank: n as u32,
                 order,
                 within: true,
-                start: words[i - 2].start,
+                start: words[i - lead].start,
                 end: words[i].end,
             });
         }
@@ -896,18 +889,19 @@ fn scan_numbers(text: &str, words: &[Word]) -> Vec<Number> {
         let mut start = i;
         let before = text[..i].to_ascii_lowercase();
         let before_trim = before.trim_end();
-        let currency =
-            before.ends_with('$') || before_trim.ends_with("usd") || before_trim.ends_with("us$");
-        if currency {
-            start = before
-                .rfind(['$', 'u'])
-                .filter(|p| *p + 4 >= i)
-                .unwrap_or(i.saturating_sub(1));
-            if before.ends_with("us$") {
-                start = i - 3;
-            } else if before.ends_with('$') {
-                start = i - 1;
-            }
+        // "$48", "US$38" or "USD 48": the marker belongs to the number's span.
+        let marker_len = if before.ends_with("us$") {
+            Some(3)
+        } else if before.ends_with('$') {
+            Some(1)
+        } else if before_trim.ends_with("usd") {
+            Some(before.len() - before_trim.len() + 3)
+        } else {
+            None
+        };
+        let currency = marker_len.is_some();
+        if let Some(len) = marker_len {
+            start = i - len;
         }
         if start > 0
             && matches!(text[..start].chars().last(), Some('-') | Some('−'))
@@ -1074,14 +1068,13 @@ fn preceded_by(text: &str, n: &Number, options: &[&str]) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     // "to 82", "to around 82", "to below 1%": the word may stand one or two words back.
-    let hedge = RELATION_WORDS.iter().map(|(p, _)| *p).collect::<Vec<_>>();
     for back in 1..=3 {
         let Some(w) = words.len().checked_sub(back).map(|i| words[i]) else {
             break;
         };
         if options.contains(&w) {
             let between = words[words.len() - back + 1..].join(" ");
-            return between.is_empty() || hedge.iter().any(|h| *h == between);
+            return between.is_empty() || RELATION_WORDS.iter().any(|(h, _)| *h == between);
         }
     }
     false
