@@ -12,6 +12,7 @@ mod standin;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
+use claimcheck::app::App;
 use claimcheck::check::Checker;
 use claimcheck::claim::country::Countries;
 use claimcheck::claim::indicator::IndicatorTable;
@@ -20,7 +21,6 @@ use claimcheck::claim::Claim;
 use claimcheck::config::Config;
 use claimcheck::queue::{Priority, Queue};
 use claimcheck::source::worldbank::WorldBank;
-use claimcheck::store::Store;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer};
 
@@ -81,29 +81,35 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.worldbank.base_url = format!("{}/v2", server.uri());
-    let store = Store::open(&dir.path().join("db")).unwrap();
-    let batch = claims(500);
-    for c in &batch {
-        store.put_claim(c).unwrap();
-    }
-    let checker = Checker::new(WorldBank::new(&config.worldbank).unwrap(), config.clone());
-    let started = Instant::now();
-    let results = checker
-        .check(&store, &batch, Utc::now(), |_| {})
+    let store = claimcheck::store::open(&dir.path().join("db")).unwrap();
+    let app = App::start(store.clone(), config.clone(), Utc::now())
         .await
         .unwrap();
+    let batch = claims(500);
+    let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+    let started = Instant::now();
+    app.add(batch.clone(), Utc::now()).await.unwrap();
+    let jobs: Vec<u64> = app
+        .verify(ids, Utc::now())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.job.id)
+        .collect();
+    app.drain(Utc::now(), &mut |_| {}).await.unwrap();
+    let results = app.results(jobs).await.unwrap();
     let requests = server.received_requests().await.unwrap_or_default().len();
     println!(
-        "end-to-end verify (HTTP + rules + sled, flushed): {} ({requests} HTTP requests, {} verdicts)",
+        "end-to-end verify (store + queue + HTTP + rules + verdicts, flushed): {} ({requests} HTTP requests, {} verdicts)",
         rate(batch.len(), started),
-        results.iter().filter(|r| r.outcome.is_ok()).count()
+        results.iter().filter(|r| r.outcome().is_ok()).count()
     );
 
-    // Rules alone: the same batch judged again without I/O (country list cached, series fetched
-    // once per 40 countries).
+    // Rules alone: the same batch judged again without history writes (country list cached).
+    let checker = Checker::new(WorldBank::new(&config.worldbank).unwrap(), config.clone());
     let started = Instant::now();
     let judged = checker
-        .evaluate(&store, &batch, Utc::now(), |_| {})
+        .evaluate(&store, &batch, Utc::now(), &mut |_| {})
         .await
         .unwrap();
     println!(
@@ -113,29 +119,25 @@ async fn main() {
 
     // Queue.
     let queue = Queue::new(store.clone(), config.queue.clone());
+    let verdict = store.latest_verdict(&batch[0].id).unwrap().unwrap().verdict;
     let started = Instant::now();
     for c in &batch {
         queue.enqueue(&c.id, Priority::User, Utc::now()).unwrap();
     }
     let mut done = 0;
     loop {
-        let jobs = queue.claim_due("bench", 100, Utc::now()).unwrap();
+        let jobs = queue.take("bench", 100, Utc::now()).unwrap();
         if jobs.is_empty() {
             break;
         }
         for job in &jobs {
-            let verdict = store
-                .latest_verdict(&job.claim_id)
-                .unwrap()
-                .unwrap()
-                .verdict;
-            queue.succeed(job, verdict, Utc::now()).unwrap();
+            queue.succeed(job, &verdict, Utc::now()).unwrap();
             done += 1;
         }
     }
-    store.flush().await.unwrap();
+    store.flush().unwrap();
     println!(
-        "queue (enqueue + CAS take + transactional finish with a verdict): {}",
+        "queue (enqueue + take + transactional finish with a verdict): {}",
         rate(done, started)
     );
 }

@@ -1,6 +1,6 @@
-//! Checking a batch of claims end to end: the country list (cached in the store), the fetch
-//! plan, one fetch per planned series, the verdict rules, and the verdict history.
-//! Used by the CLI's `verify` and, later, by the queue's worker.
+//! Judging a batch of claims: the country list (cached in the store), the fetch plan, one
+//! fetch per planned series, and the verdict rules. Writes no verdicts: the queue's worker
+//! ([`crate::queue::step`]) calls it and finishes each job with its outcome.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -10,8 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::claim::country::CountryList;
 use crate::claim::Claim;
 use crate::config::Config;
+use crate::queue::worker::blocking;
 use crate::source::{Scope, Series, SeriesRequest, Source, SourceError};
-use crate::store::{CachedCountries, Store, StoreError, VerdictRecord};
+use crate::store::{self, CachedCountries, Store, StoreError};
 use crate::verify::{plan, rules, Verdict};
 
 /// Why a claim got no verdict this time.
@@ -22,6 +23,16 @@ pub struct CheckFailure {
     pub reason: String,
     /// True when trying later may succeed (network, throttling, 5xx).
     pub retryable: bool,
+}
+
+impl CheckFailure {
+    /// A failure that trying again will not mend.
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            retryable: false,
+        }
+    }
 }
 
 impl From<&SourceError> for CheckFailure {
@@ -40,24 +51,6 @@ impl From<&SourceError> for CheckFailure {
             retryable: error.is_retryable(),
         }
     }
-}
-
-/// A claim judged but not yet stored.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    /// The claim.
-    pub claim: Claim,
-    /// The verdict, or why there is none.
-    pub outcome: Result<Verdict, CheckFailure>,
-}
-
-/// The result for one claim, stored.
-#[derive(Debug, Clone)]
-pub struct ClaimResult {
-    /// The claim.
-    pub claim: Claim,
-    /// The stored verdict, or why there is none.
-    pub outcome: Result<VerdictRecord, CheckFailure>,
 }
 
 /// Progress of a batch, for progress bars and logs.
@@ -82,39 +75,15 @@ impl<S: Source> Checker<S> {
         Self { source, config }
     }
 
-    /// Checks `claims` and appends each verdict to its claim's history in `store` (flushed
-    /// before returning). Per-claim failures are in the results; a store failure aborts.
-    pub async fn check(
-        &self,
-        store: &Store,
-        claims: &[Claim],
-        now: DateTime<Utc>,
-        progress: impl FnMut(Progress<'_>),
-    ) -> Result<Vec<ClaimResult>, StoreError> {
-        let mut results = Vec::with_capacity(claims.len());
-        for checked in self.evaluate(store, claims, now, progress).await? {
-            let outcome = match checked.outcome {
-                Ok(verdict) => Ok(store.append_verdict(&checked.claim.id, verdict, now)?),
-                Err(failure) => Err(failure),
-            };
-            results.push(ClaimResult {
-                claim: checked.claim,
-                outcome,
-            });
-        }
-        store.flush().await?;
-        Ok(results)
-    }
-
     /// Judges `claims` without writing their history (the store only caches the country
-    /// list). Results come in the order of `claims`.
+    /// list). Outcomes come in the order of `claims`.
     pub async fn evaluate(
         &self,
         store: &Store,
         claims: &[Claim],
         now: DateTime<Utc>,
-        mut progress: impl FnMut(Progress<'_>),
-    ) -> Result<Vec<Checked>, StoreError> {
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Vec<Result<Verdict, CheckFailure>>, StoreError> {
         let needs_data = claims.iter().any(|c| c.indicator.is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
@@ -173,11 +142,15 @@ impl<S: Source> Checker<S> {
             progress(Progress::Checked(&claim.id));
             outcomes.insert(claim.id.clone(), outcome);
         }
+        // A claim id given twice is judged once and answered twice.
         Ok(claims
             .iter()
-            .map(|claim| Checked {
-                claim: claim.clone(),
-                outcome: outcomes.remove(&claim.id).expect("every claim judged"),
+            .map(|claim| match outcomes.get(&claim.id) {
+                Some(outcome) => outcome.clone(),
+                None => Err(CheckFailure::permanent(format!(
+                    "claim {} was not judged (a bug: please report it)",
+                    claim.id
+                ))),
             })
             .collect())
     }
@@ -189,7 +162,10 @@ impl<S: Source> Checker<S> {
         store: &Store,
         now: DateTime<Utc>,
     ) -> Result<Result<CountryList, CheckFailure>, StoreError> {
-        let cached = store.countries()?;
+        let cached = {
+            let store = store.clone();
+            blocking(move || store::countries(store.as_ref())).await?
+        };
         let max_age = Duration::hours(self.config.worldbank.country_cache_hours as i64);
         if let Some(cached) = &cached {
             if now - cached.fetched_at < max_age {
@@ -198,10 +174,12 @@ impl<S: Source> Checker<S> {
         }
         match self.source.fetch_countries().await {
             Ok(countries) => {
-                store.put_countries(&CachedCountries {
+                let cached = CachedCountries {
                     fetched_at: now,
                     countries: countries.clone(),
-                })?;
+                };
+                let store = store.clone();
+                blocking(move || store::put_countries(store.as_ref(), &cached)).await?;
                 Ok(Ok(CountryList::new(countries)))
             }
             Err(e) => match cached {

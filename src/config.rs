@@ -64,6 +64,9 @@ pub struct Config {
 pub struct QueueConfig {
     /// Attempts per job before it is dead (retryable failures only; others die at once).
     pub max_attempts: u32,
+    /// Times a job may be handed back after the process holding it died (crashes do not use
+    /// attempts) before it is marked dead with a reason.
+    pub max_rescues: u32,
     /// How long a worker holds a job before a rescuer may hand it to another, seconds.
     pub lease_secs: u64,
     /// First retry delay, seconds; doubles per attempt, with jitter.
@@ -84,10 +87,11 @@ impl Default for QueueConfig {
     fn default() -> Self {
         Self {
             max_attempts: 5,
+            max_rescues: 10,
             lease_secs: 300,
             retry_base_secs: 30,
             retry_max_secs: 3600,
-            batch_size: 50,
+            batch_size: 1000,
             prune_after_hours: 24 * 7,
             recheck_interval_hours: 24 * 7,
             poll_ms: 1000,
@@ -104,13 +108,13 @@ pub struct DaemonConfig {
     /// Also serve the API on TCP at this address (loopback unless `token` is set).
     pub listen: Option<String>,
     /// Bearer token required on TCP; required to listen beyond loopback.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// Seconds running jobs may take to finish after SIGINT/SIGTERM.
     pub grace_secs: Option<u64>,
     /// POST each change event here as JSON.
     pub webhook_url: Option<String>,
     /// Signs webhook bodies: `X-Claimcheck-Signature: sha256=<hex HMAC-SHA256>`.
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<Secret>,
 }
 
 /// Settings of the World Bank client.
@@ -192,20 +196,6 @@ impl Default for GradingConfig {
 }
 
 impl Config {
-    /// The sentence parser with this config's indicator table.
-    pub fn sentence_parser(&self) -> Result<crate::claim::sentence::SentenceParser, ConfigError> {
-        use crate::claim::indicator::IndicatorTable;
-        let path = self
-            .indicators
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("config/indicators.toml"));
-        let table = IndicatorTable::load(&path).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        Ok(crate::claim::sentence::SentenceParser::new(
-            &crate::claim::country::Countries::embedded(),
-            table,
-        ))
-    }
-
     /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
     /// applies environment overrides.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
@@ -266,5 +256,43 @@ impl Config {
             )));
         }
         Ok(())
+    }
+}
+
+/// A secret setting (API token, webhook secret): never printed, not even by `{:?}`, and
+/// compared in constant time.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that must use it (signing, comparing).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when `given` equals the secret; the time taken does not depend on where they
+    /// differ (both sides are hashed first, then compared byte by byte without stopping).
+    pub fn matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let (a, b) = (
+            Sha256::digest(self.0.as_bytes()),
+            Sha256::digest(given.as_bytes()),
+        );
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
     }
 }

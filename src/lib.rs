@@ -1,9 +1,37 @@
 //! claimcheck: checks statistical claims against public data (the World Bank Indicators API)
 //! and keeps verdicts with their evidence and history in an embedded sled database.
 //!
-//! Flow: claim files or flags → [`claim::Claim`] → [`store`] → [`check`] (plan, [`source`]
-//! fetch, [`verify`] rules) → verdict history in [`store`] → [`report`] / [`cli`].
+//! # Layout
+//!
+//! One flow, one way through:
+//!
+//! ```text
+//!  claim file ─┐                          ┌─ CLI (no daemon: calls app directly)
+//!  sentence  ──┼─► Claim (validated) ─► app ◄─┤
+//!  API body  ──┘                          └─ API handlers (thin) ◄─ CLI via the socket
+//!                         │
+//!        queue: enqueue → take (lease) → worker step → finish (verdict + job, one transaction)
+//!                         │
+//!        check: plan → source::fetch (once per series) → verify::rules (pure)
+//!                         │
+//!                 store (trait; sled embedded)
+//! ```
+//!
+//! - [`claim`]: the claim model, claim files, sentences, countries, numbers.
+//! - [`verify`]: bands, grades, the pure verdict rules, the fetch plan.
+//! - [`source`]: the `Source` trait, the World Bank client and the shared HTTP client.
+//! - [`check`]: judges a batch of claims (plan, fetch, rules); writes nothing.
+//! - [`store`]: the [`store::Storage`] trait and its sled backend.
+//! - [`queue`]: the queue's contract over the store, schedules, and the worker step.
+//! - [`app`]: one function per operation; every surface calls these.
+//! - [`api`]: request/response types shared by server and client, routes, the client.
+//! - [`daemon`]: worker, scheduler, API servers, webhooks, graceful shutdown.
+//! - [`report`]: text and JSON for people and scripts.
+//! - [`cli`]: argument definitions apart from one module per command.
+//! - [`config`]: the config file, environment overrides, defaults (data only).
 
+pub mod api;
+pub mod app;
 pub mod check;
 pub mod claim;
 pub mod cli;

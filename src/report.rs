@@ -3,15 +3,15 @@
 
 use serde_json::{json, Value};
 
-use crate::check::ClaimResult;
+use crate::api::types::JobResult;
 use crate::claim::number::human;
 use crate::claim::Claim;
 use crate::store::VerdictRecord;
 
 /// The JSON line `verify --json` prints for one claim.
-pub fn result_json(result: &ClaimResult) -> Value {
+pub fn result_json(result: &JobResult) -> Value {
     let claim = &result.claim;
-    match &result.outcome {
+    match &result.outcome() {
         Ok(record) => verdict_json(claim, record),
         Err(failure) => json!({
             "id": claim.id,
@@ -66,8 +66,8 @@ pub fn claim_json(claim: &Claim) -> Value {
 }
 
 /// One result for people: grade and id, then the explanation (or the failure) indented.
-pub fn result_text(result: &ClaimResult) -> String {
-    match &result.outcome {
+pub fn result_text(result: &JobResult) -> String {
+    match &result.outcome() {
         Ok(record) => {
             let mut text = format!(
                 "{:<13} {}\n{}",

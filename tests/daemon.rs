@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use claimcheck::config::Config;
-use claimcheck::store::Store;
+use claimcheck::config::Secret;
 use common::{standin, StandIn, TestApp};
 use predicates::prelude::*;
 use wiremock::matchers::method;
@@ -129,7 +129,7 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
     // Without a daemon the same commands open the database directly.
     assert_eq!(app.json(&["list", "--json"]).len(), 8);
     assert_eq!(
-        Store::open(&app.db())
+        claimcheck::store::open(&app.db())
             .unwrap()
             .history("sv-homicide-2015")
             .unwrap()
@@ -161,7 +161,7 @@ async fn a_tcp_listener_with_a_token_rejects_requests_without_it() {
         .port();
     let mut config = daemon_config(&app);
     config.daemon.listen = Some(format!("127.0.0.1:{port}"));
-    config.daemon.token = Some("s3cret".into());
+    config.daemon.token = Some(Secret::new("s3cret"));
     app.write_config(&config);
     let daemon = spawn_daemon(&app);
     let client = reqwest::Client::new();
@@ -169,7 +169,7 @@ async fn a_tcp_listener_with_a_token_rejects_requests_without_it() {
     assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
     let ok = client.get(&url).bearer_auth("s3cret").send().await.unwrap();
     assert_eq!(ok.status(), 200);
-    let huge = "x".repeat(claimcheck::daemon::api::MAX_BODY_BYTES + 1024);
+    let huge = "x".repeat(claimcheck::api::server::MAX_BODY_BYTES + 1024);
     let too_big = client
         .post(&url)
         .bearer_auth("s3cret")
@@ -218,7 +218,7 @@ async fn change_events_reach_the_webhook_signed() {
         .await;
     let mut config = daemon_config(&app);
     config.daemon.webhook_url = Some(format!("{}/hook", hook.uri()));
-    config.daemon.webhook_secret = Some("topsecret".into());
+    config.daemon.webhook_secret = Some(Secret::new("topsecret"));
     app.write_config(&config);
     let daemon = spawn_daemon(&app);
     app.cmd()
@@ -307,7 +307,7 @@ async fn kill_9_mid_work_loses_and_duplicates_nothing() {
     wait_until(Duration::from_secs(60), || all_succeeded(&app, ids.len()));
     stop(daemon);
 
-    let store = Store::open(&app.db()).unwrap();
+    let store = claimcheck::store::open(&app.db()).unwrap();
     let queue = claimcheck::queue::Queue::new(store.clone(), Config::default().queue);
     let jobs = queue.list(None).unwrap();
     assert_eq!(jobs.len(), ids.len(), "one job per claim");

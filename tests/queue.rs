@@ -10,7 +10,6 @@ use claimcheck::claim::file;
 use claimcheck::config::Config;
 use claimcheck::queue::{schedule, step, JobState, Priority, Queue};
 use claimcheck::source::worldbank::WorldBank;
-use claimcheck::store::Store;
 use common::{seed_claims, standin, TestApp};
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
@@ -29,7 +28,7 @@ struct Setup {
 async fn setup() -> Setup {
     let app = TestApp::start().await;
     let config = app.config();
-    let store = Store::open(&app.db()).unwrap();
+    let store = claimcheck::store::open(&app.db()).unwrap();
     let parsed = file::read(
         &seed_claims().join("seed-article.toml"),
         &Countries::embedded(),
@@ -38,6 +37,7 @@ async fn setup() -> Setup {
         store.put_claim(claim).unwrap();
     }
     let queue = Queue::new(store, config.queue.clone());
+    schedule::backfill(&queue, t0()).unwrap(); // never checked: due now
     let checker = Checker::new(WorldBank::new(&config.worldbank).unwrap(), config.clone());
     Setup {
         app,
@@ -75,7 +75,7 @@ async fn one_pending_job_per_claim_and_user_requests_go_first() {
             t0() - Duration::hours(1),
         )
         .unwrap();
-    let taken = s.queue.claim_due("w", 1, t0()).unwrap();
+    let taken = s.queue.take("w", 1, t0()).unwrap();
     assert_eq!(
         taken[0].id, first.job.id,
         "user job before an older scheduled one"
@@ -93,7 +93,9 @@ async fn a_step_drains_due_jobs_with_one_verdict_each() {
     ] {
         s.queue.enqueue(id, Priority::User, t0()).unwrap();
     }
-    let report = step(&s.queue, &s.checker, "w", t0()).await.unwrap();
+    let report = step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!((report.claimed, report.succeeded), (3, 3));
     let store = s.queue.store();
     assert_eq!(store.history("sv-homicide-2015").unwrap().len(), 1);
@@ -115,9 +117,15 @@ async fn a_step_drains_due_jobs_with_one_verdict_each() {
             .created,
         "slot released"
     );
-    let idle = step(&s.queue, &s.checker, "w", t0() - Duration::seconds(1))
-        .await
-        .unwrap();
+    let idle = step(
+        &s.queue,
+        &s.checker,
+        "w",
+        t0() - Duration::seconds(1),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(idle.claimed, 0, "a job is not due before its run_at");
 }
 
@@ -137,7 +145,7 @@ async fn concurrent_workers_never_take_the_same_job() {
             std::thread::spawn(move || {
                 let mut taken = Vec::new();
                 loop {
-                    let batch = queue.claim_due(&format!("w{w}"), 3, t0()).unwrap();
+                    let batch = queue.take(&format!("w{w}"), 3, t0()).unwrap();
                     if batch.is_empty() {
                         break taken;
                     }
@@ -163,7 +171,7 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
-    let stale = s.queue.claim_due("crashed", 1, t0()).unwrap().remove(0);
+    let stale = s.queue.take("crashed", 1, t0()).unwrap().remove(0);
     // Renewing keeps it (once a third of the lease has passed); once the lease runs out a
     // rescuer hands it back.
     let lease = Duration::seconds(s.config.queue.lease_secs as i64);
@@ -186,15 +194,17 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
     let later = renewed_at + lease + Duration::seconds(1);
     assert_eq!(s.queue.rescue(later, false).unwrap(), 1);
     let job = s.queue.get(stale.id).unwrap().unwrap();
-    assert_eq!(job.state, JobState::Queued);
-    assert!(job
-        .last_error
-        .unwrap()
-        .contains("stopped without finishing"));
+    assert_eq!(
+        (job.state, job.attempts, job.rescues),
+        (JobState::Queued, 0, 1),
+        "a crash does not use an attempt; it is counted apart"
+    );
 
-    let report = step(&s.queue, &s.checker, "fresh", later).await.unwrap();
+    let report = step(&s.queue, &s.checker, "fresh", later, &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(report.succeeded, 1);
-    assert_eq!(s.queue.get(stale.id).unwrap().unwrap().attempts, 2);
+    assert_eq!(s.queue.get(stale.id).unwrap().unwrap().attempts, 1);
     // The crashed worker comes back with its old result: it is dropped.
     let verdict = s
         .queue
@@ -203,7 +213,7 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
         .unwrap()
         .unwrap()
         .verdict;
-    assert!(s.queue.succeed(&stale, verdict, later).unwrap().is_none());
+    assert!(s.queue.succeed(&stale, &verdict, later).unwrap().is_none());
     assert_eq!(
         s.queue.store().history("sv-homicide-2015").unwrap().len(),
         1,
@@ -226,7 +236,9 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
         .job;
     let mut now = t0();
     for attempt in 1..=s.config.queue.max_attempts {
-        let report = step(&s.queue, &s.checker, "w", now).await.unwrap();
+        let report = step(&s.queue, &s.checker, "w", now, &mut |_| {})
+            .await
+            .unwrap();
         assert_eq!(report.claimed, 1, "attempt {attempt}");
         let current = s.queue.get(job.id).unwrap().unwrap();
         assert_eq!(current.attempts, attempt);
@@ -240,7 +252,10 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
             );
             assert!(wait <= base * 1.25 + 0.001, "{wait} vs {base}");
             assert_eq!(
-                step(&s.queue, &s.checker, "w", now).await.unwrap().claimed,
+                step(&s.queue, &s.checker, "w", now, &mut |_| {})
+                    .await
+                    .unwrap()
+                    .claimed,
                 0,
                 "not before run_at"
             );
@@ -274,7 +289,7 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
         "only dead jobs can be retried"
     );
     assert_eq!(
-        step(&s.queue, &s.checker, "w", now)
+        step(&s.queue, &s.checker, "w", now, &mut |_| {})
             .await
             .unwrap()
             .succeeded,
@@ -301,7 +316,9 @@ async fn permanent_failures_die_at_once_with_the_reason() {
         .enqueue("no-such-claim", Priority::User, t0())
         .unwrap()
         .job;
-    let report = step(&s.queue, &s.checker, "w", t0()).await.unwrap();
+    let report = step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(report.dead, 2);
     let dead = s.queue.get(dead.id).unwrap().unwrap();
     assert_eq!((dead.state, dead.attempts), (JobState::Dead, 1));
@@ -322,7 +339,9 @@ async fn finished_jobs_are_pruned_after_their_age() {
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
-    step(&s.queue, &s.checker, "w", t0()).await.unwrap();
+    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+        .await
+        .unwrap();
     let age = Duration::hours(s.config.queue.prune_after_hours as i64);
     assert_eq!(s.queue.prune(t0() + age - Duration::seconds(1)).unwrap(), 0);
     assert_eq!(s.queue.prune(t0() + age + Duration::seconds(1)).unwrap(), 1);
@@ -336,16 +355,17 @@ async fn schedules_run_when_due_and_missed_slots_run_once() {
     let mut claim = store.claim("sv-homicide-2015").unwrap().unwrap();
     claim.schedule = Some("0 6 * * 1".into()); // Mondays 06:00
     store.put_claim(&claim).unwrap();
-    let qc = &s.config.queue;
 
     // Never checked: every claim is due now.
-    assert_eq!(schedule::tick(&s.queue, qc, t0()).unwrap(), 9);
-    step(&s.queue, &s.checker, "w", t0()).await.unwrap();
+    assert_eq!(schedule::tick(&s.queue, t0()).unwrap(), 9);
+    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(
-        schedule::tick(&s.queue, qc, t0() + Duration::hours(1)).unwrap(),
+        schedule::tick(&s.queue, t0() + Duration::hours(1)).unwrap(),
         0
     );
-    let next = schedule::next_run(store, &claim, qc, t0())
+    let next = schedule::next_run(store.as_ref(), &claim.id)
         .unwrap()
         .unwrap();
     assert_eq!(next, Utc.with_ymd_and_hms(2026, 12, 7, 6, 0, 0).unwrap());
@@ -353,11 +373,12 @@ async fn schedules_run_when_due_and_missed_slots_run_once() {
     // Three weeks down: the three missed Mondays make one run, then the next is in the future.
     let back = t0() + Duration::weeks(3) + Duration::hours(2);
     let before = s.queue.list(None).unwrap().len();
-    assert!(schedule::due(store, qc, back)
+    assert!(store
+        .due_schedules(back)
         .unwrap()
         .iter()
-        .any(|c| c.id == claim.id));
-    schedule::tick(&s.queue, qc, back).unwrap();
+        .any(|id| id == &claim.id));
+    schedule::tick(&s.queue, back).unwrap();
     let jobs_for_claim = s
         .queue
         .list(None)
@@ -367,7 +388,7 @@ async fn schedules_run_when_due_and_missed_slots_run_once() {
         .count();
     assert_eq!(jobs_for_claim, 1);
     assert!(s.queue.list(None).unwrap().len() > before);
-    schedule::tick(&s.queue, qc, back).unwrap();
+    schedule::tick(&s.queue, back).unwrap();
     assert_eq!(
         s.queue
             .list(None)
@@ -378,7 +399,7 @@ async fn schedules_run_when_due_and_missed_slots_run_once() {
         1
     );
     assert!(
-        schedule::next_run(store, &claim, qc, back)
+        schedule::next_run(store.as_ref(), &claim.id)
             .unwrap()
             .unwrap()
             > back
@@ -391,7 +412,9 @@ async fn a_revision_found_by_a_recheck_is_a_change_event() {
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
-    step(&s.queue, &s.checker, "w", t0()).await.unwrap();
+    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+        .await
+        .unwrap();
     s.app
         .standin
         .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.2);
@@ -400,7 +423,9 @@ async fn a_revision_found_by_a_recheck_is_a_change_event() {
     s.queue
         .enqueue("sv-homicide-2015", Priority::Scheduled, later)
         .unwrap();
-    step(&s.queue, &s.checker, "w", later).await.unwrap();
+    step(&s.queue, &s.checker, "w", later, &mut |_| {})
+        .await
+        .unwrap();
     let events = s.queue.store().changes(None).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].claim_id, "sv-homicide-2015");
@@ -415,4 +440,53 @@ async fn a_revision_found_by_a_recheck_is_a_change_event() {
         .changes(Some(later + Duration::seconds(1)))
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn a_claim_removed_while_its_job_runs_gets_no_verdict() {
+    let s = setup().await;
+    s.queue
+        .enqueue("sv-homicide-2015", Priority::User, t0())
+        .unwrap();
+    let running = s.queue.take("w", 1, t0()).unwrap().remove(0);
+    let store = s.queue.store();
+    assert!(store
+        .remove_claim("sv-homicide-2015", &|job| job.cancelled(t0()))
+        .unwrap());
+    let cancelled = s.queue.get(running.id).unwrap().unwrap();
+    assert_eq!(cancelled.state, JobState::Dead);
+    assert!(cancelled.last_error.unwrap().contains("was removed"));
+    // The worker finishes with its result: nothing is written, and a re-added claim starts
+    // with an empty history.
+    let verdict = claimcheck::verify::Verdict {
+        grade: claimcheck::verify::Grade::True,
+        explanation: "late".into(),
+        evidence: Default::default(),
+    };
+    assert!(s.queue.succeed(&running, &verdict, t0()).unwrap().is_none());
+    assert!(store.history("sv-homicide-2015").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason() {
+    let s = setup().await;
+    let job = s
+        .queue
+        .enqueue("sv-homicide-2015", Priority::User, t0())
+        .unwrap()
+        .job;
+    let lease = Duration::seconds(s.config.queue.lease_secs as i64);
+    let mut now = t0();
+    for _ in 0..=s.config.queue.max_rescues {
+        assert_eq!(s.queue.take("w", 1, now).unwrap().len(), 1);
+        now = now + lease + Duration::seconds(1);
+        assert_eq!(s.queue.rescue(now, false).unwrap(), 1);
+    }
+    let dead = s.queue.get(job.id).unwrap().unwrap();
+    assert_eq!((dead.state, dead.attempts), (JobState::Dead, 0));
+    let reason = dead.last_error.unwrap();
+    assert!(
+        reason.contains("stopped") && reason.contains("jobs retry"),
+        "{reason}"
+    );
 }

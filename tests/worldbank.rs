@@ -4,11 +4,9 @@
 mod common;
 
 use chrono::Utc;
-use claimcheck::check::Checker;
 use claimcheck::claim::{Claim, Kind};
 use claimcheck::source::worldbank::WorldBank;
 use claimcheck::source::{Scope, SeriesRequest, Source, SourceError};
-use claimcheck::store::Store;
 use claimcheck::verify::Grade;
 use common::{standin, StandIn, TestApp};
 use wiremock::matchers::{method, path, query_param};
@@ -218,13 +216,9 @@ async fn aggregates_never_count_in_a_rank() {
         .revise("2025-07-01", standin::HOMICIDE, "LCN", 2015, 500.0);
     app.standin
         .revise("2025-07-01", standin::HOMICIDE, "WLD", 2015, 400.0);
-    let store = Store::open(&app.db()).unwrap();
-    let checker = Checker::new(app.client(), app.config());
-    let results = checker
-        .check(&store, &[rank_claim()], Utc::now(), |_| {})
-        .await
-        .unwrap();
-    let record = results[0].outcome.as_ref().unwrap();
+    let claimcheck = app.app().await;
+    let results = common::check(&claimcheck, vec![rank_claim()], Utc::now()).await;
+    let record = results[0].outcome().unwrap();
     assert_eq!(
         record.verdict.grade,
         Grade::True,
@@ -233,7 +227,11 @@ async fn aggregates_never_count_in_a_rank() {
     );
     let rank = record.verdict.evidence.rank.as_ref().unwrap();
     assert_eq!((rank.rank, rank.of), (1, 130));
-    assert_eq!(store.history("highest").unwrap().len(), 1, "stored");
+    assert_eq!(
+        claimcheck.verdicts("highest").await.unwrap().len(),
+        1,
+        "stored"
+    );
 }
 
 #[tokio::test]
@@ -241,20 +239,16 @@ async fn an_unreachable_source_is_reported_as_retryable_and_stores_nothing() {
     let app = TestApp::start().await;
     let mut config = app.config();
     config.worldbank.base_url = "http://127.0.0.1:9/v2".into(); // discard port: refused
-    let store = Store::open(&app.db()).unwrap();
-    let checker = Checker::new(WorldBank::new(&config.worldbank).unwrap(), config);
-    let results = checker
-        .check(&store, &[rank_claim()], Utc::now(), |_| {})
-        .await
-        .unwrap();
-    let failure = results[0].outcome.as_ref().unwrap_err();
+    let claimcheck = app.app_with(config).await;
+    let results = common::check(&claimcheck, vec![rank_claim()], Utc::now()).await;
+    let failure = results[0].outcome().unwrap_err();
     assert!(failure.retryable);
     assert!(
         failure.reason.contains("cannot load the country list"),
         "{}",
         failure.reason
     );
-    assert!(store.history("highest").unwrap().is_empty());
+    assert!(claimcheck.verdicts("highest").await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -277,13 +271,9 @@ async fn rows_without_iso3_are_mapped_through_their_two_letter_code() {
     claim.country = Some("SLV".into());
     claim.year = Some(2015);
     claim.value = Some(107.6);
-    let store = Store::open(&app.db()).unwrap();
-    let checker = Checker::new(app.client(), app.config());
-    let results = checker
-        .check(&store, &[claim], Utc::now(), |_| {})
-        .await
-        .unwrap();
-    let record = results[0].outcome.as_ref().unwrap();
+    let claimcheck = app.app().await;
+    let results = common::check(&claimcheck, vec![claim], Utc::now()).await;
+    let record = results[0].outcome().unwrap();
     assert_eq!(
         record.verdict.grade,
         Grade::True,

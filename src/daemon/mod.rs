@@ -5,7 +5,6 @@
 //! grace period, flush, exit 0. A step cut off by the grace period leaves its jobs
 //! `running`; they are rescued at the next start.
 
-pub mod api;
 mod webhook;
 
 pub use webhook::sign;
@@ -14,17 +13,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
-use crate::check::Checker;
+use crate::api::server::{self, ApiState};
+use crate::app::{intake, App, AppError};
 use crate::config::Config;
-use crate::queue::{schedule, step, Queue};
-use crate::source::worldbank::WorldBank;
-use crate::store::Store;
+use crate::store;
 
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -32,15 +29,15 @@ pub enum DaemonError {
     /// The database could not be opened (e.g. another daemon holds it).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// A queue operation failed.
+    /// Starting the application failed.
     #[error(transparent)]
-    Queue(#[from] crate::queue::QueueError),
-    /// The source client could not be built.
+    App(#[from] AppError),
+    /// The indicator table is wrong.
     #[error(transparent)]
-    Source(#[from] crate::source::SourceError),
-    /// A setting is wrong (e.g. the indicator table).
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Indicators(#[from] crate::claim::indicator::IndicatorTableError),
+    /// The webhook client could not be built.
+    #[error("cannot set up webhooks: {0}")]
+    Webhook(#[source] reqwest::Error),
     /// A listener could not be set up.
     #[error("cannot listen on {what}: {detail}")]
     Listen {
@@ -67,30 +64,27 @@ pub async fn run(
     db: PathBuf,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let store = Store::open(&db)?;
-    let queue = Queue::new(store.clone(), config.queue.clone());
-    let rescued = queue.rescue(Utc::now(), true)?;
-    store.flush().await?;
-    let worker_id = format!("daemon-{}", std::process::id());
-    tracing::info!(db = %db.display(), rescued, worker = %worker_id, "daemon starting");
+    let store = store::open(&db)?;
+    let app = App::start(store, config.clone(), Utc::now()).await?;
+    let parser = intake::parser(config.indicators.as_deref())?;
+    let notifier = webhook::Notifier::new(&config.daemon).map_err(DaemonError::Webhook)?;
+    tracing::info!(db = %db.display(), worker = %app.worker_id(), "daemon starting");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let wake = Arc::new(Notify::new());
-    let parser = config.sentence_parser()?;
-    let state = api::AppState::new(queue.clone(), config.clone(), wake.clone(), parser);
-
+    let state = ApiState::new(app.clone(), parser);
     let socket = socket_path(&config, &db);
     let unix = bind_unix(&socket)?;
-    let mut servers = vec![tokio::spawn(api::serve_unix(
+    let mut servers = vec![tokio::spawn(server::serve(
         unix,
-        state.clone(),
+        server::router(state.clone()),
         stopped(stop_rx.clone()),
     ))];
     if let Some(listen) = &config.daemon.listen {
         let tcp = bind_tcp(listen, config.daemon.token.is_some()).await?;
-        servers.push(tokio::spawn(api::serve_tcp(
+        let router = server::router_with_token(state.clone(), config.daemon.token.clone());
+        servers.push(tokio::spawn(server::serve(
             tcp,
-            state.clone(),
+            router,
             stopped(stop_rx.clone()),
         )));
     }
@@ -100,36 +94,23 @@ pub async fn run(
         socket.display()
     );
 
-    let checker = Checker::new(WorldBank::new(&config.worldbank)?, config.clone());
-    let worker = tokio::spawn(worker_loop(
-        queue.clone(),
-        checker,
-        worker_id.clone(),
-        wake.clone(),
-        stop_rx.clone(),
-    ));
-    let background = tokio::spawn(background_loop(
-        queue.clone(),
-        config.clone(),
-        worker_id,
-        wake.clone(),
-        stop_rx.clone(),
-    ));
+    let worker = tokio::spawn(worker_loop(app.clone(), stop_rx.clone()));
+    let background = tokio::spawn(background_loop(app.clone(), notifier, stop_rx.clone()));
 
     shutdown.await;
     tracing::info!("shutting down: finishing running work");
     let _ = stop_tx.send(true);
-    wake.notify_waiters();
+    app.wake().notify_waiters();
     let grace = Duration::from_secs(config.daemon.grace_secs.unwrap_or(30));
     if tokio::time::timeout(grace, worker).await.is_err() {
-        tracing::warn!(grace_secs = grace.as_secs(), "running jobs did not finish in the grace period; they will be rescued at the next start");
+        tracing::warn!(grace_secs = grace.as_secs(), "running jobs did not finish in the grace period; they will be queued again at the next start");
     }
     background.abort();
     for server in servers {
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     }
     let _ = std::fs::remove_file(&socket);
-    store.flush().await?;
+    app.flush().await?;
     tracing::info!("daemon stopped");
     Ok(())
 }
@@ -177,17 +158,11 @@ async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListen
 }
 
 /// Runs worker steps while there is due work; otherwise waits for a wake-up or the poll.
-async fn worker_loop(
-    queue: Queue,
-    checker: Checker<WorldBank>,
-    worker: String,
-    wake: Arc<Notify>,
-    stop: watch::Receiver<bool>,
-) {
-    let poll = Duration::from_millis(queue_poll(&queue));
+async fn worker_loop(app: App, stop: watch::Receiver<bool>) {
+    let poll = poll_interval(&app);
     while !*stop.borrow() {
-        let notified = wake.notified();
-        match step(&queue, &checker, &worker, Utc::now()).await {
+        let notified = app.wake().notified();
+        match app.step(Utc::now()).await {
             Ok(report) if report.claimed > 0 => {
                 tracing::info!(?report, "worker step");
                 continue;
@@ -202,35 +177,27 @@ async fn worker_loop(
     }
 }
 
-fn queue_poll(queue: &Queue) -> u64 {
-    queue.config().poll_ms.max(10)
+fn poll_interval(app: &App) -> Duration {
+    Duration::from_millis(app.config().queue.poll_ms.max(10))
 }
 
 /// Scheduler ticks, lease renewal, pruning and webhook delivery.
 async fn background_loop(
-    queue: Queue,
-    config: Config,
-    worker: String,
-    wake: Arc<Notify>,
+    app: App,
+    notifier: Option<webhook::Notifier>,
     stop: watch::Receiver<bool>,
 ) {
-    let poll = Duration::from_millis(queue_poll(&queue));
-    let notifier = webhook::Notifier::new(&config.daemon);
+    let poll = poll_interval(&app);
     while !*stop.borrow() {
-        let now = Utc::now();
-        match schedule::tick(&queue, &config.queue, now) {
-            Ok(due) if due > 0 => {
-                tracing::info!(due, "scheduled re-checks enqueued");
-                wake.notify_waiters();
-            }
+        match app.upkeep(Utc::now()).await {
+            Ok(due) if due > 0 => tracing::info!(due, "scheduled re-checks enqueued"),
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
-        }
-        if let Err(e) = queue.renew(&worker, now).and_then(|_| queue.prune(now)) {
-            tracing::error!(error = %e, "lease renewal or pruning failed");
+            Err(e) => {
+                tracing::error!(error = %e, "scheduler tick, lease renewal or pruning failed")
+            }
         }
         if let Some(notifier) = &notifier {
-            notifier.deliver_pending(queue.store()).await;
+            notifier.deliver_pending(app.queue().store()).await;
         }
         tokio::time::sleep(poll).await;
     }

@@ -5,9 +5,10 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::DaemonConfig;
+use crate::config::{DaemonConfig, Secret};
+use crate::queue::worker::blocking;
 use crate::source::http::USER_AGENT;
-use crate::store::Store;
+use crate::store::{self, ChangeEvent, Store, StoreError};
 
 const CURSOR_KEY: &str = "webhook/next-seq";
 /// Header carrying `sha256=<hex HMAC-SHA256 of the body>`.
@@ -17,45 +18,58 @@ pub const SIGNATURE_HEADER: &str = "X-Claimcheck-Signature";
 pub struct Notifier {
     client: reqwest::Client,
     url: String,
-    secret: Option<String>,
+    secret: Option<Secret>,
 }
 
 impl Notifier {
-    /// `None` when no webhook is configured.
-    pub fn new(config: &DaemonConfig) -> Option<Self> {
-        let url = config.webhook_url.clone()?;
+    /// `None` when no webhook is configured; an error when the HTTP client cannot be built
+    /// (never a silently disabled webhook).
+    pub fn new(config: &DaemonConfig) -> Result<Option<Self>, reqwest::Error> {
+        let Some(url) = config.webhook_url.clone() else {
+            return Ok(None);
+        };
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .ok()?;
-        Some(Self {
+            .build()?;
+        Ok(Some(Self {
             client,
             url,
             secret: config.webhook_secret.clone(),
-        })
+        }))
     }
 
     /// Sends every event not yet delivered, oldest first; stops at the first failure.
     pub async fn deliver_pending(&self, store: &Store) {
-        let next: u64 = store.meta_get(CURSOR_KEY).ok().flatten().unwrap_or(0);
-        let events = match store.changes(None) {
+        let events = match blocking({
+            let store = store.clone();
+            move || undelivered(&store)
+        })
+        .await
+        {
             Ok(events) => events,
             Err(e) => return tracing::error!(error = %e, "cannot read change events"),
         };
-        for event in events.into_iter().filter(|e| e.seq >= next) {
+        for event in events {
             let body = serde_json::to_vec(&event).expect("events serialize");
             let mut request = self
                 .client
                 .post(&self.url)
                 .header("content-type", "application/json");
             if let Some(secret) = &self.secret {
-                request =
-                    request.header(SIGNATURE_HEADER, format!("sha256={}", sign(secret, &body)));
+                request = request.header(
+                    SIGNATURE_HEADER,
+                    format!("sha256={}", sign(secret.expose(), &body)),
+                );
             }
             match request.body(body).send().await {
                 Ok(r) if r.status().is_success() => {
-                    if let Err(e) = store.put_meta(CURSOR_KEY, &(event.seq + 1)) {
+                    let cursor = event.seq + 1;
+                    let stored = blocking({
+                        let store = store.clone();
+                        move || store::put_meta(store.as_ref(), CURSOR_KEY, &cursor)
+                    });
+                    if let Err(e) = stored.await {
                         return tracing::error!(error = %e, "cannot record webhook delivery");
                     }
                     tracing::info!(seq = event.seq, claim = %event.claim_id, "webhook delivered");
@@ -69,6 +83,13 @@ impl Notifier {
             }
         }
     }
+}
+
+/// Change events after the delivery cursor, oldest first.
+fn undelivered(store: &Store) -> Result<Vec<ChangeEvent>, StoreError> {
+    let next: u64 = store::meta_get(store.as_ref(), CURSOR_KEY)?.unwrap_or(0);
+    let events = store.changes(None)?;
+    Ok(events.into_iter().filter(|e| e.seq >= next).collect())
 }
 
 /// Hex HMAC-SHA256 of `body` under `secret`.

@@ -1,22 +1,15 @@
 //! Re-check schedules: when each claim is next due. A claim's `schedule` (cron) wins; else
-//! the configured `recheck_interval_hours`. Next-run times are stored in sled, so a run
-//! missed while nothing was running happens once when something next looks (never once per
-//! missed slot): the next time is always computed from "now".
+//! the configured `recheck_interval_hours`. Next-run times are stored with a time index, so
+//! the scheduler finds due claims without reading every claim, and a run missed while nothing
+//! was running happens once when something next looks (never once per missed slot): the next
+//! time is always computed from "now".
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{Priority, Queue, QueueError};
 use crate::claim::Claim;
 use crate::config::QueueConfig;
-use crate::store::{decode, encode, Store};
-
-/// The stored next run, with the schedule it was computed from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct NextRun {
-    schedule: Option<String>,
-    at: DateTime<Utc>,
-}
+use crate::store::{NextRun, Storage};
 
 /// The first run time after `after` for a claim; `None` when it is never re-checked.
 pub fn next_after(
@@ -37,74 +30,70 @@ pub fn next_after(
     }
 }
 
-/// When a claim is next due: the stored time (if computed from its current schedule), else
-/// now for a claim never checked, else one period after its last check.
-pub fn next_run(
-    store: &Store,
-    claim: &Claim,
-    config: &QueueConfig,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, QueueError> {
-    let tree = store.queue_trees().2;
-    let stored = tree
-        .get(claim.id.as_bytes())
-        .map_err(|e| store.sled_error(e))?
-        .map(|bytes| decode::<NextRun>("schedule", &claim.id, &bytes))
-        .transpose()?;
-    if let Some(next) = stored.filter(|n| n.schedule == claim.schedule) {
-        return Ok(Some(next.at));
-    }
-    Ok(match store.latest_verdict(&claim.id)? {
-        None => Some(now),
-        Some(last) => next_after(claim, config, last.checked_at),
-    })
-}
-
-/// The claims due at `now`.
-pub fn due(
-    store: &Store,
-    config: &QueueConfig,
-    now: DateTime<Utc>,
-) -> Result<Vec<Claim>, QueueError> {
-    let mut due = Vec::new();
-    for claim in store.claims()? {
-        if next_run(store, &claim, config, now)?.is_some_and(|at| at <= now) {
-            due.push(claim);
-        }
-    }
-    Ok(due)
+/// When a claim is next due, as stored.
+pub fn next_run(store: &dyn Storage, claim_id: &str) -> Result<Option<DateTime<Utc>>, QueueError> {
+    Ok(store.next_run(claim_id)?.map(|n| n.at))
 }
 
 /// Records that a claim's run for now is taken care of: its next run is the next slot
 /// after `now`.
 pub fn advance(
-    store: &Store,
+    store: &dyn Storage,
     claim: &Claim,
     config: &QueueConfig,
     now: DateTime<Utc>,
 ) -> Result<(), QueueError> {
-    let tree = store.queue_trees().2;
-    let result = match next_after(claim, config, now) {
-        Some(at) => tree.insert(
-            claim.id.as_bytes(),
-            encode(&NextRun {
-                schedule: claim.schedule.clone(),
-                at,
-            }),
-        ),
-        None => tree.remove(claim.id.as_bytes()),
-    };
-    result.map_err(|e| store.sled_error(e))?;
+    let next = next_after(claim, config, now).map(|at| NextRun {
+        schedule: claim.schedule.clone(),
+        at,
+    });
+    store.set_next_run(&claim.id, next.as_ref())?;
     Ok(())
 }
 
 /// The scheduler's tick: enqueues a scheduled re-check for every due claim (a claim with a
 /// pending job keeps that one) and advances its next run. Returns how many were due.
-pub fn tick(queue: &Queue, config: &QueueConfig, now: DateTime<Utc>) -> Result<usize, QueueError> {
-    let due = due(queue.store(), config, now)?;
-    for claim in &due {
-        queue.enqueue(&claim.id, Priority::Scheduled, now)?;
-        advance(queue.store(), claim, config, now)?;
+pub fn tick(queue: &Queue, now: DateTime<Utc>) -> Result<usize, QueueError> {
+    let store = queue.store().as_ref();
+    let due = store.due_schedules(now)?;
+    for claim_id in &due {
+        match store.claim(claim_id)? {
+            Some(claim) => {
+                queue.enqueue(&claim.id, Priority::Scheduled, now)?;
+                advance(store, &claim, queue.config(), now)?;
+            }
+            None => store.set_next_run(claim_id, None)?,
+        }
     }
     Ok(due.len())
+}
+
+/// Gives every claim without a stored next run one (databases written before next runs were
+/// kept for every claim): due now when never checked, else one period after its last check.
+pub fn backfill(queue: &Queue, now: DateTime<Utc>) -> Result<usize, QueueError> {
+    const DONE_KEY: &str = "schedule/backfilled";
+    let store = queue.store().as_ref();
+    if store.meta(DONE_KEY)?.is_some() {
+        return Ok(0);
+    }
+    let mut filled = 0;
+    for claim in store.claims()? {
+        if store.next_run(&claim.id)?.is_some() {
+            continue;
+        }
+        let at = match store.latest_verdict(&claim.id)? {
+            None => Some(now),
+            Some(last) => next_after(&claim, queue.config(), last.checked_at),
+        };
+        if let Some(at) = at {
+            let next = NextRun {
+                schedule: claim.schedule.clone(),
+                at,
+            };
+            store.set_next_run(&claim.id, Some(&next))?;
+            filled += 1;
+        }
+    }
+    store.put_meta(DONE_KEY, b"1")?;
+    Ok(filled)
 }

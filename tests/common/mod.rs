@@ -7,6 +7,9 @@ pub mod standin;
 
 use std::path::PathBuf;
 
+use claimcheck::api::types::JobResult;
+use claimcheck::app::App;
+use claimcheck::claim::Claim;
 use claimcheck::config::Config;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -81,6 +84,17 @@ impl TestApp {
         config
     }
 
+    /// The application in-process over this app's database, with these settings.
+    pub async fn app_with(&self, config: Config) -> App {
+        let store = claimcheck::store::open(&self.db()).unwrap();
+        App::start(store, config, chrono::Utc::now()).await.unwrap()
+    }
+
+    /// The application in-process with this app's settings.
+    pub async fn app(&self) -> App {
+        self.app_with(self.config()).await
+    }
+
     /// A World Bank client for the stand-in, with this app's settings.
     pub fn client(&self) -> claimcheck::source::worldbank::WorldBank {
         claimcheck::source::worldbank::WorldBank::new(&self.config().worldbank).unwrap()
@@ -141,4 +155,24 @@ pub fn by_id<'a>(objects: &'a [Value], id: &str) -> &'a Value {
         .iter()
         .find(|o| o["id"] == id)
         .unwrap_or_else(|| panic!("no result for {id} in {objects:?}"))
+}
+
+/// Stores `claims`, queues their verification and drains the queue at `now`, as `verify`
+/// does without a daemon; returns the results in the order of the claims.
+pub async fn check(
+    app: &App,
+    claims: Vec<Claim>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<JobResult> {
+    let ids: Vec<String> = claims.iter().map(|c| c.id.clone()).collect();
+    app.add(claims, now).await.unwrap();
+    let jobs: Vec<u64> = app
+        .verify(ids, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.job.id)
+        .collect();
+    app.drain(now, &mut |_| {}).await.unwrap();
+    app.results(jobs).await.unwrap()
 }

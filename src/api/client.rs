@@ -1,0 +1,225 @@
+//! The API client the CLI uses when a daemon serves the database: one method per operation,
+//! with the server's own request and response types and paths. Large imports are sent in
+//! chunks that stay under the server's body limit.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::types::{
+    paths, Added, ClaimDetail, ClaimSummary, ErrorBody, Health, JobResult, ResultsRequest,
+    VerifyRequest,
+};
+use crate::claim::Claim;
+use crate::queue::{Enqueued, Job, JobState};
+use crate::store::{ChangeEvent, VerdictRecord};
+
+/// Claims per `POST /claims` (well under the 1 MiB body limit at ~1 KB a claim).
+const CLAIMS_PER_REQUEST: usize = 500;
+
+/// A failed API call.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The daemon did not answer.
+    #[error("the daemon on {socket} did not answer: {source}")]
+    Unreachable {
+        /// The socket.
+        socket: PathBuf,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The daemon refused the request.
+    #[error("{}", .body.message)]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The error body.
+        body: ErrorBody,
+    },
+    /// The answer is not what this version expects.
+    #[error("the daemon's answer to {path} is not what this version of claimcheck expects (is the daemon another version?): {detail}")]
+    Unexpected {
+        /// The path asked.
+        path: String,
+        /// What did not fit.
+        detail: String,
+    },
+}
+
+impl ClientError {
+    /// True when the request itself was at fault (4xx): the user's input.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Self::Refused { status, .. } if (400..500).contains(status))
+    }
+}
+
+type Result<T> = std::result::Result<T, ClientError>;
+
+/// An HTTP client for the daemon's Unix socket.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    socket: PathBuf,
+}
+
+impl Client {
+    /// A client for the daemon on `socket`.
+    pub fn new(socket: &Path) -> std::result::Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .unix_socket(socket.to_path_buf())
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        Ok(Self {
+            http,
+            socket: socket.to_path_buf(),
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T> {
+        let mut request = self
+            .http
+            .request(method, format!("http://claimcheck{path}"));
+        if let Some(body) = body {
+            let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Unexpected {
+                path: path.to_string(),
+                detail: format!("cannot encode the request: {e}"),
+            })?;
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
+        }
+        let unreachable = |source| ClientError::Unreachable {
+            socket: self.socket.clone(),
+            source,
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        let unexpected = |detail: String| ClientError::Unexpected {
+            path: path.to_string(),
+            detail,
+        };
+        if !status.is_success() {
+            let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
+                error: "unknown".into(),
+                message: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+            });
+            return Err(ClientError::Refused {
+                status: status.as_u16(),
+                body,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| unexpected(e.to_string()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+    ) -> Result<T> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// `GET /healthz`.
+    pub async fn health(&self) -> Result<Health> {
+        self.get(paths::HEALTH).await
+    }
+
+    /// Adds claims that are already claims (never re-read as sentences), in chunks under
+    /// the body limit.
+    pub async fn add(&self, claims: &[Claim]) -> Result<Vec<Added>> {
+        let mut added = Vec::with_capacity(claims.len());
+        let path = format!("{}?sentences=false", paths::CLAIMS);
+        for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
+            let body = serde_json::json!({ "claims": chunk });
+            added.extend(self.post::<Vec<Added>>(&path, &body).await?);
+        }
+        Ok(added)
+    }
+
+    /// Every claim with its newest verdict.
+    pub async fn list(&self) -> Result<Vec<ClaimSummary>> {
+        self.get(paths::CLAIMS).await
+    }
+
+    /// A claim and its history.
+    pub async fn show(&self, id: &str) -> Result<ClaimDetail> {
+        self.get(&paths::with_id(paths::CLAIM, id)).await
+    }
+
+    /// A claim's verdicts, newest first.
+    pub async fn verdicts(&self, id: &str) -> Result<Vec<VerdictRecord>> {
+        self.get(&paths::with_id(paths::CLAIM_VERDICTS, id)).await
+    }
+
+    /// Removes a claim.
+    pub async fn remove(&self, id: &str) -> Result<()> {
+        let path = paths::with_id(paths::CLAIM, id);
+        self.call::<serde_json::Value>(Method::DELETE, &path, None::<&()>)
+            .await
+            .map(|_| ())
+    }
+
+    /// Queues verifications.
+    pub async fn verify(&self, ids: &[String]) -> Result<Vec<Enqueued>> {
+        let body = VerifyRequest {
+            claims: ids.to_vec(),
+        };
+        self.post(paths::JOBS, &body).await
+    }
+
+    /// Queues due schedules; returns every due job.
+    pub async fn due(&self) -> Result<Vec<Job>> {
+        self.post(paths::DUE, &serde_json::json!({})).await
+    }
+
+    /// The jobs' results.
+    pub async fn results(&self, jobs: &[u64]) -> Result<Vec<JobResult>> {
+        let body = ResultsRequest {
+            jobs: jobs.to_vec(),
+        };
+        self.post(paths::RESULTS, &body).await
+    }
+
+    /// Jobs, newest first.
+    pub async fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>> {
+        let query = state.map(|s| format!("?state={s}")).unwrap_or_default();
+        self.get(&format!("{}{query}", paths::JOBS)).await
+    }
+
+    /// Sends a dead job back to the queue.
+    pub async fn retry(&self, id: u64) -> Result<Job> {
+        let path = paths::with_id(paths::JOB_RETRY, &id.to_string());
+        self.post(&path, &serde_json::json!({})).await
+    }
+
+    /// Change events at or after `since`.
+    pub async fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>> {
+        let query = since
+            .map(|s| {
+                let time = s.to_rfc3339_opts(SecondsFormat::Secs, true);
+                format!("?since={}", time.replace('+', "%2B"))
+            })
+            .unwrap_or_default();
+        self.get(&format!("{}{query}", paths::CHANGES)).await
+    }
+
+    /// True when the error is the daemon's "not found".
+    pub fn is_not_found(error: &ClientError) -> bool {
+        matches!(error, ClientError::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
+    }
+}

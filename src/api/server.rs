@@ -1,0 +1,350 @@
+//! The local API's routes and handlers: thin adapters from HTTP to [`App`]. Served on a Unix
+//! socket (mode 0600, no token) and optionally on TCP, where a configured bearer token is
+//! required and checked, in constant time, before any body is read. Every error is JSON
+//! ([`ErrorBody`]) with a stable code, including the framework's own (404, 405, 413, 415).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::types::{
+    parse_since, paths, AddQuery, Added, ChangesQuery, ErrorBody, Health, JobsQuery,
+    ResultsRequest, VerifyRequest,
+};
+use crate::app::intake::claim_from_body;
+use crate::app::{App, AppError};
+use crate::claim::country::Countries;
+use crate::claim::sentence::SentenceParser;
+use crate::claim::Claim;
+use crate::config::Secret;
+use crate::queue::{JobState, QueueError};
+use crate::store::StoreError;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct ApiState {
+    app: App,
+    countries: Arc<Countries>,
+    parser: Arc<SentenceParser>,
+}
+
+impl ApiState {
+    /// State over `app`, reading sentences with `parser`.
+    pub fn new(app: App, parser: SentenceParser) -> Self {
+        Self {
+            app,
+            countries: Arc::new(Countries::embedded()),
+            parser: Arc::new(parser),
+        }
+    }
+}
+
+/// An API error: status, stable code and message.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, &'static str, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.1.into(),
+            message: self.2,
+        };
+        (self.0, Json(body)).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let (status, code) = match &e {
+            AppError::UnknownClaim { .. } | AppError::Queue(QueueError::UnknownJob(_)) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
+            AppError::Queue(QueueError::NotDead { .. })
+            | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
+                (StatusCode::CONFLICT, "conflict")
+            }
+            AppError::Queue(QueueError::Store(_)) | AppError::Source(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        Self(status, code, e.to_string())
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, code, message.into())
+}
+
+/// The routes, without authentication.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route(paths::HEALTH, get(healthz))
+        .route(paths::CLAIMS, get(list_claims).post(add_claims))
+        .route(paths::CLAIM, get(get_claim).delete(delete_claim))
+        .route(paths::CLAIM_VERIFY, post(verify_claim))
+        .route(paths::CLAIM_VERDICTS, get(verdicts))
+        .route(paths::JOBS, get(list_jobs).post(verify_claims))
+        .route(paths::JOB, get(get_job))
+        .route(paths::JOB_RETRY, post(retry_job))
+        .route(paths::RESULTS, post(results))
+        .route(paths::DUE, post(due))
+        .route(paths::CHANGES, get(changes))
+        .fallback(|| async {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                "no_route",
+                "no such endpoint; the README's API table lists them".into(),
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method; the README's API table lists them".into(),
+            )
+        })
+        .with_state(state)
+}
+
+/// The routes behind the bearer-token check (TCP).
+pub fn router_with_token(state: ApiState, token: Option<Secret>) -> Router {
+    router(state).layer(middleware::from_fn(move |request: Request, next: Next| {
+        let token = token.clone();
+        async move { require_token(token.as_ref(), request, next).await }
+    }))
+}
+
+/// Serves `app` on `listener` until `shutdown`.
+pub async fn serve<L>(listener: L, app: Router, shutdown: impl Future<Output = ()> + Send + 'static)
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::error!(error = %e, "API stopped");
+    }
+}
+
+async fn require_token(token: Option<&Secret>, request: Request, next: Next) -> Response {
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given.is_some_and(|g| token.matches(g)) {
+        next.run(request).await
+    } else {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token: send `Authorization: Bearer <[daemon] token>`".into(),
+        )
+        .into_response()
+    }
+}
+
+/// Reads a JSON body within [`MAX_BODY_BYTES`]; errors name the field at fault.
+async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> ApiResult<T> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`".into(),
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the body is over {MAX_BODY_BYTES} bytes; send claims in smaller batches (the CLI does this by itself)"
+            ),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            format!("the body does not fit this endpoint: {e}"),
+        )
+    })
+}
+
+async fn healthz(State(state): State<ApiState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        db: state.app.queue().store().location(),
+    })
+}
+
+async fn list_claims(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.list().await?))
+}
+
+/// `POST /claims` body: one claim, or `{"claims": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum NewClaims {
+    Many { claims: Vec<Claim> },
+    One(Box<Claim>),
+}
+
+async fn add_claims(
+    State(state): State<ApiState>,
+    Query(query): Query<AddQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Vec<Added>>)> {
+    let sentences = query.sentences.unwrap_or(true);
+    let claims = match json_body::<NewClaims>(&headers, body).await? {
+        NewClaims::Many { claims } => claims,
+        NewClaims::One(claim) => vec![*claim],
+    };
+    let today = Utc::now().date_naive();
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    for (i, claim) in claims.into_iter().enumerate() {
+        let label = if claim.id.is_empty() {
+            format!("claim {}", i + 1)
+        } else {
+            format!("claim {:?}", claim.id)
+        };
+        let claim = if sentences {
+            claim_from_body(claim, &state.parser, &state.countries, today)
+        } else {
+            claim.validate(&state.countries).map_err(Into::into)
+        };
+        match claim {
+            Ok(claim) => valid.push(claim),
+            Err(e) => errors.push(format!("{label}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        let code = "invalid_claim";
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            errors.join("; "),
+        ));
+    }
+    let added = state.app.add(valid, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+async fn get_claim(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.show(&id).await?))
+}
+
+async fn delete_claim(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    state.app.remove(&id, Utc::now()).await?;
+    Ok(Json(serde_json::json!({ "removed": id })))
+}
+
+async fn verify_claim(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let mut enqueued = state.app.verify(vec![id], Utc::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(enqueued.remove(0))))
+}
+
+async fn verify_claims(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<impl IntoResponse> {
+    let request: VerifyRequest = json_body(&headers, body).await?;
+    let enqueued = state.app.verify(request.claims, Utc::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(enqueued)))
+}
+
+async fn verdicts(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.verdicts(&id).await?))
+}
+
+async fn list_jobs(
+    State(state): State<ApiState>,
+    Query(q): Query<JobsQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let filter = q
+        .state
+        .map(|s| s.parse::<JobState>())
+        .transpose()
+        .map_err(|e| bad_request("invalid_state", format!("`state`: {e}")))?;
+    Ok(Json(state.app.jobs(filter).await?))
+}
+
+async fn get_job(
+    State(state): State<ApiState>,
+    Path(id): Path<u64>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.job(id).await?))
+}
+
+async fn retry_job(
+    State(state): State<ApiState>,
+    Path(id): Path<u64>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.retry(id, Utc::now()).await?))
+}
+
+async fn results(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<impl IntoResponse> {
+    let request: ResultsRequest = json_body(&headers, body).await?;
+    Ok(Json(state.app.results(request.jobs).await?))
+}
+
+async fn due(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.due(Utc::now()).await?))
+}
+
+async fn changes(
+    State(state): State<ApiState>,
+    Query(q): Query<ChangesQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let since = q
+        .since
+        .as_deref()
+        .map(parse_since)
+        .transpose()
+        .map_err(|e| bad_request("invalid_since", format!("`since`: {e}")))?;
+    Ok(Json(state.app.changes(since).await?))
+}

@@ -1,0 +1,199 @@
+//! The request and response bodies of the local API, shared by the server's handlers and the
+//! CLI's client, and the paths they live at (defined once, here).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::check::CheckFailure;
+use crate::claim::Claim;
+use crate::queue::{Job, JobState};
+use crate::store::{Upsert, VerdictRecord};
+
+/// The API's paths. Routes and the client both use these.
+pub mod paths {
+    /// Liveness and which database the daemon serves.
+    pub const HEALTH: &str = "/healthz";
+    /// `GET` lists claims, `POST` adds them.
+    pub const CLAIMS: &str = "/claims";
+    /// One claim (`GET`, `DELETE`).
+    pub const CLAIM: &str = "/claims/{id}";
+    /// Queue a verification of one claim (`POST`).
+    pub const CLAIM_VERIFY: &str = "/claims/{id}/verify";
+    /// A claim's verdict history (`GET`).
+    pub const CLAIM_VERDICTS: &str = "/claims/{id}/verdicts";
+    /// `GET` lists jobs; `POST` queues verifications of several claims.
+    pub const JOBS: &str = "/jobs";
+    /// One job (`GET`).
+    pub const JOB: &str = "/jobs/{id}";
+    /// Send a dead job back to the queue (`POST`).
+    pub const JOB_RETRY: &str = "/jobs/{id}/retry";
+    /// The outcome of several jobs (`POST`).
+    pub const RESULTS: &str = "/results";
+    /// Queue every claim whose schedule is due, and every due job (`POST`).
+    pub const DUE: &str = "/due";
+    /// Change events (`GET`).
+    pub const CHANGES: &str = "/changes";
+
+    /// `template` with its `{id}` filled in (percent-encoded).
+    pub fn with_id(template: &str, id: &str) -> String {
+        let encoded: String = id
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        template.replace("{id}", &encoded)
+    }
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `"ok"`.
+    pub status: String,
+    /// The daemon's version.
+    pub version: String,
+    /// The database it serves.
+    pub db: String,
+}
+
+/// A claim with its newest verdict, as `GET /claims` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimSummary {
+    /// The claim.
+    pub claim: Claim,
+    /// Its newest verdict.
+    pub latest: Option<VerdictRecord>,
+}
+
+/// A claim with its verdict history, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimDetail {
+    /// The claim.
+    pub claim: Claim,
+    /// Its verdicts, newest first.
+    pub history: Vec<VerdictRecord>,
+}
+
+/// One stored claim in the answer to `POST /claims`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Added {
+    /// The claim as stored (id filled in, country as ISO3).
+    pub claim: Claim,
+    /// Added, updated or unchanged.
+    pub upsert: Upsert,
+    /// The verify job queued for a new or changed claim; `None` when the claim was already
+    /// stored unchanged.
+    pub job: Option<Job>,
+}
+
+/// `POST /claims?sentences=false`: take every claim as it is, never reading `text` as a
+/// sentence (the CLI sends claims it has already read from files or sentences).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct AddQuery {
+    /// False: no sentence reading. Default true.
+    pub sentences: Option<bool>,
+}
+
+/// `POST /jobs`: claims to verify.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// Claim ids.
+    pub claims: Vec<String>,
+}
+
+/// `POST /results`: jobs whose outcome is wanted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsRequest {
+    /// Job ids.
+    pub jobs: Vec<u64>,
+}
+
+/// `GET /jobs?state=…`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct JobsQuery {
+    /// Only jobs in this state (`queued`, `running`, `succeeded`, `retrying`, `dead`).
+    pub state: Option<String>,
+}
+
+/// `GET /changes?since=…`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChangesQuery {
+    /// Only events at or after this date (`2026-01-31`) or RFC 3339 time.
+    pub since: Option<String>,
+}
+
+/// Reads `2026-01-31` or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not a date (2026-01-31) or an RFC 3339 time"))
+}
+
+/// A verify job with its claim and, once it succeeded, the verdict it stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobResult {
+    /// The claim.
+    pub claim: Claim,
+    /// The job as it is now.
+    pub job: Job,
+    /// The claim's newest verdict, when the job succeeded.
+    pub verdict: Option<VerdictRecord>,
+}
+
+impl JobResult {
+    /// True once waiting longer will not change the answer of this run (succeeded, dead, or
+    /// waiting for a later retry).
+    pub fn is_settled(&self) -> bool {
+        !matches!(self.job.state, JobState::Queued | JobState::Running)
+    }
+
+    /// The verdict, or why there is none (yet).
+    pub fn outcome(&self) -> Result<&VerdictRecord, CheckFailure> {
+        if let (JobState::Succeeded, Some(record)) = (self.job.state, &self.verdict) {
+            return Ok(record);
+        }
+        let job = &self.job;
+        let reason = job
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "not checked yet".into());
+        Err(match job.state {
+            JobState::Retrying => CheckFailure {
+                reason: format!(
+                    "{reason} (job {} retries at {})",
+                    job.id,
+                    job.run_at.format("%H:%M:%S UTC")
+                ),
+                retryable: true,
+            },
+            JobState::Dead => CheckFailure::permanent(reason),
+            _ => CheckFailure {
+                reason: format!(
+                    "job {} is still {}; follow it with `claimcheck jobs`",
+                    job.id, job.state
+                ),
+                retryable: true,
+            },
+        })
+    }
+}
+
+/// Every error the API answers with: a stable code for scripts and a message for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `not_found`, `invalid_claim`, `conflict`.
+    pub error: String,
+    /// What is wrong and what to do, naming the field when one is at fault.
+    pub message: String,
+}

@@ -1,0 +1,98 @@
+//! Turning what a person sends into a claim, the same way for the API and the CLI: a body
+//! with only `text` (plus labels) is read as a sentence; otherwise its keys must make a
+//! complete claim. Keys that cannot be combined with a sentence are refused by name, never
+//! dropped.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::claim::country::Countries;
+use crate::claim::indicator::{IndicatorTable, IndicatorTableError};
+use crate::claim::sentence::SentenceParser;
+use crate::claim::{Claim, ClaimError};
+
+/// The default location of the indicator phrasing table.
+pub const INDICATORS_PATH: &str = "config/indicators.toml";
+
+/// The sentence parser for these settings: the indicator table at `indicators` (or the
+/// default path), else the embedded one.
+pub fn parser(indicators: Option<&Path>) -> Result<SentenceParser, IndicatorTableError> {
+    let path = indicators.map_or_else(|| PathBuf::from(INDICATORS_PATH), Path::to_path_buf);
+    let table = IndicatorTable::load(&path)?;
+    Ok(SentenceParser::new(&Countries::embedded(), table))
+}
+
+/// Why a body could not become a claim.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The sentence could not be read as a claim.
+    #[error("cannot turn the text into a claim: {0}")]
+    Sentence(#[from] crate::claim::sentence::ParseError),
+    /// The keys do not make a valid claim.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// Keys given beside a sentence that a sentence cannot take.
+    #[error("{keys} cannot be combined with a sentence in `text`: say it in the sentence, or give `indicator` and `country` to state the claim key by key")]
+    MixedKeys {
+        /// The offending keys, quoted and joined.
+        keys: String,
+    },
+}
+
+/// A claim from a body: a sentence when only `text` and labels (`id`, `tags`, `schedule`,
+/// `note`) are set, else the keys as they are.
+pub fn claim_from_body(
+    body: Claim,
+    parser: &SentenceParser,
+    countries: &Countries,
+    as_of: NaiveDate,
+) -> Result<Claim, IntakeError> {
+    if body.indicator.is_some() || body.country.is_some() {
+        return Ok(body.validate(countries)?);
+    }
+    let structural = structural_keys(&body);
+    if body.value.is_none() && body.note.is_some() && structural.is_empty() {
+        // A claim no series answers, kept with its note (like the seed article's).
+        return Ok(body.validate(countries)?);
+    }
+    if !structural.is_empty() {
+        return Err(IntakeError::MixedKeys {
+            keys: structural.join(", "),
+        });
+    }
+    let mut claim = parser.parse(&body.text, as_of)?.claim;
+    if !body.id.is_empty() {
+        claim.id = body.id;
+    }
+    claim.tags = body.tags;
+    claim.schedule = body.schedule;
+    claim.note = body.note;
+    Ok(claim.validate(countries)?)
+}
+
+/// The keys of `body` that state the claim itself (not labels), when set.
+fn structural_keys(body: &Claim) -> Vec<&'static str> {
+    let blank = Claim::new(String::new(), String::new());
+    let checks: [(&'static str, bool); 14] = [
+        ("`year`", body.year != blank.year),
+        ("`from_year`", body.from_year != blank.from_year),
+        ("`value`", body.value.is_some()),
+        ("`value_max`", body.value_max.is_some()),
+        ("`kind`", body.kind != blank.kind),
+        ("`relation`", body.relation != blank.relation),
+        ("`tolerance`", body.tolerance.is_some()),
+        ("`rank`", body.rank.is_some()),
+        ("`order`", body.order.is_some()),
+        ("`among`", !body.among.is_empty()),
+        ("`direction`", body.direction.is_some()),
+        ("`from_value`", body.from_value.is_some()),
+        ("`change_pct`", body.change_pct.is_some()),
+        ("`source`", body.source != blank.source),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(key, _)| key)
+        .collect()
+}

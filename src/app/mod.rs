@@ -1,0 +1,367 @@
+//! The operations, once each: add, list, show, remove, verify (queue and drain), results,
+//! jobs, retry, changes, due. The API's handlers are thin adapters over [`App`]; the CLI calls
+//! it directly when no daemon runs (and the daemon's API when one does); tests call it
+//! in-process. Every store call runs on the blocking thread pool.
+
+pub mod intake;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult};
+use crate::check::{Checker, Progress};
+use crate::claim::Claim;
+use crate::config::Config;
+use crate::queue::worker::{blocking, drain};
+use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError, StepReport};
+use crate::source::worldbank::WorldBank;
+use crate::source::SourceError;
+use crate::store::{ChangeEvent, Store, StoreError, Upsert};
+
+/// Why an operation could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No claim with that id.
+    #[error("no claim with id {id:?}{hint}")]
+    UnknownClaim {
+        /// The id asked for.
+        id: String,
+        /// "; did you mean …?" or how to list ids.
+        hint: String,
+    },
+    /// The queue (or the store under it) failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The source client could not be built.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        Self::Queue(QueueError::Store(e))
+    }
+}
+
+/// The application over one store: the queue, settings, and a checker for in-process work.
+#[derive(Clone)]
+pub struct App {
+    queue: Queue,
+    config: Arc<Config>,
+    checker: Arc<Checker<WorldBank>>,
+    /// Notified when work is queued (the daemon's worker waits on it).
+    wake: Arc<Notify>,
+    worker_id: String,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.queue.store().location())
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// The application over `store`. This process holds the store alone (sled allows one
+    /// process), so jobs left running by a killed process are handed back now.
+    pub async fn start(store: Store, config: Config, now: DateTime<Utc>) -> Result<Self, AppError> {
+        let checker = Checker::new(WorldBank::new(&config.worldbank)?, config.clone());
+        let queue = Queue::new(store, config.queue.clone());
+        let app = Self {
+            queue: queue.clone(),
+            checker: Arc::new(checker),
+            config: Arc::new(config),
+            wake: Arc::new(Notify::new()),
+            worker_id: format!("claimcheck-{}", std::process::id()),
+        };
+        let rescued = app
+            .run(move |queue| {
+                let rescued = queue.rescue(now, true)?;
+                schedule::backfill(queue, now)?;
+                queue.store().flush()?;
+                Ok(rescued)
+            })
+            .await?;
+        if rescued > 0 {
+            tracing::info!(
+                rescued,
+                "jobs left running by a stopped process were queued again"
+            );
+        }
+        Ok(app)
+    }
+
+    /// Runs blocking queue/store work off the async runtime.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Queue) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let queue = self.queue.clone();
+        blocking(move || work(&queue)).await
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The worker id of this process.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Notified whenever work is queued.
+    pub fn wake(&self) -> &Arc<Notify> {
+        &self.wake
+    }
+
+    /// Stores validated claims; a new or changed claim gets a verify job now and its
+    /// schedule continues from now. Flushed before returning.
+    pub async fn add(
+        &self,
+        claims: Vec<Claim>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Added>, AppError> {
+        let added = self
+            .run(move |queue| {
+                let store = queue.store();
+                let mut added = Vec::with_capacity(claims.len());
+                for claim in claims {
+                    let upsert = store.put_claim(&claim)?;
+                    let job = if upsert == Upsert::Unchanged {
+                        None
+                    } else {
+                        let Enqueued { job, .. } = queue.enqueue(&claim.id, Priority::User, now)?;
+                        schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
+                        Some(job)
+                    };
+                    added.push(Added { claim, upsert, job });
+                }
+                store.flush()?;
+                Ok(added)
+            })
+            .await?;
+        self.wake.notify_waiters();
+        Ok(added)
+    }
+
+    /// Every claim with its newest verdict.
+    pub async fn list(&self) -> Result<Vec<ClaimSummary>, AppError> {
+        self.run(|queue| {
+            let store = queue.store();
+            let mut out = Vec::new();
+            for claim in store.claims()? {
+                let latest = store.latest_verdict(&claim.id)?;
+                out.push(ClaimSummary { claim, latest });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// A claim and its history.
+    pub async fn show(&self, id: &str) -> Result<ClaimDetail, AppError> {
+        let id = id.to_string();
+        self.run(move |queue| {
+            let store = queue.store();
+            let claim = store.claim(&id)?.ok_or_else(|| unknown_claim(queue, &id))?;
+            Ok(ClaimDetail {
+                history: store.history(&id)?,
+                claim,
+            })
+        })
+        .await
+    }
+
+    /// A claim's verdict history, newest first.
+    pub async fn verdicts(&self, id: &str) -> Result<Vec<crate::store::VerdictRecord>, AppError> {
+        Ok(self.show(id).await?.history)
+    }
+
+    /// Removes a claim and its history; its pending job is cancelled in the same
+    /// transaction, so no verdict lands after.
+    pub async fn remove(&self, id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        let id = id.to_string();
+        self.run(move |queue| {
+            let store = queue.store();
+            if !store.remove_claim(&id, &|job| job.cancelled(now))? {
+                return Err(unknown_claim(queue, &id));
+            }
+            store.flush()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Queues a verification of each claim (a claim with a pending job keeps it, run now).
+    /// Unknown ids are refused before anything is queued.
+    pub async fn verify(
+        &self,
+        ids: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Enqueued>, AppError> {
+        let enqueued = self
+            .run(move |queue| {
+                let store = queue.store();
+                for id in &ids {
+                    if store.claim(id)?.is_none() {
+                        return Err(unknown_claim(queue, id));
+                    }
+                }
+                let mut out = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    out.push(queue.enqueue(id, Priority::User, now)?);
+                }
+                store.flush()?;
+                Ok(out)
+            })
+            .await?;
+        self.wake.notify_waiters();
+        Ok(enqueued)
+    }
+
+    /// Queues a re-check of every claim whose schedule is due, and returns every job due
+    /// now (those, and earlier jobs whose retry time has come). For cron's `verify --due`.
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<Job>, AppError> {
+        let jobs = self
+            .run(move |queue| {
+                schedule::tick(queue, now)?;
+                queue.store().flush()?;
+                Ok(queue.store().due_jobs(now, usize::MAX)?)
+            })
+            .await?;
+        self.wake.notify_waiters();
+        Ok(jobs)
+    }
+
+    /// Runs the worker in this process until no job is due at `now`.
+    pub async fn drain(
+        &self,
+        now: DateTime<Utc>,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<StepReport, AppError> {
+        Ok(drain(&self.queue, &self.checker, &self.worker_id, now, progress).await?)
+    }
+
+    /// One worker step (the daemon's loop).
+    pub async fn step(&self, now: DateTime<Utc>) -> Result<StepReport, AppError> {
+        let mut quiet = |_: Progress<'_>| {};
+        Ok(
+            crate::queue::step(&self.queue, &self.checker, &self.worker_id, now, &mut quiet)
+                .await?,
+        )
+    }
+
+    /// The jobs with their claims and, for succeeded ones, the verdict; in the order asked.
+    pub async fn results(&self, job_ids: Vec<u64>) -> Result<Vec<JobResult>, AppError> {
+        self.run(move |queue| {
+            let store = queue.store();
+            let mut out = Vec::with_capacity(job_ids.len());
+            for id in job_ids {
+                let job = store.job(id)?.ok_or(QueueError::UnknownJob(id))?;
+                let Some(claim) = store.claim(&job.claim_id)? else {
+                    continue; // removed since: nothing to report on
+                };
+                let verdict = match job.state {
+                    JobState::Succeeded => store.latest_verdict(&claim.id)?,
+                    _ => None,
+                };
+                out.push(JobResult {
+                    claim,
+                    job,
+                    verdict,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Jobs, newest first.
+    pub async fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, AppError> {
+        self.run(move |queue| Ok(queue.list(state)?)).await
+    }
+
+    /// One job.
+    pub async fn job(&self, id: u64) -> Result<Job, AppError> {
+        self.run(move |queue| Ok(queue.get(id)?.ok_or(QueueError::UnknownJob(id))?))
+            .await
+    }
+
+    /// Sends a dead job back to the queue.
+    pub async fn retry(&self, id: u64, now: DateTime<Utc>) -> Result<Job, AppError> {
+        let job = self
+            .run(move |queue| {
+                let job = queue.retry(id, now)?;
+                queue.store().flush()?;
+                Ok(job)
+            })
+            .await?;
+        self.wake.notify_waiters();
+        Ok(job)
+    }
+
+    /// Change events at or after `since`.
+    pub async fn changes(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ChangeEvent>, AppError> {
+        self.run(move |queue| Ok(queue.store().changes(since)?))
+            .await
+    }
+
+    /// Background upkeep: enqueue due schedules, renew this worker's leases, prune old jobs.
+    /// Returns how many claims came due.
+    pub async fn upkeep(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let worker = self.worker_id.clone();
+        let due = self
+            .run(move |queue| {
+                let due = schedule::tick(queue, now)?;
+                queue.renew(&worker, now)?;
+                queue.prune(now)?;
+                if due > 0 {
+                    queue.store().flush()?;
+                }
+                Ok(due)
+            })
+            .await?;
+        if due > 0 {
+            self.wake.notify_waiters();
+        }
+        Ok(due)
+    }
+
+    /// Makes every write so far durable.
+    pub async fn flush(&self) -> Result<(), AppError> {
+        self.run(|queue| Ok(queue.store().flush()?)).await
+    }
+}
+
+/// The error for an unknown claim id, with the closest stored id as a hint.
+fn unknown_claim(queue: &Queue, id: &str) -> AppError {
+    let closest = queue
+        .store()
+        .claims()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(id, &c.id), c.id))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match closest {
+        Some((_, near)) => format!("; did you mean {near:?}?"),
+        None => "; `claimcheck list` shows the stored ids".into(),
+    };
+    AppError::UnknownClaim {
+        id: id.to_string(),
+        hint,
+    }
+}

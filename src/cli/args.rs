@@ -1,0 +1,288 @@
+//! The command line's definitions: every command, flag and help text, apart from the code
+//! that runs them (`cli::cmd`). `--help` is generated from here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::claim::{number, Claim, Direction, Kind, Order, Relation, Tolerance};
+use crate::queue::JobState;
+use crate::verify::Grade;
+
+const AFTER_HELP: &str = "\
+Examples:
+  claimcheck import claims/                 store every claim in claims/*.toml
+  claimcheck verify --all                   check every stored claim against the World Bank
+  claimcheck verify sv-homicide-2015 --json one JSON object per claim, for scripts
+  claimcheck verify claims/ --fail-on mostly-false
+                                            exit 1 if any claim is mostly-false or worse
+  claimcheck show sv-homicide-2015          the verdict, its evidence and its history
+  claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
+                                            parse a sentence, store and verify it
+  claimcheck add \"…\" --dry-run --json      show the parse only, as claim-file keys
+
+Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
+(database in use, source unreachable after retries).
+Environment: CLAIMCHECK_DB (database dir), CLAIMCHECK_WORLDBANK_URL (API base URL),
+RUST_LOG (log filter, e.g. claimcheck=debug).";
+
+/// Check statistical claims against public data and keep verdicts with evidence and history.
+#[derive(Debug, Parser)]
+#[command(name = "claimcheck", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Config file [default: config/claimcheck.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database directory [default: ~/.local/share/claimcheck]
+    #[arg(long, global = true, env = "CLAIMCHECK_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Log format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add one claim from flags, or the claims of a file
+    Add(Box<AddArgs>),
+    /// Store the claims of claim files or directories (idempotent by id)
+    Import {
+        /// Claim files (*.toml) or directories of them
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print one JSON object per stored claim
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored claims with their latest verdict
+    List {
+        /// One JSON object per claim: id, text, verdict, checked_at
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a claim, its latest verdict with evidence, and its history
+    Show {
+        /// Claim id
+        id: String,
+        /// The claim and its history as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check claims against the data and store the verdicts
+    Verify(VerifyArgs),
+    /// Remove claims and their history
+    Remove {
+        /// Claim ids
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Show the job queue, or retry a dead job (`jobs retry ID`)
+    Jobs(JobsArgs),
+    /// List change events: verdicts that changed, data that was revised
+    Changes {
+        /// Only events at or after this date (2026-01-31) or RFC 3339 time
+        #[arg(long)]
+        since: Option<String>,
+        /// One JSON object per event
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
+    Daemon {
+        /// Also serve the API on TCP (loopback unless [daemon] token is set)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+}
+
+/// `jobs` options.
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// retry: send a dead job back to the queue
+    #[command(subcommand)]
+    pub action: Option<JobsAction>,
+    /// Only jobs in this state: queued, running, succeeded, retrying, dead
+    #[arg(long)]
+    pub state: Option<JobState>,
+    /// One JSON object per job: id, claim_id, state, attempts, last_error, …
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `jobs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Queue a dead job again with fresh attempts
+    Retry {
+        /// Job id
+        id: u64,
+    },
+}
+
+/// `verify` options.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Claim ids, or claim files/directories (imported first)
+    pub targets: Vec<PathBuf>,
+    /// Check every stored claim
+    #[arg(long, conflicts_with = "targets")]
+    pub all: bool,
+    /// Check only the claims whose schedule is due, then exit (for system cron)
+    #[arg(long, conflicts_with_all = ["targets", "all"])]
+    pub due: bool,
+    /// One JSON object per claim per line
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when any verdict is this grade or worse (true, mostly-true, half-true,
+    /// mostly-false, false; `unverifiable` matches only unverifiable)
+    #[arg(long, value_name = "GRADE")]
+    pub fail_on: Option<Grade>,
+}
+
+/// `add` options: a sentence, or the claim-file keys as flags.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The claim as a sentence, e.g. "El Salvador homicide rate 105 per 100,000 in 2015"
+    #[arg(value_name = "SENTENCE", conflicts_with_all = ["file", "text", "indicator"])]
+    pub sentence: Option<String>,
+    /// Show how the sentence is understood without storing it
+    #[arg(long, requires = "sentence")]
+    pub dry_run: bool,
+    /// Date the sentence was written, for "last year" [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "sentence")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Add the claims of this claim file instead of one from flags
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "indicator"])]
+    pub file: Option<PathBuf>,
+    /// The claim as written (with the flags below)
+    #[arg(long, required_unless_present_any = ["file", "sentence"])]
+    pub text: Option<String>,
+    /// Id [default: a slug of the text]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// World Bank indicator code, e.g. VC.IHR.PSRC.P5
+    #[arg(long)]
+    pub indicator: Option<String>,
+    /// Country: ISO3, World Bank 2-letter code or name
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Year [default: latest with data]
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// First year of a change, sum or mean
+    #[arg(long)]
+    pub from_year: Option<i32>,
+    /// Claimed number, as written ("105", "40,400", "6.2 million")
+    #[arg(long, value_parser = parse_number)]
+    pub value: Option<f64>,
+    /// Upper bound for --relation between
+    #[arg(long, value_parser = parse_number)]
+    pub value_max: Option<f64>,
+    /// eq, approx, nearly, gt, gte, lt, lte, between
+    #[arg(long, value_enum, default_value_t = RelationArg::Eq)]
+    pub relation: RelationArg,
+    /// value, rank, change, sum, mean
+    #[arg(long, value_enum, default_value_t = KindArg::Value)]
+    pub kind: KindArg,
+    /// Tolerance: "2%" (relative) or "0.5" (absolute)
+    #[arg(long, value_parser = parse_tolerance)]
+    pub tolerance: Option<Tolerance>,
+    /// Claimed rank (1 = first) for --kind rank
+    #[arg(long)]
+    pub rank: Option<u32>,
+    /// Rank order: desc (1 = highest) or asc
+    #[arg(long, value_enum)]
+    pub order: Option<OrderArg>,
+    /// Peer set for a rank, comma-separated codes
+    #[arg(long, value_delimiter = ',')]
+    pub among: Vec<String>,
+    /// Direction of a change: decrease or increase
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    /// Claimed start value of a change
+    #[arg(long, value_parser = parse_number)]
+    pub from_value: Option<f64>,
+    /// Claimed change in percent
+    #[arg(long, allow_hyphen_values = true)]
+    pub change_pct: Option<f64>,
+    /// Cron expression for scheduled re-checks
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Tag (repeatable)
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Note for readers
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print the stored claim(s) as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+macro_rules! arg_enum {
+    ($arg:ident => $target:ident { $($variant:ident),* }) => {
+        #[doc = concat!("CLI spelling of [`", stringify!($target), "`].")]
+        #[derive(Debug, Clone, Copy, ValueEnum)]
+        #[allow(missing_docs)]
+        pub enum $arg { $($variant),* }
+        impl From<$arg> for $target {
+            fn from(a: $arg) -> Self { match a { $($arg::$variant => $target::$variant),* } }
+        }
+    };
+}
+arg_enum!(RelationArg => Relation { Eq, Approx, Nearly, Gt, Gte, Lt, Lte, Between });
+arg_enum!(KindArg => Kind { Value, Rank, Change, Sum, Mean });
+arg_enum!(OrderArg => Order { Desc, Asc });
+arg_enum!(DirectionArg => Direction { Decrease, Increase });
+
+fn parse_number(text: &str) -> Result<f64, String> {
+    number::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a number (examples: 105, 40,400, 6.2 million)"))
+}
+
+fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
+    Tolerance::parse(text).ok_or_else(|| format!("{text:?} is not \"N%\" or a number"))
+}
+
+impl AddArgs {
+    /// The claim the flags describe, before validation.
+    pub(crate) fn to_claim(&self) -> Claim {
+        let text = self.text.clone().unwrap_or_default();
+        let mut claim = Claim::new(
+            self.id.clone().unwrap_or_else(|| crate::claim::slug(&text)),
+            text,
+        );
+        claim.indicator = self.indicator.clone();
+        claim.country = self.country.clone();
+        claim.year = self.year;
+        claim.from_year = self.from_year;
+        claim.value = self.value;
+        claim.value_max = self.value_max;
+        claim.relation = self.relation.into();
+        claim.kind = self.kind.into();
+        claim.tolerance = self.tolerance;
+        claim.rank = self.rank;
+        claim.order = self.order.map(Into::into);
+        claim.among = self.among.clone();
+        claim.direction = self.direction.map(Into::into);
+        claim.from_value = self.from_value;
+        claim.change_pct = self.change_pct;
+        claim.schedule = self.schedule.clone();
+        claim.tags = self.tags.clone();
+        claim.note = self.note.clone();
+        claim
+    }
+}

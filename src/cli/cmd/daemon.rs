@@ -1,0 +1,24 @@
+//! `claimcheck daemon [--listen ADDR]`: run the worker, scheduler and API until SIGINT or
+//! SIGTERM.
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::{Context, EXIT_OK};
+
+/// Runs the daemon in the foreground.
+pub async fn run(ctx: Context, listen: Option<String>) -> Result<u8> {
+    let mut config = ctx.config;
+    if listen.is_some() {
+        config.daemon.listen = listen;
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    crate::daemon::run(config, ctx.db_path, shutdown).await?;
+    Ok(EXIT_OK)
+}

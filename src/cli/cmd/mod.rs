@@ -1,0 +1,43 @@
+//! One module per command; each has a `run` that parses nothing (clap did), calls the
+//! backend's operations and prints.
+
+pub mod add;
+pub mod changes;
+pub mod daemon;
+pub mod import;
+pub mod jobs;
+pub mod list;
+pub mod remove;
+pub mod show;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::backend::Backend;
+use super::InputError;
+use crate::api::types::Added;
+use crate::claim::country::Countries;
+use crate::claim::file;
+
+/// Reads claim files and stores the good claims; reports every bad one on stderr. Returns
+/// what was stored and how many claims were rejected.
+pub(super) async fn load_files(
+    backend: &Backend,
+    paths: &[PathBuf],
+) -> Result<(Vec<Added>, usize)> {
+    let files = file::collect_paths(paths).map_err(|e| InputError(e.to_string()))?;
+    let countries = Countries::embedded();
+    let mut claims = Vec::new();
+    let mut errors = 0;
+    for path in &files {
+        let parsed = file::read(path, &countries);
+        for error in &parsed.errors {
+            eprintln!("error: {error}");
+        }
+        errors += parsed.errors.len();
+        claims.extend(parsed.claims);
+    }
+    Ok((backend.add(claims).await?, errors))
+}

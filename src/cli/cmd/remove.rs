@@ -1,0 +1,27 @@
+//! `claimcheck remove ID…`: remove claims and their history (their pending jobs are
+//! cancelled).
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::backend::Backend;
+use crate::cli::{Context, InputError, EXIT_OK};
+
+/// Runs the command; every id is tried, the unknown ones are reported together.
+pub async fn run(ctx: &Context, ids: &[String], out: &mut impl Write) -> Result<u8> {
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let mut missing = Vec::new();
+    for id in ids {
+        match backend.remove(id).await {
+            Ok(()) => writeln!(out, "removed {id}")?,
+            Err(e) if e.is::<InputError>() => missing.push(e.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    if missing.is_empty() {
+        Ok(EXIT_OK)
+    } else {
+        Err(InputError(missing.join("\n")).into())
+    }
+}

@@ -1,0 +1,162 @@
+//! `claimcheck verify`: queue verifications of claims (ids, files, `--all`) or of whatever is
+//! due (`--due`, for cron), run them to a settled state (here, or by the daemon) and print
+//! the verdicts. There is no other way a verdict is made.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::load_files;
+use crate::api::types::JobResult;
+use crate::check::{describe_request, Progress};
+use crate::cli::args::VerifyArgs;
+use crate::cli::backend::Backend;
+use crate::cli::{Context, InputError, EXIT_FAILED_GATE, EXIT_OK, EXIT_RUNTIME};
+use crate::report;
+use crate::verify::Grade;
+
+/// Runs the command.
+pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let jobs: Vec<u64> = if args.due {
+        let due = backend.due().await?;
+        if due.is_empty() {
+            if !args.json {
+                writeln!(out, "no claims are due")?;
+            }
+            return Ok(EXIT_OK);
+        }
+        due.iter().map(|j| j.id).collect()
+    } else {
+        let ids = select_claims(&backend, args).await?;
+        let enqueued = backend.verify(ids).await?;
+        enqueued.iter().map(|e| e.job.id).collect()
+    };
+    let results = settle(&backend, &jobs).await?;
+    print_results(&results, args.json, args.fail_on, out)
+}
+
+/// Runs queued jobs to a settled state with a progress bar on stderr.
+pub(super) async fn settle(backend: &Backend, jobs: &[u64]) -> Result<Vec<JobResult>> {
+    let bar = progress_bar(jobs.len());
+    let mut progress = |event: Progress<'_>| match event {
+        Progress::Fetching(request) => {
+            bar.set_message(format!("fetching {}", describe_request(request)))
+        }
+        Progress::Checked(_) => bar.inc(1),
+    };
+    let results = backend.settle(jobs, &mut progress).await?;
+    bar.finish_and_clear();
+    Ok(results)
+}
+
+/// The claim ids named (once each, in order), read from files (stored first) or all.
+async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    if args.all {
+        ids = backend
+            .list()
+            .await?
+            .into_iter()
+            .map(|s| s.claim.id)
+            .collect();
+    }
+    let (paths, named): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.targets.iter().partition(|t| t.exists());
+    ids.extend(named.iter().map(|id| id.to_string_lossy().into_owned()));
+    if !paths.is_empty() {
+        let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+        let (stored, errors) = load_files(backend, &paths).await?;
+        if errors > 0 {
+            return Err(InputError(format!(
+                "{errors} claim(s) rejected; fix the errors above and run again"
+            ))
+            .into());
+        }
+        ids.extend(stored.into_iter().map(|a| a.claim.id));
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.is_empty() {
+        let message = if args.all {
+            "nothing to verify: no claims are stored yet; add some with `claimcheck import claims/`"
+        } else {
+            "nothing to verify: name claim ids or files, or pass --all"
+        };
+        return Err(InputError(message.into()).into());
+    }
+    Ok(ids)
+}
+
+/// Prints each result and a summary; returns the exit code (`--fail-on` gate, failures).
+pub(super) fn print_results(
+    results: &[JobResult],
+    json: bool,
+    fail_on: Option<Grade>,
+    out: &mut impl Write,
+) -> Result<u8> {
+    for result in results {
+        if json {
+            writeln!(out, "{}", report::result_json(result))?;
+        } else {
+            writeln!(out, "{}\n", report::result_text(result))?;
+        }
+    }
+    if !json {
+        writeln!(out, "{}", summary(results))?;
+    }
+    let gate_failed = fail_on.is_some_and(|threshold| {
+        results
+            .iter()
+            .filter_map(|r| r.outcome().ok())
+            .any(|r| r.verdict.grade.at_or_below(threshold))
+    });
+    let any_failed = results.iter().any(|r| r.outcome().is_err());
+    Ok(if gate_failed {
+        EXIT_FAILED_GATE
+    } else if any_failed {
+        EXIT_RUNTIME
+    } else {
+        EXIT_OK
+    })
+}
+
+fn summary(results: &[JobResult]) -> String {
+    let mut counts: Vec<(String, usize)> = Grade::ALL
+        .iter()
+        .map(|g| {
+            let n = results
+                .iter()
+                .filter(|r| r.outcome().is_ok_and(|rec| rec.verdict.grade == *g))
+                .count();
+            (g.to_string(), n)
+        })
+        .collect();
+    counts.push((
+        "not checked".into(),
+        results.iter().filter(|r| r.outcome().is_err()).count(),
+    ));
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(g, n)| format!("{n} {g}"))
+        .collect();
+    let noun = if results.len() == 1 {
+        "claim"
+    } else {
+        "claims"
+    };
+    format!("{} {noun} checked: {}", results.len(), parts.join(", "))
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} claims  {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}

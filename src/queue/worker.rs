@@ -1,0 +1,153 @@
+//! The worker's step, the one way a claim gets verified: rescue expired leases, take due
+//! jobs, check their claims together (each series fetched once), and finish every job with
+//! its verdict or its failure. The daemon loops over it; `verify` without a daemon runs it
+//! in-process until nothing is due ([`drain`]); tests call it with their own `now`.
+//!
+//! Store work runs on the blocking thread pool ([`blocking`]), never on the async runtime's
+//! threads, so a slow disk cannot stall the API.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Job, Queue, QueueError};
+use crate::check::{CheckFailure, Checker, Progress};
+use crate::source::Source;
+
+/// What one worker step did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    /// Expired leases handed back.
+    pub rescued: usize,
+    /// Jobs taken.
+    pub claimed: usize,
+    /// Jobs finished with a verdict.
+    pub succeeded: usize,
+    /// Jobs waiting to retry.
+    pub retrying: usize,
+    /// Jobs that died.
+    pub dead: usize,
+    /// Jobs whose lease was lost before finishing (their result was dropped).
+    pub lost: usize,
+}
+
+impl std::ops::AddAssign for StepReport {
+    fn add_assign(&mut self, other: Self) {
+        self.rescued += other.rescued;
+        self.claimed += other.claimed;
+        self.succeeded += other.succeeded;
+        self.retrying += other.retrying;
+        self.dead += other.dead;
+        self.lost += other.lost;
+    }
+}
+
+/// Runs blocking store work on the blocking thread pool; a panic there is re-raised here.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// One worker step (see the module docs). `progress` hears of fetches and finished claims.
+pub async fn step<S: Source>(
+    queue: &Queue,
+    checker: &Checker<S>,
+    worker: &str,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<StepReport, QueueError> {
+    let (mut report, held, claims) = {
+        let (queue, worker) = (queue.clone(), worker.to_string());
+        blocking(move || take_batch(&queue, &worker, now)).await?
+    };
+    if held.is_empty() {
+        return Ok(report);
+    }
+    let span = tracing::info_span!("worker_step", worker, jobs = held.len());
+    let checked = tracing::Instrument::instrument(
+        checker.evaluate(queue.store(), &claims, now, progress),
+        span,
+    )
+    .await?;
+    let queue = queue.clone();
+    blocking(move || {
+        for (job, outcome) in held.iter().zip(checked) {
+            finish(&queue, job, outcome, now, &mut report)?;
+        }
+        queue.store().flush()?;
+        Ok(report)
+    })
+    .await
+}
+
+/// Rescues expired leases and takes a batch; jobs whose claim is gone die at once.
+fn take_batch(
+    queue: &Queue,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<(StepReport, Vec<Job>, Vec<crate::claim::Claim>), QueueError> {
+    let mut report = StepReport {
+        rescued: queue.rescue(now, false)?,
+        ..StepReport::default()
+    };
+    let jobs = queue.take(worker, queue.config().batch_size, now)?;
+    report.claimed = jobs.len();
+    let (mut held, mut claims) = (Vec::new(), Vec::new());
+    for job in jobs {
+        match queue.store().claim(&job.claim_id)? {
+            Some(claim) => {
+                claims.push(claim);
+                held.push(job);
+            }
+            None => {
+                let failure =
+                    CheckFailure::permanent(format!("claim {} was removed", job.claim_id));
+                finish(queue, &job, Err(failure), now, &mut report)?;
+            }
+        }
+    }
+    Ok((report, held, claims))
+}
+
+/// Stores one job's outcome and counts it.
+fn finish(
+    queue: &Queue,
+    job: &Job,
+    outcome: Result<crate::verify::Verdict, CheckFailure>,
+    now: DateTime<Utc>,
+    report: &mut StepReport,
+) -> Result<(), QueueError> {
+    match outcome {
+        Ok(verdict) => match queue.succeed(job, &verdict, now)? {
+            Some(_) => report.succeeded += 1,
+            None => report.lost += 1,
+        },
+        Err(failure) => match queue.fail(job, &failure, now)? {
+            None => report.lost += 1,
+            Some(written) if written.is_pending() => report.retrying += 1,
+            Some(_) => report.dead += 1,
+        },
+    }
+    tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished");
+    Ok(())
+}
+
+/// Runs steps until no job is due at `now` (jobs retrying later stay queued); for `verify`
+/// without a daemon, `verify --due` and tests.
+pub async fn drain<S: Source>(
+    queue: &Queue,
+    checker: &Checker<S>,
+    worker: &str,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<StepReport, QueueError> {
+    let mut total = StepReport::default();
+    loop {
+        let report = step(queue, checker, worker, now, progress).await?;
+        total += report;
+        if report.claimed == 0 {
+            return Ok(total);
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Storage: the [`Storage`] trait every backend implements (claims, the append-only verdict
+//! history, change events, jobs with their pending-per-claim slot and time indexes, schedules,
+//! metadata), the records it keeps, and [`open`], which picks the backend for a location.
+//!
+//! The queue's semantics live in [`crate::queue`] as pure job transitions; a backend's part is
+//! to apply them atomically ([`Storage::update_job`] is one transaction that may also append
+//! the verdict). [`sled`](self::sled) is the embedded default.
+//!
+//! The trait is synchronous: backends block. Async code calls it through
+//! [`crate::app`], which runs store work on the blocking thread pool, never on the runtime's
+//! worker threads.
+
+mod flusher;
+pub mod sled;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::claim::country::CountryInfo;
+use crate::claim::Claim;
+use crate::queue::{Job, JobState};
+use crate::verify::{Grade, Verdict};
+
+/// A storage problem, with the location and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database.
+    #[error("the database at {0} is in use by another claimcheck process (a running `claimcheck daemon`?); stop it, or pass --db for another database")]
+    Locked(PathBuf),
+    /// The location cannot hold a database.
+    #[error("cannot use {path} as the database directory: {reason}")]
+    BadLocation {
+        /// The location given.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// The backend failed.
+    #[error("database error at {location}: {source}")]
+    Backend {
+        /// Database location.
+        location: String,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A stored record could not be decoded.
+    #[error("corrupt record in {tree} for key {key:?}: {source}")]
+    Corrupt {
+        /// Tree or table name.
+        tree: &'static str,
+        /// Key.
+        key: String,
+        /// The decoder's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A job cannot enter a pending state: its claim already has another pending job.
+    #[error("claim {claim_id} already has pending job {other}")]
+    SlotTaken {
+        /// The claim.
+        claim_id: String,
+        /// The job holding the claim's pending slot.
+        other: u64,
+    },
+}
+
+/// One entry of a claim's verdict history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    /// The claim.
+    pub claim_id: String,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What changed since the previous check, if anything (grade, value, vintage).
+    pub change: Option<String>,
+}
+
+impl VerdictRecord {
+    /// The record for `verdict` following `previous` in the claim's history.
+    pub fn after(
+        previous: Option<&VerdictRecord>,
+        claim_id: &str,
+        verdict: Verdict,
+        checked_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            claim_id: claim_id.to_string(),
+            checked_at,
+            change: previous.and_then(|p| describe_change(&p.verdict, &verdict)),
+            verdict,
+        }
+    }
+
+    /// The change event this record makes, numbered `seq`; `None` when nothing changed.
+    pub fn event(&self, previous: Option<&VerdictRecord>, seq: u64) -> Option<ChangeEvent> {
+        let (change, previous) = (self.change.as_ref()?, previous?);
+        Some(ChangeEvent {
+            seq,
+            claim_id: self.claim_id.clone(),
+            at: self.checked_at,
+            change: change.clone(),
+            grade_from: previous.verdict.grade,
+            grade_to: self.verdict.grade,
+            vintage_from: previous.verdict.evidence.vintage.clone(),
+            vintage_to: self.verdict.evidence.vintage.clone(),
+        })
+    }
+}
+
+/// Whether `put_claim` created, replaced or left a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upsert {
+    /// New id.
+    Added,
+    /// Existing id, different content.
+    Updated,
+    /// Existing id, same content.
+    Unchanged,
+}
+
+impl Upsert {
+    /// The word the CLI prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upsert::Added => "added",
+            Upsert::Updated => "updated",
+            Upsert::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// A change found by a re-check: another grade, another data vintage, or a revised value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    /// Sequence number (increasing).
+    pub seq: u64,
+    /// The claim.
+    pub claim_id: String,
+    /// When the re-check ran.
+    pub at: DateTime<Utc>,
+    /// What changed, in words.
+    pub change: String,
+    /// Previous grade.
+    pub grade_from: Grade,
+    /// New grade.
+    pub grade_to: Grade,
+    /// Previous data vintage.
+    pub vintage_from: Option<String>,
+    /// New data vintage.
+    pub vintage_to: Option<String>,
+}
+
+/// The stored next run of a claim, with the schedule it was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextRun {
+    /// The claim's schedule when this was computed (`None`: the default interval).
+    pub schedule: Option<String>,
+    /// When the claim is next due.
+    pub at: DateTime<Utc>,
+}
+
+/// The cached country list with its fetch time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedCountries {
+    /// When fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// The list.
+    pub countries: Vec<CountryInfo>,
+}
+
+/// What [`Storage::update_job`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobWrite {
+    /// The new job was written (with the verdict record, when one was given).
+    Written(Job, Option<Box<VerdictRecord>>),
+    /// The change declined (e.g. the job is no longer held by the caller); nothing written.
+    Declined(Job),
+    /// No job with that id.
+    Missing,
+}
+
+/// A job rewrite: sees the stored job, returns the new one or `None` to leave it.
+pub type JobChange<'a> = &'a dyn Fn(&Job) -> Option<Job>;
+
+/// The operations every storage backend provides. Each method is atomic on its own.
+pub trait Storage: Send + Sync + fmt::Debug {
+    /// Where the data lives (a path or a URL without credentials), for messages.
+    fn location(&self) -> String;
+    /// Makes every write so far durable; call before telling anyone a write is done.
+    fn flush(&self) -> Result<(), StoreError>;
+
+    /// Inserts or replaces a claim by id.
+    fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError>;
+    /// One claim by id.
+    fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError>;
+    /// Every claim, ordered by id.
+    fn claims(&self) -> Result<Vec<Claim>, StoreError>;
+    /// Removes a claim, its history and its next run, and rewrites its pending job (if any)
+    /// with `cancel`, in one transaction, so no verdict can land after the removal. False
+    /// when there was no such claim.
+    fn remove_claim(&self, id: &str, cancel: JobChange<'_>) -> Result<bool, StoreError>;
+
+    /// A claim's verdict history, newest first.
+    fn history(&self, claim_id: &str) -> Result<Vec<VerdictRecord>, StoreError>;
+    /// The newest verdict of a claim.
+    fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError>;
+    /// Change events at or after `since`, oldest first.
+    fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError>;
+
+    /// A unique, increasing id for a new job.
+    fn new_job_id(&self) -> Result<u64, StoreError>;
+    /// Atomically: when `fresh.claim_id` has a pending job, rewrites it with `existing`
+    /// (when that returns a job) and returns it with `false`; else stores `fresh` as the
+    /// claim's pending job and returns it with `true`.
+    fn insert_job(&self, fresh: &Job, existing: JobChange<'_>) -> Result<(Job, bool), StoreError>;
+    /// One job by id.
+    fn job(&self, id: u64) -> Result<Option<Job>, StoreError>;
+    /// Jobs, newest first, optionally only those in `state`.
+    fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, StoreError>;
+    /// Up to `limit` jobs due at `now`, best priority then oldest `run_at` first, found
+    /// through an index (not a scan of every job).
+    fn due_jobs(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>, StoreError>;
+    /// Running jobs whose lease ends at or before `until`, through an index.
+    fn leases_until(&self, until: DateTime<Utc>) -> Result<Vec<Job>, StoreError>;
+    /// Rewrites a job atomically with `change`, keeping the claim's pending slot and the
+    /// time indexes in step: a job leaving the pending states frees the slot; a job entering
+    /// them takes it ([`StoreError::SlotTaken`] when another job holds it). With a verdict,
+    /// appends it to the claim's history (and a change event) in the same transaction.
+    fn update_job(
+        &self,
+        id: u64,
+        change: JobChange<'_>,
+        verdict: Option<(&Verdict, DateTime<Utc>)>,
+    ) -> Result<JobWrite, StoreError>;
+    /// Deletes a finished job (pruning).
+    fn delete_job(&self, id: u64) -> Result<(), StoreError>;
+
+    /// Claims whose stored next run is at or before `now`, through an index.
+    fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
+    /// A claim's stored next run.
+    fn next_run(&self, claim_id: &str) -> Result<Option<NextRun>, StoreError>;
+    /// Stores (or with `None` clears) a claim's next run.
+    fn set_next_run(&self, claim_id: &str, next: Option<&NextRun>) -> Result<(), StoreError>;
+
+    /// A small value stored under `key`.
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores a small value under `key`.
+    fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+}
+
+/// A backend shared between tasks and threads.
+pub type Store = Arc<dyn Storage>;
+
+/// Opens the backend for `location`: a directory path means sled.
+pub fn open(location: &Path) -> Result<Store, StoreError> {
+    Ok(Arc::new(self::sled::SledStore::open(location)?))
+}
+
+const COUNTRIES_KEY: &str = "worldbank/countries";
+
+/// Reads a typed value stored with [`put_meta`].
+pub fn meta_get<T: DeserializeOwned>(
+    store: &dyn Storage,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    store
+        .meta(key)?
+        .map(|bytes| decode("meta", key, &bytes))
+        .transpose()
+}
+
+/// Stores a typed value under `key`.
+pub fn put_meta<T: Serialize>(store: &dyn Storage, key: &str, value: &T) -> Result<(), StoreError> {
+    store.put_meta(key, &encode(value))
+}
+
+/// The cached country list, if any.
+pub fn countries(store: &dyn Storage) -> Result<Option<CachedCountries>, StoreError> {
+    meta_get(store, COUNTRIES_KEY)
+}
+
+/// Caches the country list.
+pub fn put_countries(store: &dyn Storage, cached: &CachedCountries) -> Result<(), StoreError> {
+    put_meta(store, COUNTRIES_KEY, cached)
+}
+
+/// JSON bytes of a stored record.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("stored types serialize to JSON")
+}
+
+/// Decodes a stored record; a record that will not decode is always this error, whatever
+/// reads it (never a panic, never silently skipped).
+pub(crate) fn decode<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        tree,
+        key: key.to_string(),
+        source,
+    })
+}
+
+/// What differs between two verdicts of one claim, in words; `None` when nothing does.
+pub fn describe_change(old: &Verdict, new: &Verdict) -> Option<String> {
+    let mut parts = Vec::new();
+    if old.grade != new.grade {
+        parts.push(format!(
+            "verdict changed from {} to {}",
+            old.grade, new.grade
+        ));
+    }
+    let (ov, nv) = (&old.evidence.vintage, &new.evidence.vintage);
+    if ov != nv {
+        parts.push(format!(
+            "data vintage {} → {}",
+            ov.as_deref().unwrap_or("unknown"),
+            nv.as_deref().unwrap_or("unknown")
+        ));
+    }
+    if let (Some(a), Some(b)) = (old.evidence.actual, new.evidence.actual) {
+        if (a - b).abs() > f64::EPSILON * a.abs().max(1.0) {
+            parts.push(format!("value revised {a} → {b}"));
+        }
+    }
+    if old.grade == Grade::Unverifiable && new.grade != Grade::Unverifiable && parts.is_empty() {
+        parts.push("data became available".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}

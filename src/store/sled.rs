@@ -1,0 +1,667 @@
+//! The embedded backend: one sled database directory, one process at a time.
+//!
+//! Trees: `claims` (id → claim), `verdicts` (claim id, 0, seq → record), `changes` (seq →
+//! event), `jobs` (id → job), `pending` (claim id → its pending job id), `schedule` (claim id
+//! → next run), `meta`; and the time indexes that let the worker and the scheduler find work
+//! without decoding every record: `due` (priority, run_at, id), `leases` (lease_until, id) and
+//! `schedule_at` (at, claim id). Every write that changes a job or a next run updates its
+//! index in the same transaction.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use sled::transaction::{abort, ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use super::flusher::Flusher;
+use super::{
+    decode, encode, ChangeEvent, JobChange, JobWrite, NextRun, Storage, StoreError, Upsert,
+    VerdictRecord,
+};
+use crate::claim::Claim;
+use crate::queue::{Job, JobState, Priority};
+use crate::verify::Verdict;
+
+/// Bumped when an index's layout changes; a database without it gets its indexes rebuilt.
+const INDEX_VERSION: &[u8] = b"2";
+const INDEX_VERSION_KEY: &str = "sled/index_version";
+
+/// The sled database.
+#[derive(Debug)]
+pub struct SledStore {
+    path: PathBuf,
+    trees: Trees,
+    // Dropped before `db`'s last handle: joins the flusher thread.
+    flusher: Flusher,
+    db: sled::Db,
+}
+
+#[derive(Debug, Clone)]
+struct Trees {
+    claims: sled::Tree,
+    verdicts: sled::Tree,
+    changes: sled::Tree,
+    jobs: sled::Tree,
+    pending: sled::Tree,
+    due: sled::Tree,
+    leases: sled::Tree,
+    schedule: sled::Tree,
+    schedule_at: sled::Tree,
+    meta: sled::Tree,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
+
+/// Why a transaction stopped without writing.
+#[derive(Debug)]
+enum TxAbort {
+    Declined(Box<Job>),
+    Missing,
+    Corrupt(Box<StoreError>),
+    SlotTaken(Box<str>, u64),
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the database directory at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        check_location(path)?;
+        let backend = |source: sled::Error| StoreError::Backend {
+            location: path.display().to_string(),
+            source: Box::new(source),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| backend(sled::Error::Io(e)))?;
+        }
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if is_lock_error(io) => StoreError::Locked(path.to_path_buf()),
+            other => backend(other),
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        let trees = Trees {
+            claims: tree("claims")?,
+            verdicts: tree("verdicts")?,
+            changes: tree("changes")?,
+            jobs: tree("jobs")?,
+            pending: tree("pending")?,
+            due: tree("due")?,
+            leases: tree("leases")?,
+            schedule: tree("schedule")?,
+            schedule_at: tree("schedule_at")?,
+            meta: tree("meta")?,
+        };
+        let flusher = Flusher::start(db.clone()).map_err(|e| backend(sled::Error::Io(e)))?;
+        let store = Self {
+            path: path.to_path_buf(),
+            trees,
+            flusher,
+            db,
+        };
+        store.ensure_indexes()?;
+        Ok(store)
+    }
+
+    fn err(&self, source: sled::Error) -> StoreError {
+        StoreError::Backend {
+            location: self.path.display().to_string(),
+            source: Box::new(source),
+        }
+    }
+
+    /// The outcome of a job transaction: declined and missing jobs are answers, the rest
+    /// errors.
+    fn job_write(
+        &self,
+        result: Result<JobWrite, TransactionError<TxAbort>>,
+    ) -> Result<JobWrite, StoreError> {
+        match result {
+            Ok(write) => Ok(write),
+            Err(TransactionError::Abort(TxAbort::Declined(job))) => Ok(JobWrite::Declined(*job)),
+            Err(TransactionError::Abort(TxAbort::Missing)) => Ok(JobWrite::Missing),
+            Err(e) => Err(self.tx_error(e)),
+        }
+    }
+
+    fn tx_error(&self, error: TransactionError<TxAbort>) -> StoreError {
+        match error {
+            TransactionError::Abort(TxAbort::Corrupt(e)) => *e,
+            TransactionError::Abort(TxAbort::SlotTaken(claim_id, other)) => StoreError::SlotTaken {
+                claim_id: claim_id.into(),
+                other,
+            },
+            TransactionError::Abort(TxAbort::Declined(job)) => StoreError::Backend {
+                location: self.location(),
+                source: format!(
+                    "job {} changed during a transaction that cannot retry",
+                    job.id
+                )
+                .into(),
+            },
+            TransactionError::Abort(TxAbort::Missing) => StoreError::Backend {
+                location: self.location(),
+                source: "a job vanished during a transaction".into(),
+            },
+            TransactionError::Storage(e) => self.err(e),
+        }
+    }
+
+    /// Rebuilds the time indexes from the records (databases written before they existed).
+    fn ensure_indexes(&self) -> Result<(), StoreError> {
+        let t = &self.trees;
+        if t.meta
+            .get(INDEX_VERSION_KEY)
+            .map_err(|e| self.err(e))?
+            .as_deref()
+            == Some(INDEX_VERSION)
+        {
+            return Ok(());
+        }
+        for tree in [&t.due, &t.leases, &t.schedule_at] {
+            tree.clear().map_err(|e| self.err(e))?;
+        }
+        for item in t.jobs.iter() {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            let job: Job = decode("jobs", &format!("{key:?}"), &bytes)?;
+            if let Some(k) = due_key(&job) {
+                t.due.insert(k, &[]).map_err(|e| self.err(e))?;
+            }
+            if let Some(k) = lease_key(&job) {
+                t.leases.insert(k, &[]).map_err(|e| self.err(e))?;
+            }
+        }
+        for item in t.schedule.iter() {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            let claim_id = String::from_utf8_lossy(&key).into_owned();
+            let next: NextRun = decode("schedule", &claim_id, &bytes)?;
+            t.schedule_at
+                .insert(schedule_key(next.at, &claim_id), &[])
+                .map_err(|e| self.err(e))?;
+        }
+        t.meta
+            .insert(INDEX_VERSION_KEY, INDEX_VERSION)
+            .map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    fn get_job(&self, key: &[u8]) -> Result<Option<Job>, StoreError> {
+        self.trees
+            .jobs
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .map(|bytes| decode("jobs", &job_id(key).to_string(), &bytes))
+            .transpose()
+    }
+}
+
+/// Refuses locations that cannot be a database of ours: `/`, or a file.
+fn check_location(path: &Path) -> Result<(), StoreError> {
+    let bad = |reason: &str| StoreError::BadLocation {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if path.parent().is_none() || path.as_os_str().is_empty() {
+        return Err(bad(
+            "give a directory of its own, e.g. ~/.local/share/claimcheck",
+        ));
+    }
+    if path.is_file() {
+        return Err(bad("it is a file; give a directory"));
+    }
+    let is_foreign_dir = path.is_dir()
+        && !path.join("conf").exists()
+        && std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_some());
+    if is_foreign_dir {
+        return Err(bad(
+            "it is a directory with other files in it, not a claimcheck database; give a new or empty directory",
+        ));
+    }
+    Ok(())
+}
+
+fn is_lock_error(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().contains("could not acquire lock")
+}
+
+fn history_prefix(claim_id: &str) -> Vec<u8> {
+    let mut key = claim_id.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+/// A time as bytes that sort like the time (sign bit flipped, big-endian millis).
+fn time_bytes(at: DateTime<Utc>) -> [u8; 8] {
+    ((at.timestamp_millis() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// The first index time after `at` (index keys hold milliseconds).
+fn just_after(at: DateTime<Utc>) -> DateTime<Utc> {
+    at + chrono::Duration::milliseconds(1)
+}
+
+fn job_id(key: &[u8]) -> u64 {
+    let tail: [u8; 8] = key[key.len().saturating_sub(8)..]
+        .try_into()
+        .unwrap_or([0; 8]);
+    u64::from_be_bytes(tail)
+}
+
+fn priority_byte(priority: Priority) -> u8 {
+    match priority {
+        Priority::User => 0,
+        Priority::Scheduled => 1,
+    }
+}
+
+fn due_key(job: &Job) -> Option<Vec<u8>> {
+    matches!(job.state, JobState::Queued | JobState::Retrying).then(|| {
+        let mut key = vec![priority_byte(job.priority)];
+        key.extend_from_slice(&time_bytes(job.run_at));
+        key.extend_from_slice(&job.id.to_be_bytes());
+        key
+    })
+}
+
+fn lease_key(job: &Job) -> Option<Vec<u8>> {
+    (job.state == JobState::Running).then(|| {
+        let at = job.lease_until.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let mut key = time_bytes(at).to_vec();
+        key.extend_from_slice(&job.id.to_be_bytes());
+        key
+    })
+}
+
+fn schedule_key(at: DateTime<Utc>, claim_id: &str) -> Vec<u8> {
+    let mut key = time_bytes(at).to_vec();
+    key.extend_from_slice(claim_id.as_bytes());
+    key
+}
+
+/// The trees a job write touches, inside one transaction.
+struct JobTx<'a> {
+    jobs: &'a TransactionalTree,
+    pending: &'a TransactionalTree,
+    due: &'a TransactionalTree,
+    leases: &'a TransactionalTree,
+}
+
+impl JobTx<'_> {
+    fn read(&self, key: &[u8]) -> TxResult<Option<Job>> {
+        match self.jobs.get(key)? {
+            None => Ok(None),
+            Some(bytes) => decode("jobs", &job_id(key).to_string(), &bytes)
+                .map(Some)
+                .or_else(|e| abort(TxAbort::Corrupt(Box::new(e)))),
+        }
+    }
+
+    /// Writes `new` over `old`, keeping the pending slot and the indexes in step.
+    fn write(&self, old: Option<&Job>, new: &Job) -> TxResult<()> {
+        let key = new.id.to_be_bytes();
+        let slot = self.pending.get(new.claim_id.as_bytes())?;
+        let holds_slot = slot.as_deref() == Some(&key[..]);
+        if new.is_pending() && !holds_slot {
+            if let Some(other) = slot {
+                return abort(TxAbort::SlotTaken(
+                    new.claim_id.as_str().into(),
+                    job_id(&other),
+                ));
+            }
+            self.pending.insert(new.claim_id.as_bytes(), &key)?;
+        } else if !new.is_pending() && holds_slot {
+            self.pending.remove(new.claim_id.as_bytes())?;
+        }
+        if let Some(old) = old {
+            for k in [due_key(old), lease_key(old)].into_iter().flatten() {
+                self.due.remove(k.as_slice())?;
+                self.leases.remove(k.as_slice())?;
+            }
+        }
+        if let Some(k) = due_key(new) {
+            self.due.insert(k, &[])?;
+        }
+        if let Some(k) = lease_key(new) {
+            self.leases.insert(k, &[])?;
+        }
+        self.jobs.insert(&key, encode(new))?;
+        Ok(())
+    }
+}
+
+impl Storage for SledStore {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.flusher.flush().map_err(|reason| StoreError::Backend {
+            location: self.location(),
+            source: reason.into(),
+        })
+    }
+
+    fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError> {
+        let bytes = encode(claim);
+        let previous = self
+            .trees
+            .claims
+            .insert(claim.id.as_bytes(), bytes.clone())
+            .map_err(|e| self.err(e))?;
+        Ok(match previous {
+            None => Upsert::Added,
+            Some(old) if old.as_ref() == bytes.as_slice() => Upsert::Unchanged,
+            Some(_) => Upsert::Updated,
+        })
+    }
+
+    fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError> {
+        self.trees
+            .claims
+            .get(id.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|bytes| decode("claims", id, &bytes))
+            .transpose()
+    }
+
+    fn claims(&self) -> Result<Vec<Claim>, StoreError> {
+        self.trees
+            .claims
+            .iter()
+            .map(|item| {
+                let (key, bytes) = item.map_err(|e| self.err(e))?;
+                decode("claims", &String::from_utf8_lossy(&key), &bytes)
+            })
+            .collect()
+    }
+
+    fn remove_claim(&self, id: &str, cancel: JobChange<'_>) -> Result<bool, StoreError> {
+        let t = &self.trees;
+        let next = self.next_run(id)?;
+        let result = (
+            &t.claims,
+            &t.jobs,
+            &t.pending,
+            &t.due,
+            &t.leases,
+            &t.schedule,
+            &t.schedule_at,
+        )
+            .transaction(
+                |(claims, jobs, pending, due, leases, schedule, schedule_at)| {
+                    let existed = claims.remove(id.as_bytes())?.is_some();
+                    if let Some(key) = pending.get(id.as_bytes())? {
+                        let tx = JobTx {
+                            jobs,
+                            pending,
+                            due,
+                            leases,
+                        };
+                        if let Some(job) = tx.read(&key)? {
+                            if let Some(cancelled) = cancel(&job) {
+                                tx.write(Some(&job), &cancelled)?;
+                            }
+                        }
+                    }
+                    schedule.remove(id.as_bytes())?;
+                    if let Some(next) = &next {
+                        schedule_at.remove(schedule_key(next.at, id))?;
+                    }
+                    Ok(existed)
+                },
+            );
+        let existed = result.map_err(|e| self.tx_error(e))?;
+        // After the transaction no verdict can be added (the pending job is cancelled), so
+        // this sweep also catches one that landed while the transaction was being set up.
+        for key in t.verdicts.scan_prefix(history_prefix(id)).keys() {
+            t.verdicts
+                .remove(key.map_err(|e| self.err(e))?)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(existed)
+    }
+
+    fn history(&self, claim_id: &str) -> Result<Vec<VerdictRecord>, StoreError> {
+        self.trees
+            .verdicts
+            .scan_prefix(history_prefix(claim_id))
+            .rev()
+            .map(|item| {
+                let (_, bytes) = item.map_err(|e| self.err(e))?;
+                decode("verdicts", claim_id, &bytes)
+            })
+            .collect()
+    }
+
+    fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError> {
+        self.trees
+            .verdicts
+            .scan_prefix(history_prefix(claim_id))
+            .next_back()
+            .transpose()
+            .map_err(|e| self.err(e))?
+            .map(|(_, bytes)| decode("verdicts", claim_id, &bytes))
+            .transpose()
+    }
+
+    fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError> {
+        let mut events = Vec::new();
+        for item in self.trees.changes.iter() {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            let event: ChangeEvent = decode("changes", &job_id(&key).to_string(), &bytes)?;
+            if since.is_none_or(|s| event.at >= s) {
+                events.push(event);
+            }
+        }
+        Ok(events)
+    }
+
+    fn new_job_id(&self) -> Result<u64, StoreError> {
+        self.db.generate_id().map_err(|e| self.err(e))
+    }
+
+    fn insert_job(&self, fresh: &Job, existing: JobChange<'_>) -> Result<(Job, bool), StoreError> {
+        let t = &self.trees;
+        let result =
+            (&t.jobs, &t.pending, &t.due, &t.leases).transaction(|(jobs, pending, due, leases)| {
+                let tx = JobTx {
+                    jobs,
+                    pending,
+                    due,
+                    leases,
+                };
+                if let Some(key) = pending.get(fresh.claim_id.as_bytes())? {
+                    if let Some(job) = tx.read(&key)? {
+                        return match existing(&job) {
+                            Some(changed) => {
+                                tx.write(Some(&job), &changed)?;
+                                Ok((changed, false))
+                            }
+                            None => Ok((job, false)),
+                        };
+                    }
+                }
+                tx.write(None, fresh)?;
+                Ok((fresh.clone(), true))
+            });
+        result.map_err(|e| self.tx_error(e))
+    }
+
+    fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
+        self.get_job(&id.to_be_bytes())
+    }
+
+    fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, StoreError> {
+        let mut jobs = Vec::new();
+        for item in self.trees.jobs.iter().rev() {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            let job: Job = decode("jobs", &job_id(&key).to_string(), &bytes)?;
+            if state.is_none_or(|s| s == job.state) {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    fn due_jobs(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let mut jobs = Vec::new();
+        for priority in [Priority::User, Priority::Scheduled] {
+            let byte = priority_byte(priority);
+            let mut end = vec![byte];
+            end.extend_from_slice(&time_bytes(just_after(now)));
+            for key in self.trees.due.range(vec![byte]..end).keys() {
+                if jobs.len() >= limit {
+                    return Ok(jobs);
+                }
+                let key = key.map_err(|e| self.err(e))?;
+                if let Some(job) = self.get_job(&job_id(&key).to_be_bytes())? {
+                    jobs.push(job);
+                }
+            }
+        }
+        Ok(jobs)
+    }
+
+    fn leases_until(&self, until: DateTime<Utc>) -> Result<Vec<Job>, StoreError> {
+        let end = time_bytes(just_after(until));
+        let mut jobs = Vec::new();
+        for key in self.trees.leases.range(..end).keys() {
+            let key = key.map_err(|e| self.err(e))?;
+            if let Some(job) = self.get_job(&job_id(&key).to_be_bytes())? {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    fn update_job(
+        &self,
+        id: u64,
+        change: JobChange<'_>,
+        verdict: Option<(&Verdict, DateTime<Utc>)>,
+    ) -> Result<JobWrite, StoreError> {
+        let t = &self.trees;
+        let key = id.to_be_bytes();
+        // Read outside the transaction (sled transactions cannot scan); only the job's owner
+        // appends to its claim's history, and it holds the job, so this cannot go stale.
+        let previous = match (verdict, self.get_job(&key)?) {
+            (Some(_), Some(job)) => self.latest_verdict(&job.claim_id)?,
+            _ => None,
+        };
+        let result = (
+            &t.jobs,
+            &t.pending,
+            &t.due,
+            &t.leases,
+            &t.verdicts,
+            &t.changes,
+        )
+            .transaction(|(jobs, pending, due, leases, verdicts, changes)| {
+                let tx = JobTx {
+                    jobs,
+                    pending,
+                    due,
+                    leases,
+                };
+                let Some(job) = tx.read(&key)? else {
+                    return abort(TxAbort::Missing);
+                };
+                let Some(new) = change(&job) else {
+                    return abort(TxAbort::Declined(Box::new(job)));
+                };
+                tx.write(Some(&job), &new)?;
+                let Some((verdict, at)) = verdict else {
+                    return Ok(JobWrite::Written(new, None));
+                };
+                let record =
+                    VerdictRecord::after(previous.as_ref(), &new.claim_id, verdict.clone(), at);
+                let seq = verdicts.generate_id()?;
+                let mut vkey = history_prefix(&new.claim_id);
+                vkey.extend_from_slice(&seq.to_be_bytes());
+                verdicts.insert(vkey, encode(&record))?;
+                if let Some(event) = record.event(previous.as_ref(), seq) {
+                    changes.insert(&seq.to_be_bytes(), encode(&event))?;
+                }
+                Ok(JobWrite::Written(new, Some(Box::new(record))))
+            });
+        self.job_write(result)
+    }
+
+    fn delete_job(&self, id: u64) -> Result<(), StoreError> {
+        let t = &self.trees;
+        let key = id.to_be_bytes();
+        let result =
+            (&t.jobs, &t.pending, &t.due, &t.leases).transaction(|(jobs, pending, due, leases)| {
+                let tx = JobTx {
+                    jobs,
+                    pending,
+                    due,
+                    leases,
+                };
+                // A pending job is never deleted: its claim would lose its verdict.
+                if tx.read(&key)?.is_some_and(|job| !job.is_pending()) {
+                    jobs.remove(&key)?;
+                }
+                Ok(())
+            });
+        result.map_err(|e| self.tx_error(e))
+    }
+
+    fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        let end = time_bytes(just_after(now));
+        let mut ids = Vec::new();
+        for key in self.trees.schedule_at.range(..end).keys() {
+            let key = key.map_err(|e| self.err(e))?;
+            ids.push(String::from_utf8_lossy(&key[8..]).into_owned());
+        }
+        Ok(ids)
+    }
+
+    fn next_run(&self, claim_id: &str) -> Result<Option<NextRun>, StoreError> {
+        self.trees
+            .schedule
+            .get(claim_id.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|bytes| decode("schedule", claim_id, &bytes))
+            .transpose()
+    }
+
+    fn set_next_run(&self, claim_id: &str, next: Option<&NextRun>) -> Result<(), StoreError> {
+        let old = self.next_run(claim_id)?;
+        let t = &self.trees;
+        let result = (&t.schedule, &t.schedule_at).transaction(|(schedule, schedule_at)| {
+            if let Some(old) = &old {
+                schedule_at.remove(schedule_key(old.at, claim_id))?;
+            }
+            match next {
+                Some(next) => {
+                    schedule.insert(claim_id.as_bytes(), encode(next))?;
+                    schedule_at.insert(schedule_key(next.at, claim_id), &[])?;
+                }
+                None => {
+                    schedule.remove(claim_id.as_bytes())?;
+                }
+            }
+            Ok::<_, ConflictableTransactionError<()>>(())
+        });
+        result.map_err(|e| match e {
+            TransactionError::Storage(e) => self.err(e),
+            TransactionError::Abort(()) => unreachable!("never aborts"),
+        })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .trees
+            .meta
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .map(|v| v.to_vec()))
+    }
+
+    fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.trees
+            .meta
+            .insert(key, value)
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}
