@@ -4,12 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use claimcheck::config::Config;
 use claimcheck::config::Secret;
-use common::{standin, StandIn, TestApp};
+use common::{spawn_daemon, standin, stop, wait_until, StandIn, TestApp};
 use predicates::prelude::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,37 +23,6 @@ fn daemon_config(app: &TestApp) -> Config {
     config
 }
 
-fn spawn_daemon(app: &TestApp) -> Child {
-    let child = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
-        .env("CLAIMCHECK_DB", app.db())
-        .env_remove("CLAIMCHECK_WORLDBANK_URL")
-        .arg("--config")
-        .arg(app.config_path())
-        .arg("daemon")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let socket = app.db().with_file_name("db.sock");
-    wait_until(Duration::from_secs(20), || socket.exists() && health(app));
-    child
-}
-
-fn health(app: &TestApp) -> bool {
-    app.cmd()
-        .args(["jobs", "--json"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn jobs(app: &TestApp) -> Vec<serde_json::Value> {
     app.json(&["jobs", "--json"])
 }
@@ -61,13 +30,6 @@ fn jobs(app: &TestApp) -> Vec<serde_json::Value> {
 fn all_succeeded(app: &TestApp, count: usize) -> bool {
     let jobs = jobs(app);
     jobs.len() == count && jobs.iter().all(|j| j["state"] == "succeeded")
-}
-
-fn stop(mut child: Child) {
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "daemon exit status {status:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -176,3 +176,50 @@ pub async fn check(
     app.drain(now, &mut |_| {}).await.unwrap();
     app.results(jobs).await.unwrap()
 }
+
+/// Starts the real daemon on this app's database and waits until it answers.
+pub fn spawn_daemon(app: &TestApp) -> std::process::Child {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .env_remove("CLAIMCHECK_WORLDBANK_URL")
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let socket = app.db().with_file_name("db.sock");
+    wait_until(std::time::Duration::from_secs(20), || {
+        socket.exists() && health(app)
+    });
+    child
+}
+
+/// True when the CLI gets an answer (through the daemon when one runs).
+pub fn health(app: &TestApp) -> bool {
+    app.cmd()
+        .args(["jobs", "--json"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Polls `ready` every 50 ms; panics after `limit`.
+pub fn wait_until(limit: std::time::Duration, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM, then asserts a clean exit.
+pub fn stop(mut child: std::process::Child) {
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "daemon exit status {status:?}");
+}

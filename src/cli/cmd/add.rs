@@ -1,5 +1,5 @@
-//! `claimcheck add`: one claim from a sentence (parsed, shown, stored and verified), from
-//! flags (validated and stored; its verification is queued), or the claims of a file.
+//! `claimcheck add`: one claim from a sentence (parsed and shown) or from flags (validated),
+//! stored and verified at once; or the claims of a file (as `import`).
 
 use std::io::Write;
 
@@ -26,22 +26,38 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
         .to_claim()
         .validate(&Countries::embedded())
         .map_err(|e| InputError(format!("cannot add claim: {e}")))?;
+    if args.json {
+        writeln!(out, "{}", report::claim_json(&claim))?;
+    }
+    store_and_verify(ctx, claim, args.json, out).await
+}
+
+/// Stores the claim and, when it is new or changed, waits for its verification (here, or
+/// by the daemon) and prints the verdict.
+async fn store_and_verify(
+    ctx: &Context,
+    claim: crate::claim::Claim,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<u8> {
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let added = backend.add(vec![claim]).await?.remove(0);
-    if args.json {
-        writeln!(out, "{}", report::claim_json(&added.claim))?;
+    let Some(job) = &added.job else {
+        if !json {
+            writeln!(
+                out,
+                "unchanged {}: already stored as it is; `claimcheck verify {}` checks it again",
+                added.claim.id, added.claim.id
+            )?;
+        }
+        return Ok(EXIT_OK);
+    };
+    let results = settle(&backend, &[job.id]).await?;
+    if json {
         return Ok(EXIT_OK);
     }
-    write!(out, "{} {}", added.upsert.as_str(), added.claim.id)?;
-    match &added.job {
-        Some(job) => writeln!(
-            out,
-            ": verification queued as job {}; `claimcheck verify {}` checks it now",
-            job.id, added.claim.id
-        )?,
-        None => writeln!(out, " (already stored as it is)")?,
-    }
-    Ok(EXIT_OK)
+    writeln!(out, "{} {}\n", added.upsert.as_str(), added.claim.id)?;
+    print_results(&results, false, None, out)
 }
 
 /// `add "sentence"`: parse, show what was understood, store and verify.
@@ -68,14 +84,5 @@ async fn add_sentence(
     if args.dry_run {
         return Ok(EXIT_OK);
     }
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    let added = backend.add(vec![parsed.claim]).await?.remove(0);
-    let enqueued = backend.verify(vec![added.claim.id.clone()]).await?;
-    let jobs: Vec<u64> = enqueued.iter().map(|e| e.job.id).collect();
-    let results = settle(&backend, &jobs).await?;
-    if args.json {
-        return Ok(EXIT_OK);
-    }
-    writeln!(out, "{} {}\n", added.upsert.as_str(), added.claim.id)?;
-    print_results(&results, false, None, out)
+    store_and_verify(ctx, parsed.claim, args.json, out).await
 }

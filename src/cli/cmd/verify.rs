@@ -30,9 +30,13 @@ pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Resu
         }
         due.iter().map(|j| j.id).collect()
     } else {
-        let ids = select_claims(&backend, args).await?;
-        let enqueued = backend.verify(ids).await?;
-        enqueued.iter().map(|e| e.job.id).collect()
+        let (ids, mut queued) = select_claims(&backend, args).await?;
+        if !ids.is_empty() {
+            queued.extend(backend.verify(ids).await?.iter().map(|e| e.job.id));
+        }
+        let mut seen = std::collections::HashSet::new();
+        queued.retain(|id| seen.insert(*id));
+        queued
     };
     let results = settle(&backend, &jobs).await?;
     print_results(&results, args.json, args.fail_on, out)
@@ -52,9 +56,12 @@ pub(super) async fn settle(backend: &Backend, jobs: &[u64]) -> Result<Vec<JobRes
     Ok(results)
 }
 
-/// The claim ids named (once each, in order), read from files (stored first) or all.
-async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<Vec<String>> {
+/// The claims to verify: ids to queue (named, or all; once each, in order), and the jobs
+/// that storing the claims of the named files already queued (not queued twice, so a
+/// daemon that starts on them at once does not check them twice).
+async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<String>, Vec<u64>)> {
     let mut ids: Vec<String> = Vec::new();
+    let mut queued = Vec::new();
     if args.all {
         ids = backend
             .list()
@@ -75,11 +82,16 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<Vec<Strin
             ))
             .into());
         }
-        ids.extend(stored.into_iter().map(|a| a.claim.id));
+        for added in stored {
+            match added.job {
+                Some(job) => queued.push(job.id),
+                None => ids.push(added.claim.id),
+            }
+        }
     }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
-    if ids.is_empty() {
+    if ids.is_empty() && queued.is_empty() {
         let message = if args.all {
             "nothing to verify: no claims are stored yet; add some with `claimcheck import claims/`"
         } else {
@@ -87,7 +99,7 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<Vec<Strin
         };
         return Err(InputError(message.into()).into());
     }
-    Ok(ids)
+    Ok((ids, queued))
 }
 
 /// Prints each result and a summary; returns the exit code (`--fail-on` gate, failures).
