@@ -17,7 +17,7 @@ use claimcheck::check::Checker;
 use claimcheck::claim::country::Countries;
 use claimcheck::claim::indicator::IndicatorTable;
 use claimcheck::claim::sentence::SentenceParser;
-use claimcheck::claim::Claim;
+use claimcheck::claim::{Claim, ClaimSpec};
 use claimcheck::config::Config;
 use claimcheck::queue::{Priority, Queue};
 use claimcheck::source::worldbank::WorldBank;
@@ -35,12 +35,12 @@ fn claims(n: usize) -> Vec<Claim> {
     ];
     (0..n)
         .map(|i| {
-            let mut c = Claim::new(format!("c{i}"), format!("claim {i}"));
+            let mut c = ClaimSpec::new(format!("c{i}"), format!("claim {i}"));
             c.indicator = Some(standin::HOMICIDE.into());
             c.country = Some(countries[i % countries.len()].into());
             c.year = Some(2000 + (i % 20) as i32);
             c.value = Some(10.0 + (i % 90) as f64);
-            c
+            c.validate(Countries::shared()).unwrap()
         })
         .collect()
 }

@@ -84,7 +84,7 @@ impl<S: Source> Checker<S> {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Vec<Result<Verdict, CheckFailure>>, StoreError> {
-        let needs_data = claims.iter().any(|c| c.indicator.is_some());
+        let needs_data = claims.iter().any(|c| c.subject().is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
         } else {
@@ -93,7 +93,7 @@ impl<S: Source> Checker<S> {
         let mut outcomes: HashMap<String, Result<Verdict, CheckFailure>> = HashMap::new();
         let mut checkable = Vec::new();
         for claim in claims {
-            let outcome = match (&countries, &claim.indicator) {
+            let outcome = match (&countries, claim.subject()) {
                 (_, None) => Some(Ok(rules::without_series(claim))),
                 (Err(e), _) => Some(Err(e.clone())),
                 (Ok(list), Some(_)) => unknown_country(claim, list).map(Err),
@@ -208,7 +208,11 @@ fn fill_iso3(series: &mut Series, countries: &CountryList) {
 
 /// A failure when the claim names a country (or peer) the source does not list.
 fn unknown_country(claim: &Claim, list: &CountryList) -> Option<CheckFailure> {
-    let scope = claim.country.iter().chain(&claim.among);
+    let scope = claim
+        .subject()
+        .map(|s| &s.country)
+        .into_iter()
+        .chain(claim.among());
     let unknown: Vec<&str> = scope
         .filter(|code| list.get(code).is_none())
         .map(String::as_str)

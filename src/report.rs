@@ -33,7 +33,7 @@ pub fn verdict_json(claim: &Claim, record: &VerdictRecord) -> Value {
         "rating": record.verdict.grade.rating(),
         "claimed": e.claimed,
         "actual": e.actual,
-        "year": claim.year.or_else(|| e.years.last().copied()),
+        "year": claim.spec().year.or_else(|| e.years.last().copied()),
         "years": e.years,
         "deviation": e.deviation,
         "indicator": e.indicator,
@@ -102,6 +102,7 @@ pub fn result_text(result: &JobResult) -> String {
 
 /// A claim with its evidence and history, for `show`.
 pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
+    let claim = &claim.spec();
     let mut out = format!("{}\n  {}\n", claim.id, claim.text);
     let mut keys = vec![format!("kind: {}", claim.kind_name())];
     if let Some(i) = &claim.indicator {
@@ -228,7 +229,7 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
 
 /// What the sentence parser understood, field by field with the words it used.
 pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
-    let c = &parsed.claim;
+    let c = &parsed.claim.spec();
     let from = |field: &str| {
         let texts: Vec<String> = parsed
             .spans

@@ -322,7 +322,8 @@ async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
             "55.7",
         ])
         .assert()
-        .success();
+        .code(3) // stored, but not checked: the source is down
+        .stdout(predicate::str::contains("HTTP 503"));
     let dead = || app.json(&["jobs", "--state", "dead", "--json"]);
     wait_until(Duration::from_secs(20), || dead().len() == 1);
     let job = &dead()[0];

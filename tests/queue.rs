@@ -134,8 +134,9 @@ async fn concurrent_workers_never_take_the_same_job() {
     let s = setup().await;
     let store = s.queue.store();
     for n in 0..60 {
-        let mut claim = claimcheck::claim::Claim::new(format!("c{n}"), format!("claim {n}"));
-        claim.value = Some(1.0);
+        let mut spec = claimcheck::claim::ClaimSpec::new(format!("c{n}"), format!("claim {n}"));
+        spec.value = Some(1.0);
+        let claim = spec.validate(&Countries::embedded()).unwrap();
         store.put_claim(&claim).unwrap();
         s.queue.enqueue(&claim.id, Priority::User, t0()).unwrap();
     }
@@ -301,11 +302,13 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
 async fn permanent_failures_die_at_once_with_the_reason() {
     let s = setup().await;
     let store = s.queue.store();
-    let mut bad = claimcheck::claim::Claim::new("bad-indicator", "x");
+    let mut bad = claimcheck::claim::ClaimSpec::new("bad-indicator", "x");
     bad.indicator = Some("NOT.A.CODE".into());
     bad.country = Some("SLV".into());
     bad.value = Some(1.0);
-    store.put_claim(&bad).unwrap();
+    store
+        .put_claim(&bad.validate(&Countries::embedded()).unwrap())
+        .unwrap();
     let dead = s
         .queue
         .enqueue("bad-indicator", Priority::User, t0())

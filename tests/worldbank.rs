@@ -4,7 +4,8 @@
 mod common;
 
 use chrono::Utc;
-use claimcheck::claim::{Claim, Kind};
+use claimcheck::claim::country::Countries;
+use claimcheck::claim::{Claim, ClaimSpec, Kind};
 use claimcheck::source::worldbank::WorldBank;
 use claimcheck::source::{Scope, SeriesRequest, Source, SourceError};
 use claimcheck::verify::Grade;
@@ -199,13 +200,13 @@ async fn country_metadata_marks_aggregates() {
 }
 
 fn rank_claim() -> Claim {
-    let mut claim = Claim::new("highest", "El Salvador had the highest murder rate in 2015");
+    let mut claim = ClaimSpec::new("highest", "El Salvador had the highest murder rate in 2015");
     claim.indicator = Some(standin::HOMICIDE.into());
     claim.country = Some("SLV".into());
     claim.kind = Kind::Rank;
     claim.year = Some(2015);
     claim.rank = Some(1);
-    claim
+    claim.validate(&Countries::embedded()).unwrap()
 }
 
 #[tokio::test]
@@ -266,12 +267,13 @@ async fn rows_without_iso3_are_mapped_through_their_two_letter_code() {
         .with_priority(1)
         .mount(&app.server)
         .await;
-    let mut claim = Claim::new("sv", "El Salvador 107.6 in 2015");
+    let mut claim = ClaimSpec::new("sv", "El Salvador 107.6 in 2015");
     claim.indicator = Some(standin::HOMICIDE.into());
     claim.country = Some("SLV".into());
     claim.year = Some(2015);
     claim.value = Some(107.6);
     let claimcheck = app.app().await;
+    let claim = claim.validate(&Countries::embedded()).unwrap();
     let results = common::check(&claimcheck, vec![claim], Utc::now()).await;
     let record = results[0].outcome().unwrap();
     assert_eq!(

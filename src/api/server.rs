@@ -25,7 +25,7 @@ use crate::app::intake::claim_from_body;
 use crate::app::{App, AppError};
 use crate::claim::country::Countries;
 use crate::claim::sentence::SentenceParser;
-use crate::claim::Claim;
+use crate::claim::ClaimSpec;
 use crate::config::Secret;
 use crate::queue::{JobState, QueueError};
 use crate::store::StoreError;
@@ -211,8 +211,8 @@ async fn list_claims(State(state): State<ApiState>) -> ApiResult<impl IntoRespon
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum NewClaims {
-    Many { claims: Vec<Claim> },
-    One(Box<Claim>),
+    Many { claims: Vec<ClaimSpec> },
+    One(Box<ClaimSpec>),
 }
 
 async fn add_claims(

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::claim::country::Countries;
 use crate::claim::indicator::{IndicatorTable, IndicatorTableError};
 use crate::claim::sentence::SentenceParser;
-use crate::claim::{Claim, ClaimError};
+use crate::claim::{Claim, ClaimError, ClaimSpec};
 
 /// The default location of the indicator phrasing table.
 pub const INDICATORS_PATH: &str = "config/indicators.toml";
@@ -43,7 +43,7 @@ pub enum IntakeError {
 /// A claim from a body: a sentence when only `text` and labels (`id`, `tags`, `schedule`,
 /// `note`) are set, else the keys as they are.
 pub fn claim_from_body(
-    body: Claim,
+    body: ClaimSpec,
     parser: &SentenceParser,
     countries: &Countries,
     as_of: NaiveDate,
@@ -68,12 +68,13 @@ pub fn claim_from_body(
     claim.tags = body.tags;
     claim.schedule = body.schedule;
     claim.note = body.note;
-    Ok(claim.validate(countries)?)
+    // Labels only: re-checked (an id or schedule from the body may be malformed).
+    Ok(claim.spec().validate(countries)?)
 }
 
 /// The keys of `body` that state the claim itself (not labels), when set.
-fn structural_keys(body: &Claim) -> Vec<&'static str> {
-    let blank = Claim::new(String::new(), String::new());
+fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
+    let blank = ClaimSpec::new(String::new(), String::new());
     let checks: [(&'static str, bool); 14] = [
         ("`year`", body.year != blank.year),
         ("`from_year`", body.from_year != blank.from_year),

@@ -43,6 +43,12 @@ pub struct Countries {
 }
 
 impl Countries {
+    /// The embedded table, built once per process.
+    pub fn shared() -> &'static Self {
+        static SHARED: std::sync::OnceLock<Countries> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Self::embedded)
+    }
+
     /// The table shipped in the binary (`config/countries.tsv`).
     pub fn embedded() -> Self {
         let mut countries = Self {

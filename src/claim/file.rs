@@ -11,7 +11,9 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::country::Countries;
-use super::{number, slug, Claim, ClaimError, Direction, Kind, Order, Relation, Tolerance};
+use super::{
+    number, slug, Claim, ClaimError, ClaimSpec, Direction, Kind, Order, Relation, Tolerance,
+};
 
 /// Keys a `[[claim]]` table may hold.
 pub const CLAIM_KEYS: &[&str] = &[
@@ -193,7 +195,7 @@ fn read_claim(
     countries: &Countries,
     seen_ids: &mut HashSet<String>,
 ) -> Result<Claim, Located> {
-    let mut claim = Claim::new(String::new(), String::new());
+    let mut claim = ClaimSpec::new(String::new(), String::new());
     let mut id_given = false;
     let mut country_span = span.clone();
     for (key, value) in fields.iter() {
@@ -426,7 +428,7 @@ schedule = "0 6 * * 1"
 "#,
         );
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        let claim = &parsed.claims[0];
+        let claim = &parsed.claims[0].spec();
         assert_eq!(claim.country.as_deref(), Some("SLV"));
         assert_eq!(claim.value, Some(105.0));
         assert_eq!(claim.tolerance, Some(Tolerance::Relative(0.02)));
@@ -494,6 +496,6 @@ schedule = "0 6 * * 1"
     #[test]
     fn number_strings_keep_news_formatting() {
         let parsed = parse_text("[[claim]]\ntext = \"a\"\nindicator = \"SP.POP.TOTL\"\ncountry = \"SLV\"\nvalue = \"6.3 million\"\n");
-        assert_eq!(parsed.claims[0].value, Some(6_300_000.0));
+        assert_eq!(parsed.claims[0].claimed_value(), Some(6_300_000.0));
     }
 }

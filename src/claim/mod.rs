@@ -9,6 +9,9 @@ pub mod file;
 pub mod indicator;
 pub mod number;
 pub mod sentence;
+mod spec;
+
+pub use spec::ClaimSpec;
 
 use serde::{Deserialize, Serialize};
 
@@ -145,55 +148,6 @@ impl<'de> Deserialize<'de> for Tolerance {
     }
 }
 
-/// One checkable claim, with the keys of the claim file format. As JSON (the API) every key
-/// but `text` may be left out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Claim {
-    /// Stable identifier (given, or a slug of the text).
-    pub id: String,
-    /// The claim as written by the fact-checker or the article.
-    pub text: String,
-    /// Data source; only `worldbank` so far.
-    pub source: String,
-    /// Indicator code (e.g. `VC.IHR.PSRC.P5`); `None` when no series can answer the claim.
-    pub indicator: Option<String>,
-    /// ISO3 code of the country or World Bank aggregate.
-    pub country: Option<String>,
-    /// The year claimed; `None` means the latest year with data.
-    pub year: Option<i32>,
-    /// First year of a change, sum or mean.
-    pub from_year: Option<i32>,
-    /// What is asserted.
-    pub kind: Kind,
-    /// How the claimed number relates to the data.
-    pub relation: Relation,
-    /// The claimed number (for `change`: the end value).
-    pub value: Option<f64>,
-    /// Upper bound for `relation = "between"`.
-    pub value_max: Option<f64>,
-    /// Explicit tolerance, replacing the band read from the number's precision.
-    pub tolerance: Option<Tolerance>,
-    /// Claimed rank (1 = first) for `kind = "rank"`.
-    pub rank: Option<u32>,
-    /// Ranking order for `kind = "rank"`.
-    pub order: Option<Order>,
-    /// Peer set (ISO3) a rank is taken among; empty means all economies.
-    pub among: Vec<String>,
-    /// Claimed direction of a change.
-    pub direction: Option<Direction>,
-    /// Claimed start value of a change.
-    pub from_value: Option<f64>,
-    /// Claimed change in percent (negative for a fall).
-    pub change_pct: Option<f64>,
-    /// Cron expression for scheduled re-checks.
-    pub schedule: Option<String>,
-    /// Free labels.
-    pub tags: Vec<String>,
-    /// A note for readers, e.g. why no World Bank series answers the claim.
-    pub note: Option<String>,
-}
-
 /// What is wrong with a claim, in words a fact-checker can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClaimError {
@@ -208,180 +162,342 @@ pub enum ClaimError {
     Country(#[from] country::CountryError),
 }
 
-impl Default for Claim {
-    fn default() -> Self {
-        Self::new(String::new(), String::new())
-    }
+/// A validated claim: what it says (`kind`, with exactly the fields that kind needs) and its
+/// labels. Made only by [`ClaimSpec::validate`]; stored and sent as its [`ClaimSpec`] keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "ClaimSpec", try_from = "ClaimSpec")]
+pub struct Claim {
+    /// Stable identifier (given, or a slug of the text).
+    pub id: String,
+    /// The claim as written by the fact-checker or the article.
+    pub text: String,
+    /// Data source (`worldbank`).
+    pub source: String,
+    /// What is asserted.
+    pub kind: ClaimKind,
+    /// Cron expression for scheduled re-checks.
+    pub schedule: Option<String>,
+    /// Free labels.
+    pub tags: Vec<String>,
+    /// A note for readers, e.g. why no series answers the claim.
+    pub note: Option<String>,
+}
+
+/// The series a claim is about: one indicator for one country (or aggregate).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subject {
+    /// Indicator code (e.g. `VC.IHR.PSRC.P5`).
+    pub indicator: String,
+    /// ISO3 code of the country or World Bank aggregate.
+    pub country: String,
+}
+
+/// A span of years, `from` before `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First year.
+    pub from: i32,
+    /// Last year.
+    pub to: i32,
+}
+
+/// What the claim asserts about one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assertion {
+    /// How it relates to the data.
+    pub relation: Relation,
+    /// The claimed number (lower bound for `between`).
+    pub value: f64,
+    /// Upper bound for `between` (always set then, and not below `value`).
+    pub value_max: Option<f64>,
+    /// Explicit tolerance, if any.
+    pub tolerance: Option<Tolerance>,
+}
+
+/// A claimed position in a ranking of economies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranking {
+    /// The claimed place, 1 = first.
+    pub rank: u32,
+    /// `desc`: 1 is the highest.
+    pub order: Order,
+    /// "among the N highest" (any place up to `rank`) rather than exactly `rank`.
+    pub within: bool,
+    /// Peer set (ISO3, regions expand to their economies); empty means every economy.
+    pub among: Vec<String>,
+}
+
+/// A claimed change between two years; at least one of its parts is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeClaim {
+    /// The claimed direction.
+    pub direction: Option<Direction>,
+    /// The claimed end value ("dropped to around 82").
+    pub end: Option<Assertion>,
+    /// The claimed start value.
+    pub from_value: Option<f64>,
+    /// The claimed change in percent (negative for a fall).
+    pub change_pct: Option<f64>,
+    /// Explicit tolerance for the start value and the percentage.
+    pub tolerance: Option<Tolerance>,
+}
+
+/// What a claim asserts, with the fields each kind needs and no others.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimKind {
+    /// No series answers the claim: it is stored with its note and comes out unverifiable.
+    Unanswered {
+        /// The number it states, if any (shown as the claimed value).
+        value: Option<f64>,
+    },
+    /// One value in one year (`None`: the latest year with data).
+    Value {
+        /// The series.
+        subject: Subject,
+        /// The year.
+        year: Option<i32>,
+        /// The claimed number.
+        claimed: Assertion,
+    },
+    /// A place in a ranking in one year.
+    Rank {
+        /// The series.
+        subject: Subject,
+        /// The year (`None`: the latest with data).
+        year: Option<i32>,
+        /// The claimed place.
+        ranking: Ranking,
+    },
+    /// A change between two years.
+    Change {
+        /// The series.
+        subject: Subject,
+        /// The years.
+        period: Period,
+        /// What changed, as claimed.
+        change: ChangeClaim,
+    },
+    /// The total over a period.
+    Sum {
+        /// The series.
+        subject: Subject,
+        /// The years (every year needs a value).
+        period: Period,
+        /// The claimed total.
+        claimed: Assertion,
+    },
+    /// The average over a period.
+    Mean {
+        /// The series.
+        subject: Subject,
+        /// The years (every year needs a value).
+        period: Period,
+        /// The claimed average.
+        claimed: Assertion,
+    },
 }
 
 impl Claim {
-    /// A claim with only `id` and `text` set and everything else at its default.
-    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            text: text.into(),
-            source: WORLD_BANK.into(),
-            indicator: None,
-            country: None,
-            year: None,
-            from_year: None,
-            kind: Kind::Value,
-            relation: Relation::Eq,
-            value: None,
-            value_max: None,
-            tolerance: None,
-            rank: None,
-            order: None,
-            among: Vec::new(),
-            direction: None,
-            from_value: None,
-            change_pct: None,
-            schedule: None,
-            tags: Vec::new(),
-            note: None,
-        }
-    }
-
-    /// Checks that the keys fit together for the claim's kind; resolves country names to ISO3.
-    ///
-    /// This is the one gate every claim passes, whatever edge it came from.
-    pub fn validate(mut self, countries: &country::Countries) -> Result<Self, ClaimError> {
-        use ClaimError::{Invalid, Missing};
-        if self.id.is_empty() {
-            self.id = slug(&self.text);
-        }
-        if !self.id.chars().all(is_id_char) {
-            return Err(Invalid(format!(
-                "id {:?} may only hold letters, digits, '-', '_' and '.'",
-                self.id
-            )));
-        }
-        if self.text.trim().is_empty() {
-            return Err(Missing("`text` is required: the claim as written".into()));
-        }
-        if self.source != WORLD_BANK {
-            return Err(Invalid(format!(
-                "unknown source {:?}; known sources: {WORLD_BANK}",
-                self.source
-            )));
-        }
-        if let Some(schedule) = &self.schedule {
-            schedule.parse::<croner::Cron>().map_err(|e| {
-                Invalid(format!(
-                    "schedule {schedule:?} is not a cron expression ({e}); example: \"0 6 * * 1\" (Mondays 06:00)"
-                ))
-            })?;
-        }
-        for value in [self.value, self.value_max, self.from_value, self.change_pct]
-            .into_iter()
-            .flatten()
-        {
-            if !value.is_finite() {
-                return Err(Invalid(format!("{value} is not a finite number")));
-            }
-        }
-        if let Some(country) = &self.country {
-            self.country = Some(countries.resolve(country)?.to_string());
-        }
-        let Some(indicator) = &self.indicator else {
-            // No series answers it: stored so it is listed, verified as unverifiable.
-            return Ok(self);
+    /// The claim a checked spec describes. Only [`ClaimSpec::validate`] calls this, after
+    /// every key it reads here was checked, so the defaults below are never used.
+    fn from_checked(spec: ClaimSpec) -> Self {
+        let subject = match (&spec.indicator, &spec.country) {
+            (Some(indicator), Some(country)) => Some(Subject {
+                indicator: indicator.clone(),
+                country: country.clone(),
+            }),
+            _ => None,
         };
-        if indicator.is_empty()
-            || !indicator
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-        {
-            return Err(Invalid(format!(
-                "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""
-            )));
+        let assertion = |value: f64| Assertion {
+            relation: spec.relation,
+            value,
+            value_max: spec.value_max,
+            tolerance: spec.tolerance,
+        };
+        let period = Period {
+            from: spec.from_year.unwrap_or_default(),
+            to: spec.year.unwrap_or_default(),
+        };
+        let kind = match (subject, spec.kind) {
+            (None, _) => ClaimKind::Unanswered { value: spec.value },
+            (Some(subject), Kind::Value) => ClaimKind::Value {
+                subject,
+                year: spec.year,
+                claimed: assertion(spec.value.unwrap_or_default()),
+            },
+            (Some(subject), Kind::Rank) => ClaimKind::Rank {
+                subject,
+                year: spec.year,
+                ranking: Ranking {
+                    rank: spec.rank.unwrap_or(1),
+                    order: spec.order.unwrap_or_default(),
+                    within: matches!(spec.relation, Relation::Lte | Relation::Lt),
+                    among: spec.among.clone(),
+                },
+            },
+            (Some(subject), Kind::Change) => ClaimKind::Change {
+                subject,
+                period,
+                change: ChangeClaim {
+                    direction: spec.direction,
+                    end: spec.value.map(assertion),
+                    from_value: spec.from_value,
+                    change_pct: spec.change_pct,
+                    tolerance: spec.tolerance,
+                },
+            },
+            (Some(subject), Kind::Sum) => ClaimKind::Sum {
+                subject,
+                period,
+                claimed: assertion(spec.value.unwrap_or_default()),
+            },
+            (Some(subject), Kind::Mean) => ClaimKind::Mean {
+                subject,
+                period,
+                claimed: assertion(spec.value.unwrap_or_default()),
+            },
+        };
+        Self {
+            id: spec.id,
+            text: spec.text,
+            source: spec.source,
+            kind,
+            schedule: spec.schedule,
+            tags: spec.tags,
+            note: spec.note,
         }
-        if self.country.is_none() {
-            return Err(Missing(
-                "`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into(),
-            ));
-        }
-        self.among = self
-            .among
-            .iter()
-            .map(|c| countries.resolve(c).map(str::to_string))
-            .collect::<Result<_, _>>()?;
-        if let (Some(from), Some(to)) = (self.from_year, self.year) {
-            if from >= to {
-                return Err(Invalid(format!(
-                    "from_year {from} must be before year {to}"
-                )));
-            }
-        }
-        for year in [self.year, self.from_year].into_iter().flatten() {
-            if !(1900..=2100).contains(&year) {
-                return Err(Invalid(format!("year {year} is out of range")));
-            }
-        }
-        self.check_kind_keys()?;
-        Ok(self)
     }
 
-    fn check_kind_keys(&self) -> Result<(), ClaimError> {
-        use ClaimError::{Invalid, Missing};
-        match self.kind {
-            Kind::Value if self.value.is_none() => {
-                return Err(Missing("`value` is required for kind = \"value\"".into()))
-            }
-            Kind::Rank if self.rank == Some(0) => {
-                return Err(Invalid("rank counts from 1 (the first)".into()))
-            }
-            Kind::Change => {
-                if self.from_year.is_none() || self.year.is_none() {
-                    return Err(Missing(
-                        "kind = \"change\" needs `from_year` and `year`".into(),
-                    ));
-                }
-                if self.direction.is_none()
-                    && self.value.is_none()
-                    && self.from_value.is_none()
-                    && self.change_pct.is_none()
-                {
-                    return Err(Missing(
-                        "kind = \"change\" needs at least one of `direction`, `value`, `from_value`, `change_pct`".into(),
-                    ));
-                }
-            }
-            Kind::Sum | Kind::Mean
-                if self.from_year.is_none() || self.year.is_none() || self.value.is_none() =>
-            {
-                return Err(Missing(format!(
-                    "kind = \"{}\" needs `from_year`, `year` and `value`",
-                    self.kind_name()
-                )));
-            }
-            _ => {}
+    /// The series the claim is about; `None` when no series answers it.
+    pub fn subject(&self) -> Option<&Subject> {
+        match &self.kind {
+            ClaimKind::Unanswered { .. } => None,
+            ClaimKind::Value { subject, .. }
+            | ClaimKind::Rank { subject, .. }
+            | ClaimKind::Change { subject, .. }
+            | ClaimKind::Sum { subject, .. }
+            | ClaimKind::Mean { subject, .. } => Some(subject),
         }
-        if self.relation == Relation::Between {
-            match (self.value, self.value_max) {
-                (Some(lo), Some(hi)) if lo <= hi => {}
-                (Some(_), Some(_)) => {
-                    return Err(Invalid("`value` must not exceed `value_max`".into()))
-                }
-                _ => {
-                    return Err(Missing(
-                        "relation = \"between\" needs `value` and `value_max`".into(),
-                    ))
-                }
-            }
-        }
-        Ok(())
     }
 
-    /// The kind as written in claim files.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            Kind::Value => "value",
-            Kind::Rank => "rank",
-            Kind::Change => "change",
-            Kind::Sum => "sum",
-            Kind::Mean => "mean",
+    /// The peer set of a rank claim (empty for other kinds).
+    pub fn among(&self) -> &[String] {
+        match &self.kind {
+            ClaimKind::Rank { ranking, .. } => &ranking.among,
+            _ => &[],
         }
+    }
+
+    /// The number the claim states first (the value, the end value, the rank), if any.
+    pub fn claimed_value(&self) -> Option<f64> {
+        match &self.kind {
+            ClaimKind::Unanswered { value } => *value,
+            ClaimKind::Value { claimed, .. }
+            | ClaimKind::Sum { claimed, .. }
+            | ClaimKind::Mean { claimed, .. } => Some(claimed.value),
+            ClaimKind::Change { change, .. } => change.end.map(|a| a.value),
+            ClaimKind::Rank { ranking, .. } => Some(f64::from(ranking.rank)),
+        }
+    }
+
+    /// The claim's keys as written in claim files.
+    pub fn spec(&self) -> ClaimSpec {
+        ClaimSpec::from(self.clone())
+    }
+}
+
+impl From<Claim> for ClaimSpec {
+    fn from(claim: Claim) -> Self {
+        let mut spec = ClaimSpec::new(claim.id, claim.text);
+        spec.source = claim.source;
+        spec.schedule = claim.schedule;
+        spec.tags = claim.tags;
+        spec.note = claim.note;
+        let set_subject = |spec: &mut ClaimSpec, subject: Subject| {
+            spec.indicator = Some(subject.indicator);
+            spec.country = Some(subject.country);
+        };
+        let set_assertion = |spec: &mut ClaimSpec, a: Assertion| {
+            spec.relation = a.relation;
+            spec.value = Some(a.value);
+            spec.value_max = a.value_max;
+            spec.tolerance = a.tolerance;
+        };
+        match claim.kind {
+            ClaimKind::Unanswered { value } => spec.value = value,
+            ClaimKind::Value {
+                subject,
+                year,
+                claimed,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.year = year;
+                set_assertion(&mut spec, claimed);
+            }
+            ClaimKind::Rank {
+                subject,
+                year,
+                ranking,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Rank;
+                spec.year = year;
+                spec.rank = Some(ranking.rank);
+                spec.order = Some(ranking.order);
+                spec.relation = if ranking.within {
+                    Relation::Lte
+                } else {
+                    Relation::Eq
+                };
+                spec.among = ranking.among;
+            }
+            ClaimKind::Change {
+                subject,
+                period,
+                change,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Change;
+                (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
+                if let Some(end) = change.end {
+                    set_assertion(&mut spec, end);
+                }
+                spec.direction = change.direction;
+                spec.from_value = change.from_value;
+                spec.change_pct = change.change_pct;
+                spec.tolerance = change.tolerance;
+            }
+            ClaimKind::Sum {
+                subject,
+                period,
+                claimed,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Sum;
+                (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
+                set_assertion(&mut spec, claimed);
+            }
+            ClaimKind::Mean {
+                subject,
+                period,
+                claimed,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Mean;
+                (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
+                set_assertion(&mut spec, claimed);
+            }
+        }
+        spec
+    }
+}
+
+/// A stored or sent claim is read back through the same gate (its codes are already
+/// resolved, so this only re-checks them).
+impl TryFrom<ClaimSpec> for Claim {
+    type Error = ClaimError;
+    fn try_from(spec: ClaimSpec) -> Result<Self, Self::Error> {
+        spec.validate(country::Countries::shared())
     }
 }
 
@@ -438,14 +554,16 @@ mod tests {
     #[test]
     fn validate_requires_keys_per_kind() {
         let countries = country::Countries::embedded();
-        let mut claim = Claim::new("a", "text");
+        let mut claim = ClaimSpec::new("a", "text");
         claim.indicator = Some("VC.IHR.PSRC.P5".into());
         claim.country = Some("El Salvador".into());
         let err = claim.clone().validate(&countries).unwrap_err();
         assert!(err.to_string().contains("`value` is required"), "{err}");
         claim.value = Some(105.0);
         let ok = claim.clone().validate(&countries).unwrap();
-        assert_eq!(ok.country.as_deref(), Some("SLV"));
+        assert_eq!(ok.subject().unwrap().country, "SLV");
+        assert!(matches!(ok.kind, ClaimKind::Value { .. }));
+        assert_eq!(ok.spec().country.as_deref(), Some("SLV"), "round trip");
         claim.kind = Kind::Change;
         claim.from_year = Some(2016);
         claim.year = Some(2015);
@@ -456,7 +574,7 @@ mod tests {
     #[test]
     fn validate_rejects_path_like_indicator_and_bad_cron() {
         let countries = country::Countries::embedded();
-        let mut claim = Claim::new("a", "text");
+        let mut claim = ClaimSpec::new("a", "text");
         claim.indicator = Some("../../evil?x=1".into());
         claim.country = Some("SLV".into());
         claim.value = Some(1.0);
@@ -465,5 +583,93 @@ mod tests {
         claim.schedule = Some("every tuesday".into());
         let err = claim.validate(&countries).unwrap_err();
         assert!(err.to_string().contains("cron"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+
+    #[test]
+    fn every_kind_survives_the_wire_format() {
+        let text = r#"
+[[claim]]
+id = "v"
+text = "t"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+value = 105
+relation = "between"
+value_max = 110
+tolerance = "2%"
+
+[[claim]]
+id = "r"
+text = "t"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+kind = "rank"
+rank = 3
+relation = "lte"
+order = "asc"
+among = ["LCN"]
+
+[[claim]]
+id = "c"
+text = "t"
+indicator = "SP.POP.TOTL"
+country = "SLV"
+kind = "change"
+from_year = 2000
+year = 2010
+direction = "increase"
+from_value = 5
+change_pct = 10
+
+[[claim]]
+id = "m"
+text = "t"
+indicator = "SP.POP.TOTL"
+country = "SLV"
+kind = "mean"
+from_year = 2000
+year = 2010
+value = 6
+
+[[claim]]
+id = "u"
+text = "t"
+note = "no series"
+tags = ["x"]
+"#;
+        let parsed = file::parse(
+            std::path::Path::new("t.toml"),
+            text,
+            country::Countries::shared(),
+        );
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.claims.len(), 5);
+        for claim in &parsed.claims {
+            let json = serde_json::to_string(claim).unwrap();
+            let back: Claim = serde_json::from_str(&json).unwrap();
+            assert_eq!(&back, claim, "{json}");
+        }
+        assert!(matches!(
+            parsed.claims[1].kind,
+            ClaimKind::Rank {
+                ranking: Ranking {
+                    rank: 3,
+                    within: true,
+                    order: Order::Asc,
+                    ..
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parsed.claims[4].kind,
+            ClaimKind::Unanswered { value: None }
+        ));
     }
 }

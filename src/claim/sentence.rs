@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::country::Countries;
 use super::indicator::{IndicatorTable, Unit};
-use super::{slug, Claim, Direction, Kind, Order, Relation};
+use super::{slug, Claim, ClaimSpec, Direction, Kind, Order, Relation};
 
 /// A piece of the sentence a field was read from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -492,7 +492,7 @@ impl SentenceParser {
             numbers.retain(|n| !n.fraction);
         }
 
-        let mut claim = Claim::new(slug(text), text.trim());
+        let mut claim = ClaimSpec::new(slug(text), text.trim());
         claim.indicator = Some(indicator.code.clone());
         claim.country = Some(iso3);
 
@@ -591,7 +591,7 @@ impl SentenceParser {
 
     fn finish(
         &self,
-        claim: Claim,
+        claim: ClaimSpec,
         indicator_name: &str,
         mut spans: Vec<Span>,
         notes: Vec<String>,
@@ -1121,10 +1121,14 @@ mod tests {
     #[test]
     fn the_issue_example() {
         let p = parse("El Salvador homicide rate 105 per 100,000 in 2015").unwrap();
-        assert_eq!(p.claim.country.as_deref(), Some("SLV"));
-        assert_eq!(p.claim.indicator.as_deref(), Some("VC.IHR.PSRC.P5"));
+        assert_eq!(p.claim.spec().country.as_deref(), Some("SLV"));
+        assert_eq!(p.claim.spec().indicator.as_deref(), Some("VC.IHR.PSRC.P5"));
         assert_eq!(
-            (p.claim.year, p.claim.value, p.claim.relation),
+            (
+                p.claim.spec().year,
+                p.claim.spec().value,
+                p.claim.spec().relation
+            ),
             (Some(2015), Some(105.0), Relation::Eq)
         );
         let fields: Vec<_> = p.spans.iter().map(|s| (s.field, s.text.as_str())).collect();
@@ -1153,7 +1157,7 @@ mod tests {
     #[test]
     fn last_year_uses_the_date() {
         let p = parse("Inflation in Turkey hit 72% last year.").unwrap();
-        assert_eq!(p.claim.year, Some(2018));
+        assert_eq!(p.claim.spec().year, Some(2018));
         assert!(p.notes[0].contains("read as 2018"));
     }
 }

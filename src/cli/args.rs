@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::claim::{number, Claim, Direction, Kind, Order, Relation, Tolerance};
+use crate::claim::{number, ClaimSpec, Direction, Kind, Order, Relation, Tolerance};
 use crate::queue::JobState;
 use crate::verify::Grade;
 
@@ -259,9 +259,9 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
 
 impl AddArgs {
     /// The claim the flags describe, before validation.
-    pub(crate) fn to_claim(&self) -> Claim {
+    pub(crate) fn to_spec(&self) -> ClaimSpec {
         let text = self.text.clone().unwrap_or_default();
-        let mut claim = Claim::new(
+        let mut claim = ClaimSpec::new(
             self.id.clone().unwrap_or_else(|| crate::claim::slug(&text)),
             text,
         );

@@ -4,21 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::Grade;
-use crate::claim::{number, Relation, Tolerance};
+use crate::claim::{number, Relation};
 use crate::config::GradingConfig;
 
-/// What the claim asserts about one number.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Assertion {
-    /// How it relates to the data.
-    pub relation: Relation,
-    /// The claimed number (lower bound for `between`).
-    pub value: f64,
-    /// Upper bound for `between`.
-    pub value_max: Option<f64>,
-    /// Explicit tolerance, if any.
-    pub tolerance: Option<Tolerance>,
-}
+pub use crate::claim::Assertion;
 
 /// The outcome of comparing one claimed number with the data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -124,6 +113,7 @@ pub fn grade_for_deviation(deviation: f64, grading: &GradingConfig) -> Grade {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim::Tolerance;
     use proptest::prelude::*;
 
     fn eq(value: f64) -> Assertion {

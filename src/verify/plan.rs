@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::claim::{Claim, Kind};
+use crate::claim::{Claim, ClaimKind, Subject};
 use crate::source::{Scope, SeriesRequest};
 
 /// Requests to make, and which request answers each claim.
@@ -35,17 +35,22 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
     // indicator -> Some(year range) or None (a rank claim without a year needs every year)
     let mut ranks: BTreeMap<&str, Option<(i32, i32)>> = BTreeMap::new();
     for claim in claims {
-        let (Some(indicator), Some(country)) = (&claim.indicator, &claim.country) else {
-            continue;
-        };
-        if claim.kind == Kind::Rank {
-            let years = claim.year.map(|y| (y, y));
-            ranks
-                .entry(indicator)
-                .and_modify(|range| *range = union(*range, years))
-                .or_insert(years);
-        } else {
-            by_country.entry(indicator).or_default().insert(country);
+        match &claim.kind {
+            ClaimKind::Unanswered { .. } => {}
+            ClaimKind::Rank { subject, year, .. } => {
+                let years = year.map(|y| (y, y));
+                ranks
+                    .entry(&subject.indicator)
+                    .and_modify(|range| *range = union(*range, years))
+                    .or_insert(years);
+            }
+            ClaimKind::Value { subject, .. }
+            | ClaimKind::Change { subject, .. }
+            | ClaimKind::Sum { subject, .. }
+            | ClaimKind::Mean { subject, .. } => {
+                let Subject { indicator, country } = subject;
+                by_country.entry(indicator).or_default().insert(country);
+            }
         }
     }
     let mut plan = Plan::default();
@@ -73,10 +78,10 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
         });
     }
     for claim in claims {
-        let (Some(indicator), Some(country)) = (&claim.indicator, &claim.country) else {
+        let Some(Subject { indicator, country }) = claim.subject() else {
             continue;
         };
-        let index = if claim.kind == Kind::Rank {
+        let index = if matches!(claim.kind, ClaimKind::Rank { .. }) {
             rank_request[indicator.as_str()]
         } else {
             chunk_of[&(indicator.as_str(), country.as_str())]
@@ -96,14 +101,59 @@ fn union(a: Option<(i32, i32)>, b: Option<(i32, i32)>) -> Option<(i32, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim::{Assertion, ChangeClaim, Direction, Kind, Order, Period, Ranking, Relation};
 
     fn claim(id: &str, indicator: &str, country: &str, kind: Kind, year: Option<i32>) -> Claim {
-        let mut c = Claim::new(id, id);
-        c.indicator = Some(indicator.into());
-        c.country = Some(country.into());
-        c.kind = kind;
-        c.year = year;
-        c
+        let subject = Subject {
+            indicator: indicator.into(),
+            country: country.into(),
+        };
+        let kind = match kind {
+            Kind::Rank => ClaimKind::Rank {
+                subject,
+                year,
+                ranking: Ranking {
+                    rank: 1,
+                    order: Order::Desc,
+                    within: false,
+                    among: Vec::new(),
+                },
+            },
+            Kind::Change => ClaimKind::Change {
+                subject,
+                period: Period {
+                    from: 2000,
+                    to: year.unwrap_or(2001),
+                },
+                change: ChangeClaim {
+                    direction: Some(Direction::Decrease),
+                    end: None,
+                    from_value: None,
+                    change_pct: None,
+                    tolerance: None,
+                },
+            },
+            _ => ClaimKind::Value {
+                subject,
+                year,
+                claimed: Assertion {
+                    relation: Relation::Eq,
+                    value: 1.0,
+                    value_max: None,
+                    tolerance: None,
+                },
+            },
+        };
+        Claim {
+            kind,
+            ..unanswered(id)
+        }
+    }
+
+    fn unanswered(id: &str) -> Claim {
+        crate::claim::ClaimSpec::new(id, id)
+            .validate(crate::claim::country::Countries::shared())
+            .unwrap()
     }
 
     #[test]
@@ -115,7 +165,7 @@ mod tests {
             claim("d", "VC", "SLV", Kind::Rank, Some(2015)),
             claim("e", "VC", "HND", Kind::Rank, Some(2017)),
             claim("f", "POP", "SLV", Kind::Value, None),
-            Claim::new("g", "no indicator"),
+            unanswered("g"),
         ];
         let p = plan(&claims, 40);
         assert_eq!(p.requests.len(), 3, "{:?}", p.requests);

@@ -5,7 +5,7 @@ use super::band::{compare, Assertion, Comparison};
 use super::{Evidence, Grade, RankEntry, RankEvidence, Verdict, YearValue};
 use crate::claim::country::CountryList;
 use crate::claim::number::human;
-use crate::claim::{Claim, Direction, Kind, Order, Relation};
+use crate::claim::{ChangeClaim, Claim, ClaimKind, Direction, Order, Period, Ranking, Relation};
 use crate::config::GradingConfig;
 use crate::source::Series;
 
@@ -38,7 +38,7 @@ pub fn without_series(claim: &Claim) -> Verdict {
         explanation,
         evidence: Evidence {
             source: claim.source.clone(),
-            claimed: claim.value,
+            claimed: claim.claimed_value(),
             ..Evidence::default()
         },
     }
@@ -46,7 +46,10 @@ pub fn without_series(claim: &Claim) -> Verdict {
 
 /// Judges a claim against its series.
 pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
-    let iso3 = claim.country.clone().unwrap_or_default();
+    let Some(subject) = claim.subject() else {
+        return without_series(claim);
+    };
+    let iso3 = subject.country.clone();
     let mut judge = Judge {
         claim,
         ctx,
@@ -64,17 +67,23 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
             source_url: Some(ctx.series.url.clone()),
             vintage: ctx.series.vintage.clone(),
             retrieved_at: Some(ctx.series.retrieved_at),
-            claimed: claim.value,
+            claimed: claim.claimed_value(),
             ..Evidence::default()
         },
         iso3,
     };
     judge.evidence.country_name = Some(judge.name.clone());
-    let outcome = match claim.kind {
-        Kind::Value => judge.value(),
-        Kind::Rank => judge.rank(),
-        Kind::Change => judge.change(),
-        Kind::Sum | Kind::Mean => judge.aggregate(),
+    let outcome = match &claim.kind {
+        ClaimKind::Unanswered { .. } => unreachable!("handled above: no subject"),
+        ClaimKind::Value { year, claimed, .. } => judge.value(*year, claimed),
+        ClaimKind::Rank { year, ranking, .. } => judge.rank(*year, ranking),
+        ClaimKind::Change { period, change, .. } => judge.change(*period, change),
+        ClaimKind::Sum {
+            period, claimed, ..
+        } => judge.aggregate(*period, claimed, false),
+        ClaimKind::Mean {
+            period, claimed, ..
+        } => judge.aggregate(*period, claimed, true),
     };
     let (grade, explanation) = outcome.unwrap_or_else(|missing| (Grade::Unverifiable, missing));
     Verdict {
@@ -97,15 +106,6 @@ struct Judge<'a> {
 type Outcome = Result<(Grade, String), String>;
 
 impl Judge<'_> {
-    fn assertion(&self, value: f64) -> Assertion {
-        Assertion {
-            relation: self.claim.relation,
-            value,
-            value_max: self.claim.value_max,
-            tolerance: self.claim.tolerance,
-        }
-    }
-
     /// "The World Bank reports" plus the data-vintage phrase.
     fn reports(&self) -> String {
         source_label(&self.ctx.series.source).to_string() + " reports"
@@ -159,8 +159,8 @@ impl Judge<'_> {
     }
 
     /// The year to use: the claimed one, or the latest with data (said in the sentence).
-    fn year(&self) -> Result<(i32, String), String> {
-        if let Some(year) = self.claim.year {
+    fn year(&self, claimed: Option<i32>) -> Result<(i32, String), String> {
+        if let Some(year) = claimed {
             return Ok((year, String::new()));
         }
         match self.ctx.series.values_for(&self.iso3).last() {
@@ -180,7 +180,7 @@ impl Judge<'_> {
     fn fmt(&self, value: f64) -> String {
         let claimed_decimals = self
             .claim
-            .value
+            .claimed_value()
             .map(crate::claim::number::trim_float)
             .and_then(|t| t.split_once('.').map(|(_, d)| d.len()))
             .unwrap_or(0);
@@ -201,19 +201,19 @@ impl Judge<'_> {
     }
 
     /// "the claimed 105 is 2.5% lower" / "matches at its stated precision".
-    fn comparison_phrase(&self, what: &str, claimed: f64, c: &Comparison) -> String {
+    fn comparison_phrase(&self, what: &str, claimed: &Assertion, c: &Comparison) -> String {
         let said = format!(
             "{what} {}{}",
-            relation_words(self.claim.relation),
-            self.fmt(claimed)
+            relation_words(claimed.relation),
+            self.fmt(claimed.value)
         );
-        let said = match (self.claim.relation, self.claim.value_max) {
+        let said = match (claimed.relation, claimed.value_max) {
             (Relation::Between, Some(max)) => format!("{said} to {}", self.fmt(max)),
             _ => said,
         };
         if c.holds {
-            match self.claim.relation {
-                Relation::Eq if self.claim.tolerance.is_none() => {
+            match claimed.relation {
+                Relation::Eq if claimed.tolerance.is_none() => {
                     format!("{said} matches at its stated precision")
                 }
                 Relation::Eq | Relation::Approx | Relation::Nearly => {
@@ -228,7 +228,7 @@ impl Judge<'_> {
         } else {
             let pct = format!("{:.1}%", c.deviation.abs() * 100.0);
             let side = if c.deviation < 0.0 { "lower" } else { "higher" };
-            match self.claim.relation {
+            match claimed.relation {
                 Relation::Eq | Relation::Approx | Relation::Nearly => {
                     format!("{said} is {pct} {side}")
                 }
@@ -237,13 +237,12 @@ impl Judge<'_> {
         }
     }
 
-    fn value(&mut self) -> Outcome {
-        let (year, year_note) = self.year()?;
+    fn value(&mut self, year: Option<i32>, claimed: &Assertion) -> Outcome {
+        let (year, year_note) = self.year(year)?;
         self.evidence.years = vec![year];
         let actual = self.value_in(year)?;
-        let claimed = self.claim.value.unwrap_or_default();
-        let c = compare(&self.assertion(claimed), actual, self.ctx.grading);
-        self.record(claimed, actual, &c);
+        let c = compare(claimed, actual, self.ctx.grading);
+        self.record(claimed.value, actual, &c);
         let mut sentence = format!(
             "{} {} for {} in {year}{year_note} {}; {}.",
             self.reports(),
@@ -258,15 +257,14 @@ impl Judge<'_> {
         Ok((c.grade, sentence))
     }
 
-    fn rank(&mut self) -> Outcome {
-        let (year, year_note) = self.year()?;
+    fn rank(&mut self, year: Option<i32>, ranking: &Ranking) -> Outcome {
+        let (year, year_note) = self.year(year)?;
         self.evidence.years = vec![year];
         let actual = self.value_in(year)?;
-        let order = self.claim.order.unwrap_or_default();
+        let order = ranking.order;
         let list = self.ctx.countries;
-        let peers = list.expand(&self.claim.among);
-        let memberless = self
-            .claim
+        let peers = list.expand(&ranking.among);
+        let memberless = ranking
             .among
             .iter()
             .filter_map(|c| list.get(c))
@@ -283,9 +281,7 @@ impl Judge<'_> {
             .observations
             .iter()
             .filter(|o| o.year == year && self.ctx.countries.is_economy(&o.iso3))
-            .filter(|o| {
-                self.claim.among.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3
-            })
+            .filter(|o| ranking.among.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3)
             .filter_map(|o| {
                 o.value.map(|value| RankEntry {
                     iso3: o.iso3.clone(),
@@ -310,10 +306,11 @@ impl Judge<'_> {
         };
         let rank = 1 + ranked.iter().filter(|e| better(e.value)).count();
         let of = ranked.len();
-        let claimed_rank = self.claim.rank.unwrap_or(1) as usize;
-        let holds = match self.claim.relation {
-            Relation::Lte | Relation::Lt => rank <= claimed_rank,
-            _ => rank == claimed_rank,
+        let claimed_rank = ranking.rank as usize;
+        let holds = if ranking.within {
+            rank <= claimed_rank
+        } else {
+            rank == claimed_rank
         };
         let grade = if holds {
             Grade::True
@@ -341,8 +338,7 @@ impl Judge<'_> {
             Order::Desc => "highest",
             Order::Asc => "lowest",
         };
-        let regions: Vec<&str> = self
-            .claim
+        let regions: Vec<&str> = ranking
             .among
             .iter()
             .filter_map(|code| self.ctx.countries.get(code).filter(|c| c.aggregate))
@@ -355,9 +351,10 @@ impl Judge<'_> {
         } else {
             format!("the {} economies compared", peers.len().max(of))
         };
-        let claimed_words = match self.claim.relation {
-            Relation::Lte | Relation::Lt => format!("among the {claimed_rank} {direction}"),
-            _ => place(claimed_rank, direction),
+        let claimed_words = if ranking.within {
+            format!("among the {claimed_rank} {direction}")
+        } else {
+            place(claimed_rank, direction)
         };
         Ok((
             grade,
@@ -373,9 +370,8 @@ impl Judge<'_> {
         ))
     }
 
-    fn change(&mut self) -> Outcome {
-        let from = self.claim.from_year.unwrap_or_default();
-        let to = self.claim.year.unwrap_or_default();
+    fn change(&mut self, period: Period, change: &ChangeClaim) -> Outcome {
+        let Period { from, to } = period;
         self.evidence.years = vec![from, to];
         let (start, end) = match (
             self.ctx.series.value(&self.iso3, from),
@@ -420,7 +416,7 @@ impl Judge<'_> {
             actual_pct.abs()
         );
         let mut grade = Grade::True;
-        if let Some(direction) = self.claim.direction {
+        if let Some(direction) = change.direction {
             let right = match direction {
                 Direction::Decrease => end < start,
                 Direction::Increase => end > start,
@@ -437,18 +433,18 @@ impl Judge<'_> {
             }
         }
         let mut parts = Vec::new();
-        if let Some(claimed) = self.claim.value {
-            let c = compare(&self.assertion(claimed), end, self.ctx.grading);
-            self.record(claimed, end, &c);
+        if let Some(claimed) = &change.end {
+            let c = compare(claimed, end, self.ctx.grading);
+            self.record(claimed.value, end, &c);
             grade = grade.worst(c.grade);
             parts.push(self.comparison_phrase(&format!("the claimed {to} value"), claimed, &c));
         }
-        if let Some(claimed) = self.claim.from_value {
+        if let Some(claimed) = change.from_value {
             let assertion = Assertion {
                 relation: Relation::Eq,
                 value: claimed,
                 value_max: None,
-                tolerance: self.claim.tolerance,
+                tolerance: change.tolerance,
             };
             let c = compare(&assertion, start, self.ctx.grading);
             grade = grade.worst(c.grade);
@@ -462,12 +458,12 @@ impl Judge<'_> {
                 }
             ));
         }
-        if let Some(claimed) = self.claim.change_pct {
+        if let Some(claimed) = change.change_pct {
             let assertion = Assertion {
                 relation: Relation::Approx,
                 value: claimed,
                 value_max: None,
-                tolerance: self.claim.tolerance,
+                tolerance: change.tolerance,
             };
             let c = compare(&assertion, actual_pct, self.ctx.grading);
             grade = grade.worst(c.grade);
@@ -488,9 +484,8 @@ impl Judge<'_> {
         Ok((grade, sentence))
     }
 
-    fn aggregate(&mut self) -> Outcome {
-        let from = self.claim.from_year.unwrap_or_default();
-        let to = self.claim.year.unwrap_or_default();
+    fn aggregate(&mut self, period: Period, claimed: &Assertion, mean: bool) -> Outcome {
+        let Period { from, to } = period;
         let years: Vec<i32> = (from..=to).collect();
         self.evidence.years = years.clone();
         let missing: Vec<i32> = years
@@ -505,13 +500,13 @@ impl Judge<'_> {
             self.value_in(*year)?;
         }
         let total: f64 = self.evidence.values.iter().map(|v| v.value).sum();
-        let (actual, what) = match self.claim.kind {
-            Kind::Mean => (total / years.len() as f64, "an average"),
-            _ => (total, "a total"),
+        let (actual, what) = if mean {
+            (total / years.len() as f64, "an average")
+        } else {
+            (total, "a total")
         };
-        let claimed = self.claim.value.unwrap_or_default();
-        let c = compare(&self.assertion(claimed), actual, self.ctx.grading);
-        self.record(claimed, actual, &c);
+        let c = compare(claimed, actual, self.ctx.grading);
+        self.record(claimed.value, actual, &c);
         Ok((
             c.grade,
             format!(
@@ -576,7 +571,8 @@ fn ordinal(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claim::country::CountryInfo;
+    use crate::claim::country::{Countries, CountryInfo};
+    use crate::claim::{ClaimSpec, Kind};
     use crate::source::Observation;
     use chrono::{TimeZone, Utc};
 
@@ -645,19 +641,24 @@ mod tests {
         ])
     }
 
-    fn claim(kind: Kind) -> Claim {
-        let mut c = Claim::new("c", "claim text");
+    fn claim(kind: Kind) -> ClaimSpec {
+        let mut c = ClaimSpec::new("c", "claim text");
         c.indicator = Some("VC.IHR.PSRC.P5".into());
         c.country = Some("SLV".into());
         c.kind = kind;
         c
     }
 
-    fn judge(c: &Claim) -> Verdict {
+    /// The typed claim a spec describes (the spec must be valid).
+    fn typed(c: &ClaimSpec) -> Claim {
+        c.clone().validate(Countries::shared()).unwrap()
+    }
+
+    fn judge(c: &ClaimSpec) -> Verdict {
         let s = data();
         let list = countries();
         evaluate(
-            c,
+            &typed(c),
             Context {
                 series: &s,
                 countries: &list,
@@ -771,9 +772,9 @@ mod tests {
             aggregate: true,
         });
         let list = CountryList::new(list);
-        let judge = |c: &Claim| {
+        let judge = |c: &ClaimSpec| {
             evaluate(
-                c,
+                &typed(c),
                 Context {
                     series: &s,
                     countries: &list,
@@ -875,9 +876,9 @@ mod tests {
 
     #[test]
     fn claim_without_series_is_unverifiable_with_its_note() {
-        let mut c = Claim::new("d", "more than 40,400 deportations");
+        let mut c = ClaimSpec::new("d", "more than 40,400 deportations");
         c.note = Some("The figure comes from The Washington Post.".into());
-        let v = without_series(&c);
+        let v = without_series(&typed(&c));
         assert_eq!(v.grade, Grade::Unverifiable);
         assert!(v
             .explanation

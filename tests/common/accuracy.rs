@@ -81,7 +81,7 @@ pub fn run(file_name: &str) -> Report {
             }
             (Some(_), None, Err(e)) => Err(format!("refused: {e}")),
             (Some(expect), None, Ok(p)) => {
-                let c = &p.claim;
+                let c = &p.claim.spec();
                 let mut diffs = Vec::new();
                 let mut check = |field: &str, got: String, want: String| {
                     if got != want {

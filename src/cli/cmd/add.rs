@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
         return add_sentence(ctx, sentence, args, out).await;
     }
     let claim = args
-        .to_claim()
+        .to_spec()
         .validate(&Countries::embedded())
         .map_err(|e| InputError(format!("cannot add claim: {e}")))?;
     if args.json {

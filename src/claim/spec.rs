@@ -1,0 +1,239 @@
+//! The wire and file format of a claim: [`ClaimSpec`], every key optional but `text`, and
+//! the one gate every claim passes ([`ClaimSpec::validate`]) to become a typed [`Claim`].
+
+use serde::{Deserialize, Serialize};
+
+use super::{country, slug, Claim, ClaimError, Direction, Kind, Order, Relation, Tolerance};
+use super::{is_id_char, WORLD_BANK};
+
+/// A claim as written in claim files, API bodies and the sentence parser's output: every key
+/// optional but `text`. [`ClaimSpec::validate`] turns it into a [`Claim`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClaimSpec {
+    /// Stable identifier (given, or a slug of the text).
+    pub id: String,
+    /// The claim as written by the fact-checker or the article.
+    pub text: String,
+    /// Data source; only `worldbank` so far.
+    pub source: String,
+    /// Indicator code (e.g. `VC.IHR.PSRC.P5`); `None` when no series can answer the claim.
+    pub indicator: Option<String>,
+    /// ISO3 code of the country or World Bank aggregate.
+    pub country: Option<String>,
+    /// The year claimed; `None` means the latest year with data.
+    pub year: Option<i32>,
+    /// First year of a change, sum or mean.
+    pub from_year: Option<i32>,
+    /// What is asserted.
+    pub kind: Kind,
+    /// How the claimed number relates to the data.
+    pub relation: Relation,
+    /// The claimed number (for `change`: the end value).
+    pub value: Option<f64>,
+    /// Upper bound for `relation = "between"`.
+    pub value_max: Option<f64>,
+    /// Explicit tolerance, replacing the band read from the number's precision.
+    pub tolerance: Option<Tolerance>,
+    /// Claimed rank (1 = first) for `kind = "rank"`.
+    pub rank: Option<u32>,
+    /// Ranking order for `kind = "rank"`.
+    pub order: Option<Order>,
+    /// Peer set (ISO3) a rank is taken among; empty means all economies.
+    pub among: Vec<String>,
+    /// Claimed direction of a change.
+    pub direction: Option<Direction>,
+    /// Claimed start value of a change.
+    pub from_value: Option<f64>,
+    /// Claimed change in percent (negative for a fall).
+    pub change_pct: Option<f64>,
+    /// Cron expression for scheduled re-checks.
+    pub schedule: Option<String>,
+    /// Free labels.
+    pub tags: Vec<String>,
+    /// A note for readers, e.g. why no World Bank series answers the claim.
+    pub note: Option<String>,
+}
+
+impl Default for ClaimSpec {
+    fn default() -> Self {
+        Self::new(String::new(), String::new())
+    }
+}
+
+impl ClaimSpec {
+    /// A claim with only `id` and `text` set and everything else at its default.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+            source: WORLD_BANK.into(),
+            indicator: None,
+            country: None,
+            year: None,
+            from_year: None,
+            kind: Kind::Value,
+            relation: Relation::Eq,
+            value: None,
+            value_max: None,
+            tolerance: None,
+            rank: None,
+            order: None,
+            among: Vec::new(),
+            direction: None,
+            from_value: None,
+            change_pct: None,
+            schedule: None,
+            tags: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// Checks that the keys fit together for the claim's kind; resolves country names to ISO3.
+    ///
+    /// This is the one gate every claim passes, whatever edge it came from.
+    pub fn validate(self, countries: &country::Countries) -> Result<Claim, ClaimError> {
+        let spec = self.checked(countries)?;
+        Ok(Claim::from_checked(spec))
+    }
+
+    /// The spec with its keys checked and its country codes resolved.
+    fn checked(mut self, countries: &country::Countries) -> Result<Self, ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        if self.id.is_empty() {
+            self.id = slug(&self.text);
+        }
+        if !self.id.chars().all(is_id_char) {
+            return Err(Invalid(format!(
+                "id {:?} may only hold letters, digits, '-', '_' and '.'",
+                self.id
+            )));
+        }
+        if self.text.trim().is_empty() {
+            return Err(Missing("`text` is required: the claim as written".into()));
+        }
+        if self.source != WORLD_BANK {
+            return Err(Invalid(format!(
+                "unknown source {:?}; known sources: {WORLD_BANK}",
+                self.source
+            )));
+        }
+        if let Some(schedule) = &self.schedule {
+            schedule.parse::<croner::Cron>().map_err(|e| {
+                Invalid(format!(
+                    "schedule {schedule:?} is not a cron expression ({e}); example: \"0 6 * * 1\" (Mondays 06:00)"
+                ))
+            })?;
+        }
+        for value in [self.value, self.value_max, self.from_value, self.change_pct]
+            .into_iter()
+            .flatten()
+        {
+            if !value.is_finite() {
+                return Err(Invalid(format!("{value} is not a finite number")));
+            }
+        }
+        if let Some(country) = &self.country {
+            self.country = Some(countries.resolve(country)?.to_string());
+        }
+        let Some(indicator) = &self.indicator else {
+            // No series answers it: stored so it is listed, verified as unverifiable.
+            return Ok(self);
+        };
+        if indicator.is_empty()
+            || !indicator
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        {
+            return Err(Invalid(format!(
+                "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""
+            )));
+        }
+        if self.country.is_none() {
+            return Err(Missing(
+                "`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into(),
+            ));
+        }
+        self.among = self
+            .among
+            .iter()
+            .map(|c| countries.resolve(c).map(str::to_string))
+            .collect::<Result<_, _>>()?;
+        if let (Some(from), Some(to)) = (self.from_year, self.year) {
+            if from >= to {
+                return Err(Invalid(format!(
+                    "from_year {from} must be before year {to}"
+                )));
+            }
+        }
+        for year in [self.year, self.from_year].into_iter().flatten() {
+            if !(1900..=2100).contains(&year) {
+                return Err(Invalid(format!("year {year} is out of range")));
+            }
+        }
+        self.check_kind_keys()?;
+        Ok(self)
+    }
+
+    fn check_kind_keys(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        match self.kind {
+            Kind::Value if self.value.is_none() => {
+                return Err(Missing("`value` is required for kind = \"value\"".into()))
+            }
+            Kind::Rank if self.rank == Some(0) => {
+                return Err(Invalid("rank counts from 1 (the first)".into()))
+            }
+            Kind::Change => {
+                if self.from_year.is_none() || self.year.is_none() {
+                    return Err(Missing(
+                        "kind = \"change\" needs `from_year` and `year`".into(),
+                    ));
+                }
+                if self.direction.is_none()
+                    && self.value.is_none()
+                    && self.from_value.is_none()
+                    && self.change_pct.is_none()
+                {
+                    return Err(Missing(
+                        "kind = \"change\" needs at least one of `direction`, `value`, `from_value`, `change_pct`".into(),
+                    ));
+                }
+            }
+            Kind::Sum | Kind::Mean
+                if self.from_year.is_none() || self.year.is_none() || self.value.is_none() =>
+            {
+                return Err(Missing(format!(
+                    "kind = \"{}\" needs `from_year`, `year` and `value`",
+                    self.kind_name()
+                )));
+            }
+            _ => {}
+        }
+        if self.relation == Relation::Between {
+            match (self.value, self.value_max) {
+                (Some(lo), Some(hi)) if lo <= hi => {}
+                (Some(_), Some(_)) => {
+                    return Err(Invalid("`value` must not exceed `value_max`".into()))
+                }
+                _ => {
+                    return Err(Missing(
+                        "relation = \"between\" needs `value` and `value_max`".into(),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The kind as written in claim files.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Value => "value",
+            Kind::Rank => "rank",
+            Kind::Change => "change",
+            Kind::Sum => "sum",
+            Kind::Mean => "mean",
+        }
+    }
+}
