@@ -90,13 +90,7 @@ impl Client {
             .http
             .request(method, format!("http://claimcheck{path}"));
         if let Some(body) = body {
-            let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Unexpected {
-                path: path.to_string(),
-                detail: format!("cannot encode the request: {e}"),
-            })?;
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes);
+            request = request.json(body);
         }
         let unreachable = |source| ClientError::Unreachable {
             socket: self.socket.clone(),

@@ -223,3 +223,20 @@ pub fn stop(mut child: std::process::Child) {
     let status = child.wait().unwrap();
     assert!(status.success(), "daemon exit status {status:?}");
 }
+
+/// The API served in-process (router + this app's store) on a loopback port, as the daemon
+/// serves it; returns the base URL and the application behind it.
+pub async fn spawn_api(app: &TestApp, token: Option<&str>) -> (String, App) {
+    use claimcheck::api::server::{router, router_with_token, serve, ApiState};
+    let claimcheck = app.app().await;
+    let parser = claimcheck::app::intake::parser(None).unwrap();
+    let state = ApiState::new(claimcheck.clone(), parser);
+    let routes = match token {
+        Some(t) => router_with_token(state, Some(claimcheck::config::Secret::new(t))),
+        None => router(state),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(listener, routes, std::future::pending()));
+    (url, claimcheck)
+}

@@ -1,0 +1,183 @@
+//! The local API in-process (router + a temp sled store + the World Bank stand-in): every
+//! error is JSON with a stable code and names the field; bodies that mix a sentence with
+//! claim keys are refused, not dropped; the token is checked before the body is read.
+
+mod common;
+
+use chrono::Utc;
+use common::{spawn_api, TestApp};
+use serde_json::{json, Value};
+
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_sentence_is_stored_queued_and_verified_through_the_worker() {
+    let app = TestApp::start().await;
+    let (url, claimcheck) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let (status, added) = send(
+        http.post(format!("{url}/claims"))
+            .json(&json!({"text": "El Salvador homicide rate 105 per 100,000 in 2015", "id": "sv", "tags": ["seed"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added[0]["claim"]["id"], "sv");
+    assert_eq!(added[0]["claim"]["indicator"], "VC.IHR.PSRC.P5");
+    assert_eq!(added[0]["claim"]["tags"], json!(["seed"]));
+    let job = added[0]["job"]["id"].as_u64().unwrap();
+    claimcheck.drain(Utc::now(), &mut |_| {}).await.unwrap();
+    let (status, results) = send(
+        http.post(format!("{url}/results"))
+            .json(&json!({"jobs": [job]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(results[0]["job"]["state"], "succeeded");
+    assert_eq!(results[0]["verdict"]["verdict"]["grade"], "mostly-true");
+}
+
+#[tokio::test]
+async fn keys_beside_a_sentence_are_refused_by_name() {
+    let app = TestApp::start().await;
+    let (url, _) = spawn_api(&app, None).await;
+    let (status, body) = send(
+        reqwest::Client::new()
+            .post(format!("{url}/claims"))
+            .json(&json!({"text": "Honduras had 9.9 million people", "year": 2022})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"], "invalid_claim");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("`year`") && message.contains("sentence"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn framework_errors_are_json_with_stable_codes() {
+    let app = TestApp::start().await;
+    let (url, _) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let cases = [
+        (http.get(format!("{url}/nope")), 404, "no_route"),
+        (http.put(format!("{url}/claims")), 405, "method_not_allowed"),
+        (http.get(format!("{url}/claims/missing")), 404, "not_found"),
+        (http.get(format!("{url}/jobs/42")), 404, "not_found"),
+        (
+            http.get(format!("{url}/jobs?state=done")),
+            400,
+            "invalid_state",
+        ),
+        (
+            http.get(format!("{url}/changes?since=yesterday")),
+            400,
+            "invalid_since",
+        ),
+        (
+            http.post(format!("{url}/claims")).body("{\"text\": \"x\"}"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            http.post(format!("{url}/claims"))
+                .header("content-type", "application/json")
+                .body("{\"text\": "),
+            422,
+            "invalid_json",
+        ),
+        (
+            http.post(format!("{url}/claims"))
+                .json(&json!({"text": "x", "indicatr": "SP.POP.TOTL"})),
+            422,
+            "invalid_json",
+        ),
+        (
+            http.post(format!("{url}/claims"))
+                .header("content-type", "application/json")
+                .body(format!("{{\"text\": \"{}\"}}", "x".repeat(2 << 20))),
+            413,
+            "body_too_large",
+        ),
+        (
+            http.post(format!("{url}/jobs"))
+                .json(&json!({"claims": ["ghost"]})),
+            404,
+            "not_found",
+        ),
+        (http.post(format!("{url}/jobs/7/retry")), 404, "not_found"),
+    ];
+    for (request, status, code) in cases {
+        let (got, body) = send(request).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_token_is_checked_before_the_body_is_read() {
+    let app = TestApp::start().await;
+    let (url, _) = spawn_api(&app, Some("s3cret")).await;
+    let http = reqwest::Client::new();
+    // An oversized body without the token gets 401, not 413: it was never read.
+    let (status, body) = send(
+        http.post(format!("{url}/claims"))
+            .header("content-type", "application/json")
+            .body("x".repeat(4 << 20)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, _) = send(http.get(format!("{url}/claims")).bearer_auth("s3cre")).await;
+    assert_eq!(status, 401, "a prefix of the token is not the token");
+    let (status, _) = send(http.get(format!("{url}/claims")).bearer_auth("s3cret")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_dead_job_is_retried_and_a_pending_one_refuses() {
+    let app = TestApp::start().await;
+    let (url, claimcheck) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let (_, added) = send(http.post(format!("{url}/claims")).json(&json!({
+        "id": "bad", "text": "x", "indicator": "NOT.A.CODE", "country": "SLV", "value": 1
+    })))
+    .await;
+    let job = added[0]["job"]["id"].as_u64().unwrap();
+    let (status, body) = send(http.post(format!("{url}/jobs/{job}/retry"))).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
+    claimcheck.drain(Utc::now(), &mut |_| {}).await.unwrap();
+    let (_, dead) = send(http.get(format!("{url}/jobs?state=dead"))).await;
+    assert!(
+        dead[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("error 120"),
+        "{dead}"
+    );
+    let (status, body) = send(http.post(format!("{url}/jobs/{job}/retry"))).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("queued")),
+        "{body}"
+    );
+}
