@@ -107,7 +107,8 @@ impl<S: Source> Checker<S> {
     }
 
     /// Judges `claims` without writing their history (the store only caches the country
-    /// list). Results come in the order of `claims`.
+    /// list). Results come in the order of `claims`, one per id: when an id comes twice
+    /// (`verify ID ID`, two files sharing an id) the last version counts, as in the store.
     pub async fn evaluate(
         &self,
         store: &Store,
@@ -115,6 +116,7 @@ impl<S: Source> Checker<S> {
         now: DateTime<Utc>,
         mut progress: impl FnMut(Progress<'_>),
     ) -> Result<Vec<Checked>, StoreError> {
+        let claims = &unique_by_id(claims);
         let needs_data = claims.iter().any(|c| c.indicator.is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
@@ -217,6 +219,22 @@ impl<S: Source> Checker<S> {
             },
         }
     }
+}
+
+/// One claim per id, at its first position, holding its last version.
+fn unique_by_id(claims: &[Claim]) -> Vec<Claim> {
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    let mut unique: Vec<Claim> = Vec::with_capacity(claims.len());
+    for claim in claims {
+        match position.entry(claim.id.as_str()) {
+            Entry::Occupied(at) => unique[*at.get()] = claim.clone(),
+            Entry::Vacant(slot) => {
+                slot.insert(unique.len());
+                unique.push(claim.clone());
+            }
+        }
+    }
+    unique
 }
 
 /// Gives rows without an ISO3 code the one their 2-letter code maps to in the country list.
