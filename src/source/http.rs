@@ -73,11 +73,19 @@ impl Breaker {
                 hosts.remove(&host);
                 Ok(value)
             }
-            Err(error) if error.is_retryable() => {
+            // Only outages count: no connection, timeouts, error statuses, gateway pages. A
+            // host that answers with garbage is up; its answers fail on their own.
+            Err(
+                error @ (SourceError::Network { .. }
+                | SourceError::Html { .. }
+                | SourceError::Status { .. }),
+            ) if error.is_retryable() => {
                 let state = hosts.entry(host.clone()).or_default();
                 state.failures += 1;
                 state.last_error = error.to_string();
-                if state.failures >= self.failures_to_open.max(1) {
+                // Refused connections after all retries: nothing listens, the host is down.
+                let refused = matches!(&error, SourceError::Network { detail, .. } if detail == "could not connect");
+                if refused || state.failures >= self.failures_to_open.max(1) {
                     state.open_until = Some(Instant::now() + self.cooldown);
                     state.failures = 0;
                     tracing::error!(
