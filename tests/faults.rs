@@ -587,3 +587,98 @@ async fn proxy_counts_requests() {
     .await;
     assert_eq!(counter.load(Ordering::SeqCst), run_.data_requests.len());
 }
+
+/// Through the daemon: a source that sends cut bodies for a while makes the job wait and
+/// retry with the reason (`retrying`, `last_error`), then succeed; it never dies for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_daemon_retries_a_job_whose_answers_were_cut_then_succeeds() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    let app = TestApp::start().await;
+    // The first 6 data requests (two attempts' worth of retries) are cut, then all pass.
+    let cut = Arc::new(AtomicUsize::new(0));
+    let counter = cut.clone();
+    let proxy = Proxy::start(app.server.uri(), move |_, _| {
+        if counter.fetch_add(1, Ordering::SeqCst) < 6 {
+            Fault::Truncate
+        } else {
+            Fault::Pass
+        }
+    })
+    .await;
+    let mut config = app.config();
+    config.worldbank.base_url = proxy.base_url();
+    config.queue.poll_ms = 50;
+    config.queue.retry_base_secs = 1;
+    config.queue.retry_max_secs = 1;
+    config.daemon.grace_secs = Some(5);
+    app.write_config(&config);
+    let mut daemon = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .env_remove("CLAIMCHECK_WORLDBANK_URL")
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = app.db().with_file_name("db.sock");
+    let wait = |what: &str, mut ready: Box<dyn FnMut() -> bool>| {
+        let started = Instant::now();
+        while !ready() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait("daemon up", Box::new(|| socket.exists()));
+    std::thread::sleep(Duration::from_millis(300));
+    let file = app.claim_file(
+        "one.toml",
+        "[[claim]]\nid = \"rate\"\ntext = \"El Salvador's murder rate was 105 per 100,000 people in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 105\n",
+    );
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut saw_retrying = None;
+    wait(
+        "job succeeded",
+        Box::new(|| {
+            let jobs = app.json(&["jobs", "--json"]);
+            let job = &jobs[0];
+            if job["state"] == "retrying" {
+                saw_retrying = job["last_error"].as_str().map(str::to_string);
+            }
+            assert_ne!(job["state"], "dead", "{job}");
+            job["state"] == "succeeded"
+        }),
+    );
+    let jobs = app.json(&["jobs", "--json"]);
+    assert!(jobs[0]["attempts"].as_u64().unwrap() >= 2, "{jobs:?}");
+    if let Some(reason) = &saw_retrying {
+        assert!(
+            reason.contains("incomplete or malformed answer"),
+            "{reason}"
+        );
+    }
+    let shown = app.json(&["show", "rate", "--json"]);
+    assert_eq!(
+        shown[0]["history"][0]["verdict"], "mostly-true",
+        "{shown:?}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(daemon.wait().unwrap().success());
+    println!(
+        "daemon: cut answers retried by the queue (attempts {}), last error seen: {saw_retrying:?}",
+        jobs[0]["attempts"]
+    );
+}
