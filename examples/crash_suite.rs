@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Options: `--cycles N` (100), `--claims N` (300), `--seed N` (1), `--delay-ms N` (stand-in
-//! delay per answer, 150), `--max-attempts N` (queue attempts, 5). Uses the `claimcheck`
+//! delay per answer, 400), `--max-attempts N` (queue attempts, 5). Uses the `claimcheck`
 //! binary beside this example's own target directory (`target/<profile>/claimcheck`).
 //!
 //! Prints cycles, kills, claims acknowledged, jobs, verdicts, lost (acknowledged claims with
@@ -46,7 +46,7 @@ fn options() -> Options {
         cycles: 100,
         claims: 300,
         seed: 1,
-        delay_ms: 150,
+        delay_ms: 400,
         max_attempts: 5,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -222,7 +222,7 @@ fn main() {
     config.worldbank.retry_max_ms = 100;
     config.worldbank.timeout_secs = 10;
     config.queue.poll_ms = 50;
-    config.queue.batch_size = 4;
+    config.queue.batch_size = 2;
     config.queue.max_attempts = opts.max_attempts;
     config.queue.retry_base_secs = 1;
     config.queue.retry_max_secs = 2;
@@ -251,6 +251,7 @@ fn main() {
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();
     let mut rng = Rng(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut kills_mid_import = 0;
+    let mut kills_with_work = 0;
     let started = Instant::now();
     let mut daemon = suite.spawn();
     for cycle in 0..opts.cycles {
@@ -266,7 +267,10 @@ fn main() {
                 (chunk, status)
             })
         });
-        std::thread::sleep(Duration::from_millis(50 + rng.below(1200)));
+        std::thread::sleep(Duration::from_millis(rng.below(1250)));
+        if jobs_pending(&suite.socket).is_some_and(|n| n > 0) {
+            kills_with_work += 1;
+        }
         daemon.kill().unwrap(); // SIGKILL
         daemon.wait().unwrap();
         if let Some(import) = import {
@@ -382,7 +386,8 @@ fn main() {
         opts.seed, opts.delay_ms
     );
     println!("  cycles (SIGKILL + restart)   {}", opts.cycles);
-    println!("  kills during an import      {kills_mid_import}");
+    println!("  kills with jobs pending      {kills_with_work}");
+    println!("  kills during an import       {kills_mid_import} (not acknowledged, sent again)");
     println!(
         "  claims acknowledged          {} of {}",
         acknowledged.len(),
