@@ -141,6 +141,11 @@ pub struct WorldBankConfig {
     pub country_cache_hours: u64,
     /// Largest response body accepted, bytes.
     pub max_body_bytes: usize,
+    /// Requests in a row that may fail (each after its retries) before the host is
+    /// considered down and left alone for `breaker_cooldown_secs`.
+    pub breaker_failures: u32,
+    /// Seconds a host that is down is not asked again (the rest of a batch fails at once).
+    pub breaker_cooldown_secs: u64,
 }
 
 impl Default for WorldBankConfig {
@@ -156,6 +161,8 @@ impl Default for WorldBankConfig {
             countries_per_request: 40,
             country_cache_hours: 24 * 7,
             max_body_bytes: 64 * 1024 * 1024,
+            breaker_failures: 2,
+            breaker_cooldown_secs: 60,
         }
     }
 }

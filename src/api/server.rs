@@ -15,17 +15,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use super::types::{
-    parse_since, paths, AddQuery, Added, ChangesQuery, ErrorBody, Health, JobsQuery,
+    parse_since, paths, AddQuery, Added, ChangesQuery, ErrorBody, Health, JobsQuery, NewClaims,
     ResultsRequest, VerifyRequest,
 };
 use crate::app::intake::claim_from_body;
 use crate::app::{App, AppError};
 use crate::claim::country::Countries;
 use crate::claim::sentence::SentenceParser;
-use crate::claim::ClaimSpec;
 use crate::config::Secret;
 use crate::queue::{JobState, QueueError};
 use crate::store::StoreError;
@@ -207,14 +205,6 @@ async fn list_claims(State(state): State<ApiState>) -> ApiResult<impl IntoRespon
     Ok(Json(state.app.list().await?))
 }
 
-/// `POST /claims` body: one claim, or `{"claims": [...]}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum NewClaims {
-    Many { claims: Vec<ClaimSpec> },
-    One(Box<ClaimSpec>),
-}
-
 async fn add_claims(
     State(state): State<ApiState>,
     Query(query): Query<AddQuery>,
@@ -222,10 +212,7 @@ async fn add_claims(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Vec<Added>>)> {
     let sentences = query.sentences.unwrap_or(true);
-    let claims = match json_body::<NewClaims>(&headers, body).await? {
-        NewClaims::Many { claims } => claims,
-        NewClaims::One(claim) => vec![*claim],
-    };
+    let claims = json_body::<NewClaims>(&headers, body).await?.into_vec();
     let today = Utc::now().date_naive();
     let mut valid = Vec::new();
     let mut errors = Vec::new();

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::check::CheckFailure;
-use crate::claim::Claim;
+use crate::claim::{Claim, ClaimSpec};
 use crate::queue::{Job, JobState};
 use crate::store::{Upsert, VerdictRecord};
 
@@ -88,6 +88,29 @@ pub struct Added {
     /// The verify job queued for a new or changed claim; `None` when the claim was already
     /// stored unchanged.
     pub job: Option<Job>,
+}
+
+/// `POST /claims` body: one claim, or `{"claims": [...]}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NewClaims {
+    /// Several claims.
+    Many {
+        /// The claims.
+        claims: Vec<ClaimSpec>,
+    },
+    /// One claim.
+    One(Box<ClaimSpec>),
+}
+
+impl NewClaims {
+    /// The claims, in order.
+    pub fn into_vec(self) -> Vec<ClaimSpec> {
+        match self {
+            Self::Many { claims } => claims,
+            Self::One(claim) => vec![*claim],
+        }
+    }
 }
 
 /// `POST /claims?sentences=false`: take every claim as it is, never reading `text` as a

@@ -20,7 +20,8 @@ pub fn parse(text: &str) -> Option<f64> {
         return None;
     }
     let value: f64 = digits.parse().ok()?;
-    value.is_finite().then_some(value * scale)
+    let value = value * scale;
+    value.is_finite().then_some(value) // "1e300 trillion" is no number
 }
 
 /// Scale words and suffixes with their factors, longest first.

@@ -830,12 +830,14 @@ fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Option<Rank> {
             Some(o) if ORDINALS.contains(&o) => {
                 (ORDINALS.iter().position(|x| *x == o)? as u32 + 1, i - 1)
             }
+            // "3rd", "10th"; `get` because a word may end in a multi-byte letter.
             Some(o)
                 if o.len() > 2
-                    && o[..o.len() - 2].parse::<u32>().is_ok()
-                    && matches!(&o[o.len() - 2..], "nd" | "rd" | "th" | "st") =>
+                    && o.get(..o.len() - 2)
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                    && matches!(o.get(o.len() - 2..), Some("nd" | "rd" | "th" | "st")) =>
             {
-                (o[..o.len() - 2].parse().ok()?, i - 1)
+                (o.get(..o.len() - 2)?.parse().ok()?, i - 1)
             }
             _ => (1, i),
         };

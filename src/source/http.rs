@@ -1,7 +1,12 @@
 //! The shared HTTP client: timeouts, gzip, a User-Agent naming the project, bounded bodies,
-//! and retries with exponential backoff and jitter that honour `Retry-After`.
+//! and retries with exponential backoff and jitter that honour `Retry-After`. A body is
+//! parsed inside the retry loop, so a truncated or malformed answer is fetched again; and a
+//! per-host breaker stops asking a host that failed `breaker_failures` requests in a row
+//! (each after its own retries) for `breaker_cooldown_secs`, with one log line.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -24,6 +29,96 @@ pub struct HttpClient {
     min_delay: Duration,
     max_delay: Duration,
     max_body_bytes: usize,
+    breaker: Breaker,
+}
+
+/// Per-host state shared by the clones of one client: consecutive failed requests, and until
+/// when the host is left alone.
+#[derive(Debug, Clone)]
+struct Breaker {
+    failures_to_open: u32,
+    cooldown: Duration,
+    hosts: Arc<Mutex<HashMap<String, HostState>>>,
+}
+
+#[derive(Debug, Default)]
+struct HostState {
+    failures: u32,
+    open_until: Option<Instant>,
+    last_error: String,
+}
+
+impl Breaker {
+    /// `Err` while the host's breaker is open.
+    fn check(&self, url: &str) -> Result<(), SourceError> {
+        let host = host_of(url);
+        let hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        match hosts.get(&host) {
+            Some(state) if state.open_until.is_some_and(|t| Instant::now() < t) => {
+                Err(SourceError::Unreachable {
+                    host,
+                    detail: state.last_error.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a finished request (after its retries); opens the breaker at the threshold.
+    fn record<T>(&self, url: &str, result: Result<T, SourceError>) -> Result<T, SourceError> {
+        let host = host_of(url);
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(value) => {
+                hosts.remove(&host);
+                Ok(value)
+            }
+            // Only outages count: no connection, timeouts, error statuses, gateway pages. A
+            // host that answers with garbage is up; its answers fail on their own.
+            Err(
+                error @ (SourceError::Network { .. }
+                | SourceError::Html { .. }
+                | SourceError::Status { .. }),
+            ) if error.is_retryable() => {
+                let state = hosts.entry(host.clone()).or_default();
+                state.failures += 1;
+                state.last_error = error.to_string();
+                // Refused connections after all retries: nothing listens, the host is down.
+                let refused = matches!(&error, SourceError::Network { detail, .. } if detail == "could not connect");
+                if refused || state.failures >= self.failures_to_open.max(1) {
+                    state.open_until = Some(Instant::now() + self.cooldown);
+                    state.failures = 0;
+                    tracing::error!(
+                        host = %host,
+                        last_error = %state.last_error,
+                        pause_secs = self.cooldown.as_secs(),
+                        "source unreachable: stopped asking it for the rest of this batch; \
+                         check the network, or {} if it points at a mirror or stand-in",
+                        crate::config::WORLDBANK_URL_ENV
+                    );
+                    return Err(SourceError::Unreachable {
+                        host,
+                        detail: error.to_string(),
+                    });
+                }
+                Err(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// `scheme://host:port` of a URL (the breaker's key).
+fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        Err(_) => url.to_string(),
+    }
 }
 
 impl HttpClient {
@@ -42,11 +137,37 @@ impl HttpClient {
             min_delay: Duration::from_millis(config.retry_base_ms),
             max_delay: Duration::from_millis(config.retry_max_ms.max(config.retry_base_ms)),
             max_body_bytes: config.max_body_bytes,
+            breaker: Breaker {
+                failures_to_open: config.breaker_failures,
+                cooldown: Duration::from_secs(config.breaker_cooldown_secs),
+                hosts: Arc::default(),
+            },
         })
     }
 
     /// GETs `url` and returns the body as text, retrying faults that may pass.
     pub async fn get_text(&self, url: &str) -> Result<String, SourceError> {
+        self.get_parsed(url, |text| Ok(text.to_string())).await
+    }
+
+    /// GETs `url` and reads the body with `parse`, inside the retry loop: a body that
+    /// `parse` finds truncated or malformed (a retryable error) is fetched again, with the
+    /// same backoff as a network fault. Fails at once while the host's breaker is open.
+    pub async fn get_parsed<T>(
+        &self,
+        url: &str,
+        parse: impl Fn(&str) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        self.breaker.check(url)?;
+        let result = self.get_retried(url, &parse).await;
+        self.breaker.record(url, result)
+    }
+
+    async fn get_retried<T>(
+        &self,
+        url: &str,
+        parse: &impl Fn(&str) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
@@ -57,7 +178,10 @@ impl HttpClient {
         (|| {
             attempt += 1;
             let span = tracing::info_span!("upstream_request", url, attempt);
-            tracing::Instrument::instrument(self.get_once(url), span)
+            tracing::Instrument::instrument(
+                async move { parse(&self.get_once(url).await?) },
+                span,
+            )
         })
         .retry(backoff)
         .when(SourceError::is_retryable)

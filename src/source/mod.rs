@@ -138,6 +138,22 @@ pub enum SourceError {
         /// Request URL.
         url: String,
     },
+    /// A body cut short or not JSON (a truncated or garbled transfer); fetched again.
+    #[error("incomplete or malformed answer from {url}: {detail}")]
+    Malformed {
+        /// Request URL.
+        url: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The host failed several requests in a row and is left alone for a while.
+    #[error("source unreachable, retry later: {host} is not answering ({detail})")]
+    Unreachable {
+        /// `scheme://host:port`.
+        host: String,
+        /// The last failure.
+        detail: String,
+    },
     /// JSON of a shape the API does not document.
     #[error("unexpected answer from {url}: {detail}")]
     Unexpected {
@@ -166,10 +182,13 @@ fn retry_note(secs: Option<u64>) -> String {
 
 impl SourceError {
     /// True for faults that may pass: network, timeouts, 429, 5xx, 400 (the API's burst
-    /// throttling), HTML gateway pages.
+    /// throttling), HTML gateway pages, truncated or malformed bodies, an unreachable host.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Network { .. } | Self::Html { .. } => true,
+            Self::Network { .. }
+            | Self::Html { .. }
+            | Self::Malformed { .. }
+            | Self::Unreachable { .. } => true,
             Self::Status { status, .. } => matches!(status, 400 | 408 | 429 | 500..=599),
             Self::Api { .. }
             | Self::Unexpected { .. }

@@ -76,21 +76,101 @@ impl WorldBank {
         url
     }
 
-    /// Fetches every page of `first_url` (appending `&page=N`).
+    /// Fetches every page of `first_url` (appending `&page=N`). A page that is cut short,
+    /// garbled, `null` where rows were announced, or disagrees with the first page's page
+    /// count is fetched again (retryable); when the data changed between pages, the series
+    /// is read again from page 1 once. Never returns partial rows.
     async fn fetch_all_pages(
         &self,
         first_url: &str,
     ) -> Result<(PageMeta, Vec<Value>), SourceError> {
-        let first = parse_page(&self.http.get_text(first_url).await?, first_url)?;
+        match self.fetch_pages_once(first_url).await {
+            Err(SourceError::Malformed { .. }) => self.fetch_pages_once(first_url).await,
+            other => other,
+        }
+    }
+
+    async fn fetch_pages_once(
+        &self,
+        first_url: &str,
+    ) -> Result<(PageMeta, Vec<Value>), SourceError> {
+        let first = self
+            .http
+            .get_parsed(first_url, |body| {
+                let page = parse_page(body, first_url)?;
+                check_rows(&page, first_url, None)?;
+                Ok(page)
+            })
+            .await?;
         let meta = first.meta.clone();
         let mut rows = first.rows;
         for page in 2..=meta.pages {
             let url = format!("{first_url}&page={page}");
-            let next = parse_page(&self.http.get_text(&url).await?, &url)?;
+            let next = self
+                .http
+                .get_parsed(&url, |body| {
+                    let next = parse_page(body, &url)?;
+                    check_rows(&next, &url, Some(&meta))?;
+                    Ok(next)
+                })
+                .await?;
             rows.extend(next.rows);
+        }
+        if rows.len() as u64 != meta.total {
+            return Err(SourceError::Malformed {
+                url: first_url.to_string(),
+                detail: format!(
+                    "{} rows over {} pages, the answer announced {}",
+                    rows.len(),
+                    meta.pages,
+                    meta.total
+                ),
+            });
         }
         Ok((meta, rows))
     }
+}
+
+/// Checks one page against what the first page announced, and every data row's value: a
+/// number, `null`, or a string holding a finite number.
+fn check_rows(page: &Page, url: &str, first: Option<&PageMeta>) -> Result<(), SourceError> {
+    let malformed = |detail: String| SourceError::Malformed {
+        url: url.to_string(),
+        detail,
+    };
+    if let Some(first) = first {
+        if page.meta.pages != first.pages {
+            return Err(malformed(format!(
+                "page {} says {} pages, the first page said {}",
+                page.meta.page, page.meta.pages, first.pages
+            )));
+        }
+    }
+    if page.rows.is_empty() && page.meta.total > 0 {
+        return Err(malformed(format!(
+            "no rows on page {} of an answer of {} rows",
+            page.meta.page.max(1),
+            page.meta.total
+        )));
+    }
+    for row in &page.rows {
+        let ok = match row.get("value") {
+            None | Some(Value::Null) | Some(Value::Number(_)) => true,
+            Some(Value::String(s)) => s.trim().parse::<f64>().is_ok_and(f64::is_finite),
+            Some(_) => false,
+        };
+        if !ok {
+            return Err(malformed(format!(
+                "value {} for {} {} is not a number",
+                row["value"],
+                row.get("countryiso3code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                row.get("date").and_then(Value::as_str).unwrap_or("?")
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Source for WorldBank {
@@ -140,8 +220,11 @@ pub fn parse_page(body: &str, url: &str) -> Result<Page, SourceError> {
         detail,
     };
     let body = body.trim_start_matches('\u{feff}');
-    let json: Value =
-        serde_json::from_str(body).map_err(|e| unexpected(format!("not JSON: {e}")))?;
+    // A body that is not JSON at all is a cut or garbled transfer: retryable.
+    let json: Value = serde_json::from_str(body).map_err(|e| SourceError::Malformed {
+        url: url.to_string(),
+        detail: format!("not JSON: {e}"),
+    })?;
     if let Some(error) = error_envelope(&json) {
         let text = |key: &str| {
             error
@@ -218,7 +301,7 @@ pub fn observation(row: &Value) -> Option<Observation> {
         year,
         value: row.get("value").and_then(|v| match v {
             Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
+            Value::String(s) => s.trim().parse().ok().filter(|v: &f64| v.is_finite()),
             _ => None,
         }),
     })
@@ -267,11 +350,23 @@ mod tests {
 
     #[test]
     fn other_shapes_are_unexpected() {
-        for body in ["{}", "[1,2,3]", "not json", r#"[{"page":1}, 5]"#] {
+        for body in ["{}", "[1,2,3]", r#"[{"page":1}, 5]"#] {
             assert!(
                 matches!(parse_page(body, "u"), Err(SourceError::Unexpected { .. })),
                 "{body}"
             );
+        }
+    }
+
+    #[test]
+    fn a_cut_body_is_malformed_and_retryable() {
+        for body in [
+            "not json",
+            r#"[{"page":1,"pages":1,"total":2},[{"date":"2015","val"#,
+        ] {
+            let err = parse_page(body, "u").unwrap_err();
+            assert!(matches!(err, SourceError::Malformed { .. }), "{body}");
+            assert!(err.is_retryable());
         }
     }
 
