@@ -82,9 +82,6 @@ const AMBIGUOUS: &[(&str, &[&str])] = &[
 /// A country named in the sentence: ISO3 and byte span.
 type Mention = (String, (usize, usize));
 
-/// World Bank geographic regions: the aggregates a rank can be scoped to.
-const REGIONS: &[&str] = &["LCN", "SSF", "EAS", "ECS", "MEA", "NAC", "SAS"];
-
 /// People and adjectives for countries.
 const DEMONYMS: &[(&str, &str)] = &[
     ("salvadoran", "SLV"),
@@ -425,15 +422,18 @@ impl SentenceParser {
 
         // Countries: the first mentioned is the subject.
         let mentions = self.find_countries(text, &words)?;
-        // A World Bank region after "in" ("highest in Latin America") scopes a rank when
-        // another country is the subject.
+        // A World Bank region or income group after "in" or "among" ("highest in Latin
+        // America", "among upper-middle-income countries") scopes a rank when another
+        // country is the subject.
         let scope = mentions.iter().find(|(code, (start, _))| {
-            REGIONS.contains(&code.as_str())
-                && text[..*start]
-                    .to_ascii_lowercase()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .rfind(|w| !w.is_empty())
-                    == Some("in")
+            self.countries.is_group(code)
+                && matches!(
+                    text[..*start]
+                        .to_ascii_lowercase()
+                        .split(|c: char| !c.is_alphanumeric())
+                        .rfind(|w| !w.is_empty()),
+                    Some("in" | "among")
+                )
                 && mentions.iter().any(|(other, _)| other != code)
         });
         let (iso3, country_span) = mentions
