@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+mod indicators;
 
 use crate::check::{describe_request, ClaimResult, Progress};
 use crate::claim::country::Countries;
@@ -126,6 +127,18 @@ pub enum Command {
         /// One JSON object per event
         #[arg(long)]
         json: bool,
+    },
+    /// Search the World Bank's WDI catalogue offline, or show one series' definition
+    Indicators {
+        /// search TEXT | show CODE
+        #[command(subcommand)]
+        action: indicators::IndicatorsAction,
+    },
+    /// Refresh the WDI catalogue from the World Bank API
+    Catalogue {
+        /// update
+        #[command(subcommand)]
+        action: indicators::CatalogueAction,
     },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
@@ -345,6 +358,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Remove { ids } => remove(&app, &ids, &mut out).await,
         Command::Jobs(args) => jobs(&app, &args, &mut out).await,
         Command::Changes { since, json } => changes(&app, since.as_deref(), json, &mut out).await,
+        Command::Indicators { action } => indicators::indicators(&app.db_path, &action, &mut out),
+        Command::Catalogue { action } => {
+            indicators::catalogue(&app.config, &app.db_path, &action, &mut out).await
+        }
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
