@@ -68,25 +68,34 @@ pub fn unit_label(name: &str) -> Option<&str> {
 pub fn unit_of_name(name: &str) -> Unit {
     let lower = name.to_lowercase();
     let label = unit_label(&lower).unwrap_or("");
-    // Currency first: "(% of GDP)" is not money, but "(current US$)" and "PPP (current
-    // international $)" are, and so is "(constant LCU)".
+    let per = |what: &str| label.contains(what);
     if label.contains('%') || lower.contains("(% ") || lower.contains("percent") {
         Unit::Percent
-    } else if label.contains("us$") || label.contains("lcu") || label.contains("international $") {
-        Unit::Currency
-    } else if label.contains("per sq. km") || label.contains("per square") {
+    } else if per("per sq. km") || per("per square") {
         Unit::Density
-    } else if label.starts_with("per ") || label.contains(" per 1,000") || label.contains("per 100")
-    {
+    } else if label.starts_with("per ") || per(" per 1,000") || per(" per 100") {
+        // "(per 100,000 people)", "(births per 1,000 women ages 15-19)"
         Unit::Rate
+    } else if per(" per ") || per("/") {
+        // "(LCU per US$)", "(kg of oil equivalent per capita)": a ratio, whatever the units.
+        Unit::Ratio
+    } else if ["us$", "usd", "lcu", "international $", "ppp $"]
+        .iter()
+        .any(|c| label.contains(c))
+    {
+        Unit::Currency
     } else if label == "years" || label.ends_with(" years") {
         Unit::Years
-    } else if label.contains("= 100") || label.contains("=low") || label.contains("scale") {
+    } else if per("= 100")
+        || per("=low")
+        || per("scale")
+        || (label.is_empty() && lower.contains(" index"))
+    {
         Unit::Index
     } else if label.is_empty() || label == "number" || lower.ends_with(", total") {
         Unit::Count
     } else {
-        // Tonnes per capita, births per woman, days, kWh: a measured quantity.
+        // Days, kWh, hectares: a measured quantity.
         Unit::Ratio
     }
 }
@@ -346,6 +355,17 @@ mod tests {
             ("Consumer price index (2010 = 100)", Unit::Index),
             ("Population, total", Unit::Count),
             ("CO2 emissions (metric tons per capita)", Unit::Ratio),
+            ("Military expenditure (current USD)", Unit::Currency),
+            (
+                "Official exchange rate (LCU per US$, period average)",
+                Unit::Ratio,
+            ),
+            ("Gini index", Unit::Index),
+            (
+                "Adolescent fertility rate (births per 1,000 women ages 15-19)",
+                Unit::Rate,
+            ),
+            ("Mobile cellular subscriptions (per 100 people)", Unit::Rate),
         ];
         for (name, unit) in cases {
             assert_eq!(unit_of_name(name), unit, "{name}");

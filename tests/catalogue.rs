@@ -164,3 +164,55 @@ async fn a_failed_update_keeps_the_catalogue() {
         .success()
         .stdout(predicate::str::contains("Population, total"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentences_name_series_by_their_official_names() {
+    let app = TestApp::start().await;
+    let parsed = app.json(&[
+        "add",
+        "GNI per capita, PPP (current international $) in Chile was 24,170 in 2019.",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(parsed[0]["indicator"], "NY.GNP.PCAP.PP.CD", "{parsed:?}");
+    assert_eq!(parsed[0]["value"], 24170.0);
+    let parsed = app.json(&[
+        "add",
+        "Peru Consumer price index (2010 = 100) 2018: 123.4",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(parsed[0]["indicator"], "FP.CPI.TOTL");
+    assert_eq!(
+        parsed[0]["year"], 2018,
+        "2010 is part of the name, not the year"
+    );
+    assert_eq!(parsed[0]["value"], 123.4);
+
+    // Without its unit the name fits several series: refused, naming them.
+    app.cmd()
+        .args([
+            "add",
+            "Chile's GNI per capita, PPP was 24,170 dollars in 2019.",
+            "--dry-run",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is ambiguous"))
+        .stderr(predicate::str::contains(
+            "NY.GNP.PCAP.PP.CD (GNI per capita, PPP (current international $))",
+        ))
+        .stderr(predicate::str::contains("NY.GNP.PCAP.PP.KD"));
+    // A percentage series with an amount of money.
+    app.cmd()
+        .args([
+            "add",
+            "Military expenditure (% of GDP) in Colombia was $48 million in 2022.",
+            "--dry-run",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "Military expenditure (% of GDP) is a percentage, and \"$48 million\" is an amount of money",
+        ));
+}

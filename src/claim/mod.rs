@@ -9,6 +9,7 @@ pub mod file;
 pub mod indicator;
 pub mod number;
 pub mod sentence;
+pub mod wdi_match;
 
 use serde::{Deserialize, Serialize};
 

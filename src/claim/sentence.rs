@@ -7,8 +7,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::country::Countries;
-use super::indicator::{IndicatorTable, Unit};
+use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
+use super::wdi_match::{WdiMatch, WdiNames};
 use super::{slug, Claim, Direction, Kind, Order, Relation};
+use crate::catalogue::Catalogue;
 
 /// A piece of the sentence a field was read from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -360,6 +362,8 @@ pub struct SentenceParser {
     indicators: IndicatorTable,
     /// (phrase words, index into the indicator table)
     phrases: Vec<(Vec<String>, usize)>,
+    /// Official WDI names from the catalogue.
+    wdi: WdiNames,
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -411,6 +415,7 @@ impl SentenceParser {
             country_names,
             indicators,
             phrases,
+            wdi: WdiNames::new(Catalogue::embedded()),
         }
     }
 
@@ -483,11 +488,24 @@ impl SentenceParser {
         if let Some(r) = &rank {
             numbers.retain(|n| n.end <= r.start || n.start >= r.end);
         }
-        let (indicator_index, indicator_span) =
-            self.find_indicator(&lower_words, &words, &numbers)?;
-        let indicator = &self.indicators.entries()[indicator_index];
+        let (indicator, indicator_span) = self.find_indicator(&lower_words, &words, &numbers)?;
+        let indicator = &indicator;
         spans.push(span("indicator", text, indicator_span.0, indicator_span.1));
         numbers.retain(|n| !inside(&indicator_span, n.start));
+        // Years inside an official name ("Consumer price index (2010 = 100)") are not the
+        // claim's years.
+        let named_years: Vec<i32> = years
+            .iter()
+            .filter(|y| inside(&indicator_span, y.1))
+            .map(|y| y.0)
+            .collect();
+        year_values.retain(|v| {
+            !named_years.contains(v)
+                || years
+                    .iter()
+                    .any(|y| y.0 == *v && !inside(&indicator_span, y.1))
+        });
+        spans.retain(|s| !(s.field == "year" && inside(&indicator_span, s.start)));
         if indicator.unit != Unit::Percent {
             numbers.retain(|n| !n.fraction);
         }
@@ -572,6 +590,9 @@ impl SentenceParser {
                 value.value,
                 &text[value.start..value.end]
             )));
+        }
+        if let Some(problem) = unit_mismatch(indicator, &value, text) {
+            return Err(ParseError::Missing(problem));
         }
         claim.value = Some(value.value);
         claim.relation = relation_before(text, &value, &mut spans);
@@ -668,7 +689,7 @@ impl SentenceParser {
         lower: &[&str],
         words: &[Word],
         numbers: &[Number],
-    ) -> Result<(usize, (usize, usize)), ParseError> {
+    ) -> Result<(IndicatorAlias, (usize, usize)), ParseError> {
         let entries = self.indicators.entries();
         let percent = numbers.iter().any(|n| n.percent || n.fraction);
         let currency = numbers.iter().any(|n| n.currency);
@@ -679,6 +700,7 @@ impl SentenceParser {
         };
         // Phrases are longest first: the first that fits the numbers' unit wins; failing
         // that, the longest at all.
+        let mut first_fit = None;
         let mut first_any = None;
         for (phrase, index) in &self.phrases {
             let Some(at) = find_all(lower, phrase)
@@ -687,17 +709,60 @@ impl SentenceParser {
             else {
                 continue;
             };
-            let found = (*index, (words[at].start, words[at + phrase.len() - 1].end));
+            let found = (*index, at, phrase.len());
             if fits(entries[*index].unit) {
-                return Ok(found);
+                first_fit = Some(found);
+                break;
             }
             first_any.get_or_insert(found);
         }
-        first_any.ok_or_else(|| {
-            ParseError::Missing(
-                "no known statistic found (such as \"murder rate\", \"population\", \"GDP per capita\", \"inflation\"); add the phrasing to config/indicators.toml".into(),
-            )
-        })
+        let hand = first_fit.or(first_any);
+        // An official WDI name longer than the hand-written phrase is more specific
+        // ("GDP per capita (constant 2015 US$)" over "gdp per capita"); otherwise the
+        // hand-written phrasing wins.
+        let official = self
+            .wdi
+            .find(lower, fits)
+            .filter(|m| hand.is_none_or(|(_, _, len)| m.len() > len));
+        match (official, hand) {
+            (Some(WdiMatch::Series { code, name, unit, start, end }), _) => Ok((
+                IndicatorAlias { code, name, unit, phrases: Vec::new() },
+                (words[start].start, words[end - 1].end),
+            )),
+            (Some(WdiMatch::Ambiguous { start, end, candidates }), _) => {
+                Err(ParseError::Ambiguous {
+                    what: format!(
+                        "\"{}\" (write the unit in parentheses as the World Bank names it)",
+                        lower[start..end].join(" ")
+                    ),
+                    candidates,
+                })
+            }
+            (None, Some((index, at, len))) => Ok((
+                entries[index].clone(),
+                (words[at].start, words[at + len - 1].end),
+            )),
+            (None, None) => Err(ParseError::Missing(
+                "no known statistic found (such as \"murder rate\", \"population\", \"GDP per capita\", \"inflation\", or a World Bank indicator name: `claimcheck indicators search WORDS`); add the phrasing to config/indicators.toml".into(),
+            )),
+        }
+    }
+}
+
+/// Why the number cannot be a value of the indicator: money for a percentage, a percentage
+/// for money.
+fn unit_mismatch(indicator: &IndicatorAlias, value: &Number, text: &str) -> Option<String> {
+    let written = &text[value.start..value.end];
+    match indicator.unit {
+        Unit::Percent if value.currency => Some(format!(
+            "{} is a percentage, and \"{written}\" is an amount of money: check the figure, or name the series in money (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        Unit::Currency if value.percent => Some(format!(
+            "{} is an amount of money, and \"{written}\" is a percentage: check the figure, or name the series in percent (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        _ => None,
     }
 }
 
