@@ -129,6 +129,13 @@ impl Countries {
             .collect()
     }
 
+    /// True for an economy with a World Bank region (not an aggregate).
+    pub fn is_economy(&self, iso3: &str) -> bool {
+        self.by_key
+            .get(&normalize(iso3))
+            .is_some_and(|&i| !self.entries[i].region.is_empty())
+    }
+
     /// True for the aggregates a rank can be scoped to: regions and income groups.
     pub fn is_group(&self, code: &str) -> bool {
         !self.members(code).is_empty()

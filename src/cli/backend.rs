@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::daemon::api::{Added, ClaimDetail, ClaimSummary};
 use crate::daemon::socket_path;
 use crate::queue::{Enqueued, Job, JobState, Queue};
-use crate::source::worldbank::WorldBank;
+use crate::source::routed::Routed;
 use crate::store::{ChangeEvent, Store, StoreError, Upsert, VerdictRecord};
 
 use super::InputError;
@@ -141,7 +141,7 @@ impl Backend {
     ) -> Result<Vec<ClaimResult>> {
         match self {
             Self::Local { store, config } => {
-                let checker = Checker::new(WorldBank::new(&config.worldbank)?, (**config).clone());
+                let checker = Checker::new(Routed::new(config)?, (**config).clone());
                 Ok(checker.check(store, claims, Utc::now(), progress).await?)
             }
             Self::Daemon(client) => {

@@ -23,7 +23,7 @@ use tokio::sync::{watch, Notify};
 use crate::check::Checker;
 use crate::config::Config;
 use crate::queue::{schedule, step, Queue};
-use crate::source::worldbank::WorldBank;
+use crate::source::routed::Routed;
 use crate::store::Store;
 
 /// Why the daemon could not start or stopped with an error.
@@ -100,7 +100,7 @@ pub async fn run(
         socket.display()
     );
 
-    let checker = Checker::new(WorldBank::new(&config.worldbank)?, config.clone());
+    let checker = Checker::new(Routed::new(&config)?, config.clone());
     let worker = tokio::spawn(worker_loop(
         queue.clone(),
         checker,
@@ -179,7 +179,7 @@ async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListen
 /// Runs worker steps while there is due work; otherwise waits for a wake-up or the poll.
 async fn worker_loop(
     queue: Queue,
-    checker: Checker<WorldBank>,
+    checker: Checker<Routed>,
     worker: String,
     wake: Arc<Notify>,
     stop: watch::Receiver<bool>,

@@ -530,6 +530,7 @@ impl Judge<'_> {
 fn source_name(source: &str) -> &str {
     match source {
         "worldbank" => "World Bank",
+        "owid" => "Our World in Data",
         other => other,
     }
 }
@@ -537,6 +538,7 @@ fn source_name(source: &str) -> &str {
 fn source_label(source: &str) -> &str {
     match source {
         "worldbank" => "The World Bank",
+        "owid" => "Our World in Data",
         other => other,
     }
 }
