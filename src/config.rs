@@ -54,6 +54,9 @@ pub struct Config {
     pub worldbank: WorldBankConfig,
     /// Our World in Data (grapher CSV + metadata); timeouts and retries are `[worldbank]`'s.
     pub owid: crate::source::owid::OwidConfig,
+    /// Check statistics both sources publish against the other source too (as `verify
+    /// --corroborate` does); the daemon does not corroborate.
+    pub corroborate: bool,
     /// How deviations map to grades.
     pub grading: GradingConfig,
     /// The job queue and re-check schedule.

@@ -9,6 +9,7 @@ pub mod check;
 pub mod claim;
 pub mod cli;
 pub mod config;
+pub mod corroborate;
 pub mod daemon;
 pub mod queue;
 pub mod report;

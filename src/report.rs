@@ -41,6 +41,7 @@ pub fn verdict_json(claim: &Claim, record: &VerdictRecord) -> Value {
         "country": e.country,
         "source": e.source,
         "source_url": e.source_url,
+        "page_url": e.page_url,
         "vintage": e.vintage,
         "retrieved_at": e.retrieved_at,
         "checked_at": record.checked_at,
@@ -189,6 +190,9 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
     }
     if let Some(u) = &e.source_url {
         rows.push(("request", u.clone()));
+    }
+    if let Some(u) = &e.page_url {
+        rows.push(("page", u.clone()));
     }
     rows.push((
         "vintage",

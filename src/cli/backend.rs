@@ -142,6 +142,18 @@ impl Backend {
         match self {
             Self::Local { store, config } => {
                 let checker = Checker::new(Routed::new(config)?, (**config).clone());
+                if config.corroborate {
+                    let other = Routed::new(config)?;
+                    let results = crate::corroborate::check(
+                        &checker,
+                        &other,
+                        store,
+                        claims,
+                        Utc::now(),
+                        progress,
+                    );
+                    return Ok(results.await?);
+                }
                 Ok(checker.check(store, claims, Utc::now(), progress).await?)
             }
             Self::Daemon(client) => {

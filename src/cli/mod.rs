@@ -190,6 +190,10 @@ pub struct VerifyArgs {
     /// mostly-false, false; `unverifiable` matches only unverifiable)
     #[arg(long, value_name = "GRADE")]
     pub fail_on: Option<Grade>,
+    /// Also fetch the other source for statistics both publish (homicide rate, population,
+    /// life expectancy, GDP per capita PPP, CO2 per capita) and note where they disagree
+    #[arg(long)]
+    pub corroborate: bool,
 }
 
 /// `add` options: a sentence, or the claim-file keys as flags.
@@ -340,7 +344,10 @@ impl App {
 
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    let mut config = Config::load(cli.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    if matches!(&cli.command, Command::Verify(args) if args.corroborate) {
+        config.corroborate = true;
+    }
     let db_path = cli
         .db
         .clone()
