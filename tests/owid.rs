@@ -154,3 +154,40 @@ value = 1
         .code(2)
         .stderr(predicate::str::contains("add source = \"owid\""));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_with_source_owid_stores_and_verifies() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .args([
+            "add",
+            "--text",
+            "Honduras's homicide rate was 31.4 per 100,000 in 2023",
+            "--source",
+            "owid",
+            "--indicator",
+            "homicide-rate-unodc",
+            "--country",
+            "Honduras",
+            "--year",
+            "2023",
+            "--value",
+            "31.4",
+        ])
+        .assert()
+        .success();
+    let results = app.json(&["verify", "--all", "--json"]);
+    assert_eq!(results[0]["verdict"], "true", "{results:?}");
+    assert_eq!(results[0]["source"], "owid");
+    assert_eq!(
+        results[0]["page_url"],
+        "https://ourworldindata.org/grapher/homicide-rate-unodc?country=~HND"
+    );
+    app.cmd()
+        .args(["show", results[0]["id"].as_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "https://ourworldindata.org/grapher/homicide-rate-unodc?country=~HND",
+        ));
+}

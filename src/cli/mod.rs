@@ -217,9 +217,13 @@ pub struct AddArgs {
     /// Id [default: a slug of the text]
     #[arg(long)]
     pub id: Option<String>,
-    /// World Bank indicator code, e.g. VC.IHR.PSRC.P5
+    /// World Bank indicator code (VC.IHR.PSRC.P5), or with --source owid a chart slug
+    /// (homicide-rate-unodc)
     #[arg(long)]
     pub indicator: Option<String>,
+    /// Data source: worldbank or owid (Our World in Data)
+    #[arg(long, default_value = "worldbank", conflicts_with = "file")]
+    pub source: String,
     /// Country: ISO3, World Bank 2-letter code or name
     #[arg(long)]
     pub country: Option<String>,
@@ -309,6 +313,7 @@ impl AddArgs {
             text,
         );
         claim.indicator = self.indicator.clone();
+        claim.source = self.source.clone();
         claim.country = self.country.clone();
         claim.year = self.year;
         claim.from_year = self.from_year;
