@@ -194,6 +194,17 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
     if let Some(u) = &e.page_url {
         rows.push(("page", u.clone()));
     }
+    if let Some(c) = &e.corroboration {
+        let value = c.value.map_or("no value".to_string(), |v| v.to_string());
+        let vintage = c.vintage.as_deref().unwrap_or("not stated");
+        rows.push((
+            "other",
+            format!("{} {}: {value} (data of {vintage})", c.source, c.indicator),
+        ));
+        if let Some(u) = &c.page_url {
+            rows.push(("", u.clone()));
+        }
+    }
     rows.push((
         "vintage",
         e.vintage.clone().unwrap_or_else(|| "not stated".into()),

@@ -106,6 +106,14 @@ async fn corroborated_verdicts_show_both_sources() {
         .to_string()
         .contains("the sources disagree by 0.3%"));
 
+    app.cmd()
+        .args(["show", "jm-2023"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "other      owid homicide-rate-unodc: 49.299488 (data of 2025-05-28)",
+        ));
+
     // Without the flag, no second source is asked.
     let before = app.requests("/grapher/").await.len();
     app.cmd()
