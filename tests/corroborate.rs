@@ -98,7 +98,7 @@ async fn corroborated_verdicts_show_both_sources() {
     assert!(pop["evidence"]["corroboration"]["note"]
         .as_str()
         .unwrap()
-        .contains("could not be checked: HTTP 404"));
+        .contains("has no chart \"population\" (HTTP 404)"));
 
     // The corroboration is stored with the verdict.
     let shown = app.json(&["show", "jm-2023", "--json"]);

@@ -107,7 +107,10 @@ async fn owid_claims_verify_beside_world_bank_claims() {
     let missing = by_id(&results, "no-such-chart");
     assert!(missing["verdict"].is_null());
     assert!(
-        missing["error"].as_str().unwrap().contains("HTTP 404"),
+        missing["error"]
+            .as_str()
+            .unwrap()
+            .contains("Our World in Data has no chart \"no-such-chart\" (HTTP 404)"),
         "{missing}"
     );
     assert_eq!(missing["retryable"], false);
@@ -190,4 +193,40 @@ async fn add_with_source_owid_stores_and_verifies() {
         .stdout(predicates::str::contains(
             "https://ourworldindata.org/grapher/homicide-rate-unodc?country=~HND",
         ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sentence_crediting_our_world_in_data_is_checked_against_its_chart() {
+    let app = TestApp::start().await;
+    let parsed = app.json(&[
+        "add",
+        "According to Our World in Data, life expectancy in El Salvador was 71.7 years in 2019.",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(parsed[0]["source"], "owid", "{parsed:?}");
+    assert_eq!(parsed[0]["indicator"], "life-expectancy");
+    assert_eq!(parsed[0]["country"], "SLV", "not \"the world\"");
+    app.cmd()
+        .args([
+            "add",
+            "According to Our World in Data, life expectancy in El Salvador was 71.7 years in 2019.",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Our World in Data reports 71.7 for El Salvador in 2019 (data of 2025-10-22)",
+        ));
+    // Without a chart for the statistic the World Bank is used, and the parse says so.
+    let parsed = app.json(&[
+        "add",
+        "Chile's GDP was $300 billion in 2021 (OWID).",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(parsed[0]["source"], "worldbank");
+    assert!(parsed[0]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("checked against the World Bank"));
 }

@@ -426,7 +426,9 @@ impl SentenceParser {
         let mut notes = Vec::new();
 
         // Countries: the first mentioned is the subject.
-        let mentions = self.find_countries(text, &words)?;
+        // "Our World in Data" names a source, not the world.
+        let masked = mask_source_names(text);
+        let mentions = self.find_countries(&masked, &split_words(&masked))?;
         // A World Bank region or income group after "in" or "among" ("highest in Latin
         // America", "among upper-middle-income countries") scopes a rank when another
         // country is the subject.
@@ -513,6 +515,9 @@ impl SentenceParser {
         let mut claim = Claim::new(slug(text), text.trim());
         claim.indicator = Some(indicator.code.clone());
         claim.country = Some(iso3);
+        if masked != text {
+            prefer_owid(&mut claim, &indicator.code, &mut notes);
+        }
 
         let decrease = DECREASE.iter().any(|w| lower_words.contains(w));
         let increase = INCREASE.iter().any(|w| lower_words.contains(w))
@@ -746,6 +751,46 @@ impl SentenceParser {
                 "no known statistic found (such as \"murder rate\", \"population\", \"GDP per capita\", \"inflation\", or a World Bank indicator name: `claimcheck indicators search WORDS`); add the phrasing to config/indicators.toml".into(),
             )),
         }
+    }
+}
+
+/// Ways a sentence credits Our World in Data.
+const OWID_NAMES: &[&str] = &["our world in data", "ourworldindata", "owid"];
+
+/// The text with every credit to Our World in Data blanked (same length, so byte offsets
+/// stay valid), or the text itself when it has none.
+fn mask_source_names(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut masked = text.to_string();
+    for name in OWID_NAMES {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(name).map(|i| i + from) {
+            let end = at + name.len();
+            let standalone = !lower[..at].ends_with(|c: char| c.is_alphanumeric())
+                && !lower[end..].starts_with(|c: char| c.is_alphanumeric());
+            if standalone {
+                masked.replace_range(at..end, &" ".repeat(name.len()));
+            }
+            from = end;
+        }
+    }
+    masked
+}
+
+/// A sentence crediting Our World in Data is checked against its chart when it publishes the
+/// statistic (the twins table); otherwise a note says the World Bank is used.
+fn prefer_owid(claim: &mut Claim, code: &str, notes: &mut Vec<String>) {
+    match crate::corroborate::twin_of(super::WORLD_BANK, code) {
+        Some((_, source, slug)) => {
+            claim.source = source.to_string();
+            claim.indicator = Some(slug.to_string());
+            notes.push(format!(
+                "credited to Our World in Data: checked against its chart {slug}"
+            ));
+        }
+        None => notes.push(format!(
+            "credited to Our World in Data, which claimcheck knows no chart of {code} for: checked against the World Bank"
+        )),
     }
 }
 

@@ -112,7 +112,12 @@ impl Source for Owid {
             });
         }
         let url = self.csv_url(slug);
-        let table = parse_csv(&self.http.get_text(&url).await?, &url)?;
+        let body = self
+            .http
+            .get_text(&url)
+            .await
+            .map_err(|e| no_chart(e, slug))?;
+        let table = parse_csv(&body, &url)?;
         let meta_url = self.metadata_url(slug);
         let meta = parse_metadata(
             &self.http.get_text(&meta_url).await?,
@@ -132,6 +137,19 @@ impl Source for Owid {
 
     async fn fetch_countries(&self) -> Result<Vec<CountryInfo>, SourceError> {
         self.countries.fetch_countries().await
+    }
+}
+
+/// A 404 for a chart is a slug the site does not have: say so, and what to check.
+fn no_chart(error: SourceError, slug: &str) -> SourceError {
+    match error {
+        SourceError::Status { url, status: 404, .. } => SourceError::Unexpected {
+            url,
+            detail: format!(
+                "Our World in Data has no chart {slug:?} (HTTP 404): check `indicator`, the end of the chart's address (ourworldindata.org/grapher/homicide-rate-unodc)"
+            ),
+        },
+        other => other,
     }
 }
 
