@@ -11,6 +11,7 @@ fn main() {
         ("holdout.toml", "held-out set"),
         ("wdi_names.toml", "WDI names, development set"),
         ("wdi_names_holdout.toml", "WDI names, held-out set"),
+        ("wdi_names_holdout2.toml", "WDI names, second held-out set"),
     ] {
         let report = accuracy::run(file);
         for miss in &report.misses {

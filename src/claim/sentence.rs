@@ -485,7 +485,6 @@ impl SentenceParser {
 
         // The statistic.
         let lower_words: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
-        let has = |phrase: &str| find_seq(&lower_words, &words_of(phrase)).is_some();
         let rank = find_rank(&lower_words, &words, scope.is_some());
         if let Some(r) = &rank {
             numbers.retain(|n| n.end <= r.start || n.start >= r.end);
@@ -553,8 +552,21 @@ impl SentenceParser {
             );
         }
 
-        let mean = MEAN_WORDS.iter().any(|w| has(w));
-        let sum = SUM_WORDS.iter().any(|w| has(w));
+        // "total" in a name ("(% of total population)") is not a claimed total.
+        let outside: Vec<&str> = words
+            .iter()
+            .zip(&lower_words)
+            .map(|(w, l)| {
+                if inside(&indicator_span, w.start) {
+                    ""
+                } else {
+                    *l
+                }
+            })
+            .collect();
+        let has_outside = |phrase: &str| find_seq(&outside, &words_of(phrase)).is_some();
+        let mean = MEAN_WORDS.iter().any(|w| has_outside(w));
+        let sum = SUM_WORDS.iter().any(|w| has_outside(w));
         if two_years && (decrease || increase) && !mean && !sum {
             claim.kind = Kind::Change;
             claim.from_year = from_year.filter(|f| Some(*f) != year);
