@@ -10,7 +10,6 @@ use super::country::Countries;
 use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
 use super::wdi_match::{WdiMatch, WdiNames};
 use super::{slug, Claim, Direction, Kind, Order, Relation};
-use crate::catalogue::Catalogue;
 
 /// A piece of the sentence a field was read from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -363,7 +362,7 @@ pub struct SentenceParser {
     /// (phrase words, index into the indicator table)
     phrases: Vec<(Vec<String>, usize)>,
     /// Official WDI names from the catalogue.
-    wdi: WdiNames,
+    wdi: &'static WdiNames,
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -415,7 +414,7 @@ impl SentenceParser {
             country_names,
             indicators,
             phrases,
-            wdi: WdiNames::new(Catalogue::embedded()),
+            wdi: WdiNames::embedded(),
         }
     }
 

@@ -113,6 +113,12 @@ fn bare_name(name: &str) -> &str {
 }
 
 impl WdiNames {
+    /// The embedded catalogue, indexed once per process.
+    pub fn embedded() -> &'static WdiNames {
+        static NAMES: std::sync::OnceLock<WdiNames> = std::sync::OnceLock::new();
+        NAMES.get_or_init(|| WdiNames::new(Catalogue::embedded()))
+    }
+
     /// Indexes a catalogue.
     pub fn new(catalogue: &Catalogue) -> Self {
         let mut names = WdiNames::default();
