@@ -9,6 +9,9 @@ fn main() {
     for (file, what) in [
         ("sentences.toml", "development set"),
         ("holdout.toml", "held-out set"),
+        ("wdi_names.toml", "WDI names, development set"),
+        ("wdi_names_holdout.toml", "WDI names, held-out set"),
+        ("wdi_names_holdout2.toml", "WDI names, second held-out set"),
     ] {
         let report = accuracy::run(file);
         for miss in &report.misses {

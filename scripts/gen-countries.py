@@ -51,7 +51,7 @@ ALIASES = {
     "BOL": ["Bolivia"], "TZA": ["Tanzania"], "MDA": ["Moldova"], "FSM": ["Micronesia"],
     "HKG": ["Hong Kong"], "MAC": ["Macau", "Macao"], "PSE": ["Palestine", "West Bank and Gaza"],
     "TWN": ["Taiwan"], "CPV": ["Cape Verde"], "SWZ": ["Swaziland", "Eswatini"], "MMR": ["Burma", "Myanmar"],
-    "TLS": ["East Timor", "Timor-Leste"], "VAT": ["Vatican"], "BRN": ["Brunei"],
+    "TLS": ["East Timor", "Timor-Leste"], "ARE": ["UAE", "the UAE", "U.A.E."], "VAT": ["Vatican"], "BRN": ["Brunei"],
 }
 
 rows = {}

@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
 """Regenerates tests/fixtures/worldbank/countries.json: a /v2/country?format=json answer
 in the API's exact shape (string per_page, trailing spaces in region names, aggregates
-with region id "NA") for every code in the recorded CSVs. Run from the repo root."""
+with region id "NA") for every code in the recorded CSVs, with each economy's real region and
+income group from config/countries.tsv (columns 5 and 6). Run from the repo root."""
 import csv, glob, json
 
 AGGREGATES = set("""AFE AFW ARB CEB CSS EAP EAR EAS ECA ECS EMU EUU FCS HIC HPC IBD IBT IDA IDB
 IDX INX LAC LCN LDC LIC LMC LMY LTE MEA MIC MNA NAC OED OSS PRE PSS PST SAS SSA SSF SST TEA TEC
 TLA TMN TSA TSS UMC WLD""".split())
-# World Bank's Latin America & Caribbean economies.
-LATIN_AMERICA = set("""ABW ARG ATG BHS BLZ BOL BRA BRB CHL COL CRI CUB CUW CYM DMA DOM ECU GRD GTM
-GUY HND HTI JAM KNA LCA MAF MEX NIC PAN PER PRI PRY SLV SUR SXM TCA TTO URY VCT VEN VGB VIR""".split())
-iso2 = {}
+iso2, group, table_name = {}, {}, {}
 for line in open("config/countries.tsv"):
     if not line.startswith("#"):
-        cols = line.rstrip("\n").split("\t")
-        iso2[cols[0]] = cols[1]
+        cols = (line.rstrip("\n").split("\t") + [""] * 6)[:6]
+        iso2[cols[0]], table_name[cols[0]], group[cols[0]] = cols[1], cols[2], (cols[4], cols[5])
+# The API writes these two region names with a trailing space.
+SPACED = {"LCN", "SSF"}
+
+
+def ref(code):
+    value = table_name[code] + (" " if code in SPACED else "")
+    return {"id": code, "iso2code": iso2[code], "value": value}
 names = {}
 for path in sorted(glob.glob("tests/fixtures/worldbank/*.csv")):
     for row in csv.DictReader(open(path)):
@@ -31,14 +36,14 @@ for code, name in sorted(names.items()):
     two = iso2.get(code) or code[:2]
     if agg:
         region = {"id": "NA", "iso2code": "NA", "value": "Aggregates"}
-    elif code in LATIN_AMERICA:
-        region = {"id": "LCN", "iso2code": "ZJ", "value": "Latin America & Caribbean "}
-    else:  # the recorded data does not say; ranks within other regions are not tested with it
-        region = {"id": "XX", "iso2code": "XX", "value": "Other (region not recorded in this fixture)"}
+    else:
+        region = ref(group[code][0])
+    income = group.get(code, ("", ""))[1]
     rows.append({"id": code, "iso2Code": two, "name": name, "region": region,
                  "adminregion": {"id": "", "iso2code": "", "value": ""},
                  "incomeLevel": {"id": "NA", "iso2code": "NA", "value": "Aggregates"} if agg else
-                                {"id": "UMC", "iso2code": "XT", "value": "Upper middle income"},
+                                ref(income) if income else
+                                {"id": "INX", "iso2code": "XY", "value": "Not classified"},
                  "lendingType": {"id": "", "iso2code": "", "value": "Aggregates"} if agg else
                                 {"id": "IBD", "iso2code": "XF", "value": "IBRD"},
                  "capitalCity": "", "longitude": "", "latitude": ""})

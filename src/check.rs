@@ -142,6 +142,9 @@ impl<S: Source> Checker<S> {
             progress(Progress::Checked(&claim.id));
             outcomes.insert(claim.id.clone(), outcome);
         }
+        if self.config.corroborate {
+            self.corroborate(claims, &mut outcomes).await;
+        }
         // A claim id given twice is judged once and answered twice.
         Ok(claims
             .iter()
@@ -153,6 +156,21 @@ impl<S: Source> Checker<S> {
                 ))),
             })
             .collect())
+    }
+
+    /// Adds the other source's reading to every verdict whose statistic both sources
+    /// publish (`corroborate` on); each twin series is fetched once per batch.
+    async fn corroborate(
+        &self,
+        claims: &[Claim],
+        outcomes: &mut HashMap<String, Result<Verdict, CheckFailure>>,
+    ) {
+        let mut fetched = crate::corroborate::Fetched::new();
+        for claim in claims {
+            if let Some(Ok(verdict)) = outcomes.get_mut(&claim.id) {
+                crate::corroborate::corroborate(claim, verdict, &self.source, &mut fetched).await;
+            }
+        }
     }
 
     /// The country list: cached when fresh, else fetched and cached; a stale cache is used

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_PATH: &str = "config/claimcheck.toml";
 /// Environment variable that overrides `[worldbank] base_url`.
 pub const WORLDBANK_URL_ENV: &str = "CLAIMCHECK_WORLDBANK_URL";
+/// Environment variable that overrides `[owid] base_url`.
+pub const OWID_URL_ENV: &str = "CLAIMCHECK_OWID_URL";
 
 /// A configuration problem, naming the file and what to change.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,11 @@ pub struct Config {
     pub indicators: Option<PathBuf>,
     /// The World Bank Indicators API client.
     pub worldbank: WorldBankConfig,
+    /// Our World in Data (grapher CSV + metadata); timeouts and retries are `[worldbank]`'s.
+    pub owid: crate::source::owid::OwidConfig,
+    /// Check statistics both sources publish against the other source too (as `verify
+    /// --corroborate` does); the daemon does not corroborate.
+    pub corroborate: bool,
     /// How deviations map to grades.
     pub grading: GradingConfig,
     /// The job queue and re-check schedule.
@@ -218,6 +225,11 @@ impl Config {
                 config.worldbank.base_url = url.trim().to_string();
             }
         }
+        if let Ok(url) = std::env::var(OWID_URL_ENV) {
+            if !url.trim().is_empty() {
+                config.owid.base_url = url.trim().to_string();
+            }
+        }
         config.validate()?;
         Ok(config)
     }
@@ -255,6 +267,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "[queue] max_attempts, batch_size and lease_secs must be at least 1".into(),
             ));
+        }
+        let owid = &self.owid.base_url;
+        if !(owid.starts_with("http://") || owid.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "[owid] base_url must start with http:// or https://, got {owid:?}"
+            )));
         }
         if !(wb.base_url.starts_with("http://") || wb.base_url.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(

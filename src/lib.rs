@@ -19,8 +19,11 @@
 //!
 //! - [`claim`]: the claim model, claim files, sentences, countries, numbers.
 //! - [`verify`]: bands, grades, the pure verdict rules, the fetch plan.
-//! - [`source`]: the `Source` trait, the World Bank client and the shared HTTP client.
+//! - [`source`]: the `Source` trait, the World Bank and Our World in Data clients, the shared
+//!   HTTP client.
+//! - [`catalogue`]: the WDI series table (every World Bank indicator by name and code).
 //! - [`check`]: judges a batch of claims (plan, fetch, rules); writes nothing.
+//! - [`corroborate`]: the twins table; the other source's reading of the same statistic.
 //! - [`store`]: the [`store::Storage`] trait and its sled backend.
 //! - [`queue`]: the queue's contract over the store, schedules, and the worker step.
 //! - [`app`]: one function per operation; every surface calls these.
@@ -32,10 +35,12 @@
 
 pub mod api;
 pub mod app;
+pub mod catalogue;
 pub mod check;
 pub mod claim;
 pub mod cli;
 pub mod config;
+pub mod corroborate;
 pub mod daemon;
 pub mod queue;
 pub mod report;

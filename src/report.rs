@@ -41,6 +41,7 @@ pub fn verdict_json(claim: &Claim, record: &VerdictRecord) -> Value {
         "country": e.country,
         "source": e.source,
         "source_url": e.source_url,
+        "page_url": e.page_url,
         "vintage": e.vintage,
         "retrieved_at": e.retrieved_at,
         "checked_at": record.checked_at,
@@ -190,6 +191,20 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
     }
     if let Some(u) = &e.source_url {
         rows.push(("request", u.clone()));
+    }
+    if let Some(u) = &e.page_url {
+        rows.push(("page", u.clone()));
+    }
+    if let Some(c) = &e.corroboration {
+        let value = c.value.map_or("no value".to_string(), |v| v.to_string());
+        let vintage = c.vintage.as_deref().unwrap_or("not stated");
+        rows.push((
+            "other",
+            format!("{} {}: {value} (data of {vintage})", c.source, c.indicator),
+        ));
+        if let Some(u) = &c.page_url {
+            rows.push(("", u.clone()));
+        }
     }
     rows.push((
         "vintage",

@@ -16,7 +16,7 @@ use crate::claim::Claim;
 use crate::config::Config;
 use crate::queue::worker::{blocking, drain};
 use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError, StepReport};
-use crate::source::worldbank::WorldBank;
+use crate::source::routed::Routed;
 use crate::source::SourceError;
 use crate::store::{ChangeEvent, Store, StoreError, Upsert};
 
@@ -50,7 +50,7 @@ impl From<StoreError> for AppError {
 pub struct App {
     queue: Queue,
     config: Arc<Config>,
-    checker: Arc<Checker<WorldBank>>,
+    checker: Arc<Checker<Routed>>,
     /// Notified when work is queued (the daemon's worker waits on it).
     wake: Arc<Notify>,
     worker_id: String,
@@ -69,7 +69,7 @@ impl App {
     /// The application over `store`. This process holds the store alone (sled allows one
     /// process), so jobs left running by a killed process are handed back now.
     pub async fn start(store: Store, config: Config, now: DateTime<Utc>) -> Result<Self, AppError> {
-        let checker = Checker::new(WorldBank::new(&config.worldbank)?, config.clone());
+        let checker = Checker::new(Routed::new(&config)?, config.clone());
         let queue = Queue::new(store, config.queue.clone());
         let app = Self {
             queue: queue.clone(),

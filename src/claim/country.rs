@@ -33,6 +33,10 @@ fn suggest(suggestions: &[String]) -> String {
 struct Entry {
     iso3: String,
     name: String,
+    /// Region aggregate (ISO3, e.g. "SSF"); empty for aggregates.
+    region: String,
+    /// Income group aggregate ("HIC", "UMC", "LMC", "LIC"); empty when not classified.
+    income: String,
 }
 
 /// Names, aliases and codes of economies and aggregates, resolvable to ISO3.
@@ -62,10 +66,13 @@ impl Countries {
                 continue;
             };
             let aliases = cols.next().unwrap_or("");
+            let (region, income) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
             let index = countries.entries.len();
             countries.entries.push(Entry {
                 iso3: iso3.into(),
                 name: name.into(),
+                region: region.into(),
+                income: income.into(),
             });
             for key in [iso3, iso2, name]
                 .into_iter()
@@ -107,6 +114,37 @@ impl Countries {
         self.by_key
             .iter()
             .map(|(key, &i)| (key.as_str(), self.entries[i].iso3.as_str()))
+    }
+
+    /// The economies of a region or income group aggregate (ISO3), from the embedded table;
+    /// empty for any other code. "MIC" and "LMY" are unions of income groups.
+    pub fn members(&self, group: &str) -> Vec<String> {
+        let group = group.trim().to_ascii_uppercase();
+        if group.is_empty() {
+            return Vec::new();
+        }
+        let incomes: Vec<&str> = match group.as_str() {
+            "MIC" => vec!["LMC", "UMC"],
+            "LMY" => vec!["LIC", "LMC", "UMC"],
+            other => vec![other],
+        };
+        self.entries
+            .iter()
+            .filter(|e| e.region == group || incomes.contains(&e.income.as_str()))
+            .map(|e| e.iso3.clone())
+            .collect()
+    }
+
+    /// True for an economy with a World Bank region (not an aggregate).
+    pub fn is_economy(&self, iso3: &str) -> bool {
+        self.by_key
+            .get(&normalize(iso3))
+            .is_some_and(|&i| !self.entries[i].region.is_empty())
+    }
+
+    /// True for the aggregates a rank can be scoped to: regions and income groups.
+    pub fn is_group(&self, code: &str) -> bool {
+        !self.members(code).is_empty()
     }
 
     /// The World Bank name of an ISO3 code, when known.
@@ -177,16 +215,30 @@ impl CountryList {
 
     /// Peer codes with every regional aggregate replaced by the economies of that region
     /// (an economy's `region` equals the aggregate's name, e.g. "Latin America & Caribbean").
+    /// Income groups ("UMC"), which this list does not record per economy, take their
+    /// members from the embedded country table, kept to the economies this list knows.
     pub fn expand(&self, codes: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         for code in codes {
             match self.get(code) {
-                Some(aggregate) if aggregate.aggregate => out.extend(
-                    self.countries
+                Some(aggregate) if aggregate.aggregate => {
+                    let members: Vec<String> = self
+                        .countries
                         .iter()
                         .filter(|c| !c.aggregate && c.region == aggregate.name)
-                        .map(|c| c.iso3.clone()),
-                ),
+                        .map(|c| c.iso3.clone())
+                        .collect();
+                    if members.is_empty() {
+                        out.extend(
+                            Countries::embedded()
+                                .members(&aggregate.iso3)
+                                .into_iter()
+                                .filter(|iso3| self.is_economy(iso3)),
+                        );
+                    } else {
+                        out.extend(members);
+                    }
+                }
                 _ => out.push(code.clone()),
             }
         }
@@ -225,6 +277,52 @@ mod tests {
         assert_eq!(c.resolve("the world"), Ok("WLD"));
         assert_eq!(c.resolve("Latin America"), Ok("LCN"));
         assert_eq!(c.name("HND"), Some("Honduras"));
+        assert_eq!(c.resolve("sub-Saharan Africa"), Ok("SSF"));
+        assert_eq!(c.resolve("upper-middle-income countries"), Ok("UMC"));
+    }
+
+    #[test]
+    fn every_economy_has_a_region_and_groups_have_members() {
+        let c = Countries::embedded();
+        let ssf = c.members("SSF");
+        assert!(ssf.contains(&"NGA".to_string()) && ssf.contains(&"ZAF".to_string()));
+        assert!(!ssf.contains(&"SLV".to_string()));
+        assert_eq!(
+            ssf.len(),
+            48,
+            "the World Bank's 48 economies of sub-Saharan Africa"
+        );
+        let umc = c.members("UMC");
+        assert!(umc.contains(&"SLV".to_string()) && !umc.contains(&"USA".to_string()));
+        let mic = c.members("MIC");
+        assert_eq!(mic.len(), c.members("UMC").len() + c.members("LMC").len());
+        let regions = ["EAS", "ECS", "LCN", "MEA", "NAC", "SAS", "SSF"];
+        let covered: usize = regions.iter().map(|r| c.members(r).len()).sum();
+        assert_eq!(covered, 217, "every World Bank economy is in one region");
+        assert!(c.members("SLV").is_empty() && !c.is_group("WLD") && c.is_group("HIC"));
+    }
+
+    #[test]
+    fn income_groups_expand_from_the_embedded_table() {
+        let info = |iso3: &str, region: &str, aggregate: bool| CountryInfo {
+            iso3: iso3.into(),
+            iso2: String::new(),
+            name: if aggregate {
+                "Upper middle income".into()
+            } else {
+                iso3.into()
+            },
+            region: region.into(),
+            aggregate,
+        };
+        let list = CountryList::new(vec![
+            info("UMC", "Aggregates", true),
+            info("SLV", "Latin America & Caribbean", false),
+            info("ZAF", "Sub-Saharan Africa", false),
+            info("USA", "North America", false),
+        ]);
+        assert_eq!(list.expand(&["UMC".into()]), vec!["SLV", "ZAF"]);
+        assert_eq!(list.expand(&["USA".into()]), vec!["USA"]);
     }
 
     #[test]

@@ -10,12 +10,13 @@ pub mod indicator;
 pub mod number;
 pub mod sentence;
 mod spec;
+pub mod wdi_match;
 
 pub use spec::ClaimSpec;
 
 use serde::{Deserialize, Serialize};
 
-/// The only data source so far; also the default of `source`.
+/// The default data source (`source`); `owid` is the other.
 pub const WORLD_BANK: &str = "worldbank";
 
 /// What a claim asserts about its number(s).
@@ -171,7 +172,7 @@ pub struct Claim {
     pub id: String,
     /// The claim as written by the fact-checker or the article.
     pub text: String,
-    /// Data source (`worldbank`).
+    /// Data source: `worldbank` (default) or `owid`.
     pub source: String,
     /// What is asserted.
     pub kind: ClaimKind,

@@ -7,7 +7,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::country::Countries;
-use super::indicator::{IndicatorTable, Unit};
+use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
+use super::wdi_match::{WdiMatch, WdiNames};
 use super::{slug, Claim, ClaimSpec, Direction, Kind, Order, Relation};
 
 /// A piece of the sentence a field was read from.
@@ -81,9 +82,6 @@ const AMBIGUOUS: &[(&str, &[&str])] = &[
 
 /// A country named in the sentence: ISO3 and byte span.
 type Mention = (String, (usize, usize));
-
-/// World Bank geographic regions: the aggregates a rank can be scoped to.
-const REGIONS: &[&str] = &["LCN", "SSF", "EAS", "ECS", "MEA", "NAC", "SAS"];
 
 /// People and adjectives for countries.
 const DEMONYMS: &[(&str, &str)] = &[
@@ -363,6 +361,8 @@ pub struct SentenceParser {
     indicators: IndicatorTable,
     /// (phrase words, index into the indicator table)
     phrases: Vec<(Vec<String>, usize)>,
+    /// Official WDI names from the catalogue.
+    wdi: &'static WdiNames,
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -414,6 +414,7 @@ impl SentenceParser {
             country_names,
             indicators,
             phrases,
+            wdi: WdiNames::embedded(),
         }
     }
 
@@ -424,16 +425,21 @@ impl SentenceParser {
         let mut notes = Vec::new();
 
         // Countries: the first mentioned is the subject.
-        let mentions = self.find_countries(text, &words)?;
-        // A World Bank region after "in" ("highest in Latin America") scopes a rank when
-        // another country is the subject.
+        // "Our World in Data" names a source, not the world.
+        let masked = mask_source_names(text);
+        let mentions = self.find_countries(&masked, &split_words(&masked))?;
+        // A World Bank region or income group after "in" or "among" ("highest in Latin
+        // America", "among upper-middle-income countries") scopes a rank when another
+        // country is the subject.
         let scope = mentions.iter().find(|(code, (start, _))| {
-            REGIONS.contains(&code.as_str())
-                && text[..*start]
-                    .to_ascii_lowercase()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .rfind(|w| !w.is_empty())
-                    == Some("in")
+            self.countries.is_group(code)
+                && matches!(
+                    text[..*start]
+                        .to_ascii_lowercase()
+                        .split(|c: char| !c.is_alphanumeric())
+                        .rfind(|w| !w.is_empty()),
+                    Some("in" | "among")
+                )
                 && mentions.iter().any(|(other, _)| other != code)
         });
         let (iso3, country_span) = mentions
@@ -478,16 +484,28 @@ impl SentenceParser {
 
         // The statistic.
         let lower_words: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
-        let has = |phrase: &str| find_seq(&lower_words, &words_of(phrase)).is_some();
         let rank = find_rank(&lower_words, &words, scope.is_some());
         if let Some(r) = &rank {
             numbers.retain(|n| n.end <= r.start || n.start >= r.end);
         }
-        let (indicator_index, indicator_span) =
-            self.find_indicator(&lower_words, &words, &numbers)?;
-        let indicator = &self.indicators.entries()[indicator_index];
+        let (indicator, indicator_span) = self.find_indicator(&lower_words, &words, &numbers)?;
+        let indicator = &indicator;
         spans.push(span("indicator", text, indicator_span.0, indicator_span.1));
         numbers.retain(|n| !inside(&indicator_span, n.start));
+        // Years inside an official name ("Consumer price index (2010 = 100)") are not the
+        // claim's years.
+        let named_years: Vec<i32> = years
+            .iter()
+            .filter(|y| inside(&indicator_span, y.1))
+            .map(|y| y.0)
+            .collect();
+        year_values.retain(|v| {
+            !named_years.contains(v)
+                || years
+                    .iter()
+                    .any(|y| y.0 == *v && !inside(&indicator_span, y.1))
+        });
+        spans.retain(|s| !(s.field == "year" && inside(&indicator_span, s.start)));
         if indicator.unit != Unit::Percent {
             numbers.retain(|n| !n.fraction);
         }
@@ -495,6 +513,9 @@ impl SentenceParser {
         let mut claim = ClaimSpec::new(slug(text), text.trim());
         claim.indicator = Some(indicator.code.clone());
         claim.country = Some(iso3);
+        if masked != text {
+            prefer_owid(&mut claim, &indicator.code, &mut notes);
+        }
 
         let decrease = DECREASE.iter().any(|w| lower_words.contains(w));
         let increase = INCREASE.iter().any(|w| lower_words.contains(w))
@@ -530,8 +551,21 @@ impl SentenceParser {
             );
         }
 
-        let mean = MEAN_WORDS.iter().any(|w| has(w));
-        let sum = SUM_WORDS.iter().any(|w| has(w));
+        // "total" in a name ("(% of total population)") is not a claimed total.
+        let outside: Vec<&str> = words
+            .iter()
+            .zip(&lower_words)
+            .map(|(w, l)| {
+                if inside(&indicator_span, w.start) {
+                    ""
+                } else {
+                    *l
+                }
+            })
+            .collect();
+        let has_outside = |phrase: &str| find_seq(&outside, &words_of(phrase)).is_some();
+        let mean = MEAN_WORDS.iter().any(|w| has_outside(w));
+        let sum = SUM_WORDS.iter().any(|w| has_outside(w));
         if two_years && (decrease || increase) && !mean && !sum {
             claim.kind = Kind::Change;
             claim.from_year = from_year.filter(|f| Some(*f) != year);
@@ -572,6 +606,9 @@ impl SentenceParser {
                 value.value,
                 &text[value.start..value.end]
             )));
+        }
+        if let Some(problem) = unit_mismatch(indicator, &value, text) {
+            return Err(ParseError::Missing(problem));
         }
         claim.value = Some(value.value);
         claim.relation = relation_before(text, &value, &mut spans);
@@ -668,7 +705,7 @@ impl SentenceParser {
         lower: &[&str],
         words: &[Word],
         numbers: &[Number],
-    ) -> Result<(usize, (usize, usize)), ParseError> {
+    ) -> Result<(IndicatorAlias, (usize, usize)), ParseError> {
         let entries = self.indicators.entries();
         let percent = numbers.iter().any(|n| n.percent || n.fraction);
         let currency = numbers.iter().any(|n| n.currency);
@@ -679,6 +716,7 @@ impl SentenceParser {
         };
         // Phrases are longest first: the first that fits the numbers' unit wins; failing
         // that, the longest at all.
+        let mut first_fit = None;
         let mut first_any = None;
         for (phrase, index) in &self.phrases {
             let Some(at) = find_all(lower, phrase)
@@ -687,17 +725,100 @@ impl SentenceParser {
             else {
                 continue;
             };
-            let found = (*index, (words[at].start, words[at + phrase.len() - 1].end));
+            let found = (*index, at, phrase.len());
             if fits(entries[*index].unit) {
-                return Ok(found);
+                first_fit = Some(found);
+                break;
             }
             first_any.get_or_insert(found);
         }
-        first_any.ok_or_else(|| {
-            ParseError::Missing(
-                "no known statistic found (such as \"murder rate\", \"population\", \"GDP per capita\", \"inflation\"); add the phrasing to config/indicators.toml".into(),
-            )
-        })
+        let hand = first_fit.or(first_any);
+        // An official WDI name longer than the hand-written phrase is more specific
+        // ("GDP per capita (constant 2015 US$)" over "gdp per capita"); otherwise the
+        // hand-written phrasing wins.
+        let official = self
+            .wdi
+            .find(lower, fits)
+            .filter(|m| hand.is_none_or(|(_, _, len)| m.len() > len));
+        match (official, hand) {
+            (Some(WdiMatch::Series { code, name, unit, start, end }), _) => Ok((
+                IndicatorAlias { code, name, unit, phrases: Vec::new() },
+                (words[start].start, words[end - 1].end),
+            )),
+            (Some(WdiMatch::Ambiguous { start, end, candidates }), _) => {
+                Err(ParseError::Ambiguous {
+                    what: format!(
+                        "\"{}\" (write the unit in parentheses as the World Bank names it)",
+                        lower[start..end].join(" ")
+                    ),
+                    candidates,
+                })
+            }
+            (None, Some((index, at, len))) => Ok((
+                entries[index].clone(),
+                (words[at].start, words[at + len - 1].end),
+            )),
+            (None, None) => Err(ParseError::Missing(
+                "no known statistic found (such as \"murder rate\", \"population\", \"GDP per capita\", \"inflation\", or a World Bank indicator name: `claimcheck indicators search WORDS`); add the phrasing to config/indicators.toml".into(),
+            )),
+        }
+    }
+}
+
+/// Ways a sentence credits Our World in Data.
+const OWID_NAMES: &[&str] = &["our world in data", "ourworldindata", "owid"];
+
+/// The text with every credit to Our World in Data blanked (same length, so byte offsets
+/// stay valid), or the text itself when it has none.
+fn mask_source_names(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut masked = text.to_string();
+    for name in OWID_NAMES {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(name).map(|i| i + from) {
+            let end = at + name.len();
+            let standalone = !lower[..at].ends_with(|c: char| c.is_alphanumeric())
+                && !lower[end..].starts_with(|c: char| c.is_alphanumeric());
+            if standalone {
+                masked.replace_range(at..end, &" ".repeat(name.len()));
+            }
+            from = end;
+        }
+    }
+    masked
+}
+
+/// A sentence crediting Our World in Data is checked against its chart when it publishes the
+/// statistic (the twins table); otherwise a note says the World Bank is used.
+fn prefer_owid(claim: &mut ClaimSpec, code: &str, notes: &mut Vec<String>) {
+    match crate::corroborate::twin_of(super::WORLD_BANK, code) {
+        Some((_, source, slug)) => {
+            claim.source = source.to_string();
+            claim.indicator = Some(slug.to_string());
+            notes.push(format!(
+                "credited to Our World in Data: checked against its chart {slug}"
+            ));
+        }
+        None => notes.push(format!(
+            "credited to Our World in Data, which claimcheck knows no chart of {code} for: checked against the World Bank"
+        )),
+    }
+}
+
+/// Why the number cannot be a value of the indicator: money for a percentage, a percentage
+/// for money.
+fn unit_mismatch(indicator: &IndicatorAlias, value: &Number, text: &str) -> Option<String> {
+    let written = &text[value.start..value.end];
+    match indicator.unit {
+        Unit::Percent if value.currency => Some(format!(
+            "{} is a percentage, and \"{written}\" is an amount of money: check the figure, or name the series in money (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        Unit::Currency if value.percent => Some(format!(
+            "{} is an amount of money, and \"{written}\" is a percentage: check the figure, or name the series in percent (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        _ => None,
     }
 }
 

@@ -15,7 +15,7 @@ pub struct ClaimSpec {
     pub id: String,
     /// The claim as written by the fact-checker or the article.
     pub text: String,
-    /// Data source; only `worldbank` so far.
+    /// Data source: `worldbank` (default) or `owid`.
     pub source: String,
     /// Indicator code (e.g. `VC.IHR.PSRC.P5`); `None` when no series can answer the claim.
     pub indicator: Option<String>,
@@ -112,10 +112,11 @@ impl ClaimSpec {
         if self.text.trim().is_empty() {
             return Err(Missing("`text` is required: the claim as written".into()));
         }
-        if self.source != WORLD_BANK {
+        if self.source != WORLD_BANK && self.source != crate::source::owid::NAME {
             return Err(Invalid(format!(
-                "unknown source {:?}; known sources: {WORLD_BANK}",
-                self.source
+                "unknown source {:?}; known sources: {WORLD_BANK}, {}",
+                self.source,
+                crate::source::owid::NAME
             )));
         }
         if let Some(schedule) = &self.schedule {
@@ -140,10 +141,24 @@ impl ClaimSpec {
             // No series answers it: stored so it is listed, verified as unverifiable.
             return Ok(self);
         };
-        if indicator.is_empty()
-            || !indicator
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        // Sources are told apart by the indicator's shape: chart slugs for OWID, codes with
+        // capitals or dots for the World Bank.
+        let slug = crate::source::owid::is_slug(indicator);
+        if self.source == crate::source::owid::NAME && !slug {
+            return Err(Invalid(format!(
+                "indicator {indicator:?} is not an Our World in Data chart slug such as \"homicide-rate-unodc\" (the end of the chart's address)"
+            )));
+        }
+        if self.source == WORLD_BANK && slug {
+            return Err(Invalid(format!(
+                "indicator {indicator:?} looks like an Our World in Data chart slug: add source = \"owid\", or give a World Bank code such as \"VC.IHR.PSRC.P5\""
+            )));
+        }
+        if !slug
+            && (indicator.is_empty()
+                || !indicator
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
         {
             return Err(Invalid(format!(
                 "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""

@@ -100,6 +100,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the World Bank's WDI catalogue offline, or show one series' definition
+    Indicators {
+        /// search TEXT | show CODE
+        #[command(subcommand)]
+        action: IndicatorsAction,
+    },
+    /// Refresh the WDI catalogue from the World Bank API
+    Catalogue {
+        /// update
+        #[command(subcommand)]
+        action: CatalogueAction,
+    },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -150,6 +162,11 @@ pub struct VerifyArgs {
     /// mostly-false, false; `unverifiable` matches only unverifiable)
     #[arg(long, value_name = "GRADE")]
     pub fail_on: Option<Grade>,
+    /// Also fetch the other source for statistics both publish (homicide rate, population,
+    /// life expectancy, GDP per capita PPP, CO2 per capita) and note where they disagree.
+    /// Without a daemon this run does it; a daemon follows `corroborate` in its config
+    #[arg(long)]
+    pub corroborate: bool,
 }
 
 /// `add` options: a sentence, or the claim-file keys as flags.
@@ -173,9 +190,13 @@ pub struct AddArgs {
     /// Id [default: a slug of the text]
     #[arg(long)]
     pub id: Option<String>,
-    /// World Bank indicator code, e.g. VC.IHR.PSRC.P5
+    /// World Bank indicator code (VC.IHR.PSRC.P5), or with --source owid a chart slug
+    /// (homicide-rate-unodc)
     #[arg(long)]
     pub indicator: Option<String>,
+    /// Data source: worldbank or owid (Our World in Data)
+    #[arg(long, default_value = "worldbank", conflicts_with = "file")]
+    pub source: String,
     /// Country: ISO3, World Bank 2-letter code or name
     #[arg(long)]
     pub country: Option<String>,
@@ -266,6 +287,7 @@ impl AddArgs {
             text,
         );
         claim.indicator = self.indicator.clone();
+        claim.source = self.source.clone();
         claim.country = self.country.clone();
         claim.year = self.year;
         claim.from_year = self.from_year;
@@ -285,4 +307,48 @@ impl AddArgs {
         claim.note = self.note.clone();
         claim
     }
+}
+
+/// `indicators` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsAction {
+    /// List WDI series whose code or name holds every word (like wbgapi's series.info(q=…))
+    Search(SearchArgs),
+    /// Print one series: name, unit, topic, source and definition
+    Show {
+        /// Indicator code, e.g. NY.GNP.PCAP.PP.CD
+        code: String,
+        /// One JSON object
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `indicators search` options.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words of the name ("gni per capita ppp") or a code
+    #[arg(required = true)]
+    pub text: Vec<String>,
+    /// Show at most this many series
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per series: code, name, unit, unit_family, topic, source
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `catalogue` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogueAction {
+    /// Fetch every WDI series from the World Bank API (/v2/indicator?source=2) and keep it
+    /// beside the database; `indicators` and sentence parsing then use it
+    Update {
+        /// Write here instead of <db>/catalogue/wdi_series.tsv
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
 }

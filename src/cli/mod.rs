@@ -35,7 +35,10 @@ pub(crate) struct Context {
 
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    let mut config = Config::load(cli.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    if matches!(&cli.command, Command::Verify(args) if args.corroborate) {
+        config.corroborate = true;
+    }
     let db_path = cli
         .db
         .clone()
@@ -54,6 +57,12 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Jobs(args) => cmd::jobs::run(&ctx, &args, &mut out).await,
         Command::Changes { since, json } => {
             cmd::changes::run(&ctx, since.as_deref(), json, &mut out).await
+        }
+        Command::Indicators { action } => {
+            cmd::indicators::indicators(&ctx.db_path, &action, &mut out)
+        }
+        Command::Catalogue { action } => {
+            cmd::indicators::catalogue(&ctx.config, &ctx.db_path, &action, &mut out).await
         }
         Command::Daemon { listen } => cmd::daemon::run(ctx, listen).await,
     }

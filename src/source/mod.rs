@@ -5,6 +5,9 @@
 //! second provider is a new module implementing the same trait.
 
 pub mod http;
+pub mod links;
+pub mod owid;
+pub mod routed;
 pub mod worldbank;
 
 use std::future::Future;

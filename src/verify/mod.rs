@@ -172,6 +172,12 @@ pub struct Evidence {
     pub vintage: Option<String>,
     /// When the data was retrieved.
     pub retrieved_at: Option<DateTime<Utc>>,
+    /// The page a reader can open (World Bank indicator page, OWID chart) for the country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// The other source's reading of the same statistic (`verify --corroborate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corroboration: Option<crate::corroborate::Corroboration>,
 }
 
 /// A grade with its evidence and a sentence a reader understands.

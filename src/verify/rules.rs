@@ -65,6 +65,12 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
             indicator_name: ctx.series.indicator_name.clone(),
             country: Some(iso3.clone()),
             source_url: Some(ctx.series.url.clone()),
+            page_url: crate::source::links::page_url(
+                &ctx.series.source,
+                &ctx.series.indicator,
+                &iso3,
+                ctx.countries.get(&iso3).map(|c| c.iso2.as_str()),
+            ),
             vintage: ctx.series.vintage.clone(),
             retrieved_at: Some(ctx.series.retrieved_at),
             claimed: claim.claimed_value(),
@@ -525,6 +531,7 @@ impl Judge<'_> {
 fn source_name(source: &str) -> &str {
     match source {
         "worldbank" => "World Bank",
+        "owid" => "Our World in Data",
         other => other,
     }
 }
@@ -532,6 +539,7 @@ fn source_name(source: &str) -> &str {
 fn source_label(source: &str) -> &str {
     match source {
         "worldbank" => "The World Bank",
+        "owid" => "Our World in Data",
         other => other,
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod owid_standin;
 pub mod standin;
 
 use std::path::PathBuf;
@@ -42,6 +43,13 @@ impl TestApp {
             .with_priority(10)
             .mount(&server)
             .await;
+        // Our World in Data's grapher files, on the same server under /grapher/.
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex("^/grapher/"))
+            .respond_with(owid_standin::OwidStandIn)
+            .with_priority(5)
+            .mount(&server)
+            .await;
         let dir = tempfile::tempdir().unwrap();
         let app = Self {
             server,
@@ -76,6 +84,7 @@ impl TestApp {
     pub fn config(&self) -> Config {
         let mut config = Config::default();
         config.worldbank.base_url = self.base_url();
+        config.owid.base_url = self.server.uri();
         config.worldbank.retry_base_ms = 1;
         config.worldbank.retry_max_ms = 20;
         config.worldbank.max_attempts = 3;
@@ -104,6 +113,7 @@ impl TestApp {
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("claimcheck").unwrap();
         cmd.env_remove("CLAIMCHECK_WORLDBANK_URL")
+            .env_remove("CLAIMCHECK_OWID_URL")
             .env_remove("RUST_LOG")
             .env("CLAIMCHECK_DB", self.db())
             .arg("--config")

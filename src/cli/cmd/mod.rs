@@ -5,6 +5,7 @@ pub mod add;
 pub mod changes;
 pub mod daemon;
 pub mod import;
+pub mod indicators;
 pub mod jobs;
 pub mod list;
 pub mod remove;
