@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod queue;
 pub mod report;
+pub mod scan;
 pub mod source;
 pub mod store;
 pub mod verify;

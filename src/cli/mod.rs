@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+pub mod scan;
 
 use crate::check::{describe_request, ClaimResult, Progress};
 use crate::claim::country::Countries;
@@ -127,6 +128,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the checkable sentences of an article, store and verify their claims
+    Scan(scan::ScanArgs),
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -345,6 +348,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Remove { ids } => remove(&app, &ids, &mut out).await,
         Command::Jobs(args) => jobs(&app, &args, &mut out).await,
         Command::Changes { since, json } => changes(&app, since.as_deref(), json, &mut out).await,
+        Command::Scan(args) => scan::run(&app, &args, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
