@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod queue;
 pub mod report;
 pub mod scan;
+pub mod site;
 pub mod source;
 pub mod store;
 pub mod verify;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+pub mod report_site;
 pub mod scan;
 
 use crate::check::{describe_request, ClaimResult, Progress};
@@ -130,6 +131,8 @@ pub enum Command {
     },
     /// Find the checkable sentences of an article, store and verify their claims
     Scan(scan::ScanArgs),
+    /// Write a static HTML report: index, one page per claim with chart, scanned articles
+    Report(report_site::ReportArgs),
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -349,6 +352,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Jobs(args) => jobs(&app, &args, &mut out).await,
         Command::Changes { since, json } => changes(&app, since.as_deref(), json, &mut out).await,
         Command::Scan(args) => scan::run(&app, &args, &mut out).await,
+        Command::Report(args) => report_site::run(&app, &args, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
