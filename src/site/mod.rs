@@ -138,11 +138,9 @@ fn html_formatter(
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
     match value.as_str() {
-        Some(text) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => {
-            out.write_str(&html_escape(text)).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
-            })
-        }
+        Some(text) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => out
+            .write_str(&html_escape(text))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
