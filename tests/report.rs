@@ -79,6 +79,7 @@ async fn report_has_an_index_claim_pages_charts_and_the_article() {
         "inline chart"
     );
     assert!(page.contains("claimed 105"), "the claimed value is marked");
+    assert!(page.contains("data 107.6"), "beside the data's value");
     assert!(
         page.contains("class=\"part part-indicator\""),
         "parsed parts highlighted"

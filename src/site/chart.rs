@@ -90,6 +90,13 @@ fn line_chart(
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         draw_claim_marks(&mut chart, claim, claimed, band, (x0, x1))?;
+        if let (Some(actual), Some(year)) = (ev.actual, claim.year) {
+            chart.draw_series(std::iter::once(Text::new(
+                format!("data {}", short_number(actual)),
+                (year as f64 + 0.15, actual + (y1 - y0) * 0.04),
+                ("sans-serif", 14).into_font().color(&DATA),
+            )))?;
+        }
         let points: Vec<(f64, f64)> = series.iter().map(|(y, v)| (*y as f64, *v)).collect();
         chart
             .draw_series(LineSeries::new(points.clone(), DATA.stroke_width(3)))?
@@ -100,7 +107,7 @@ fn line_chart(
             .configure_series_labels()
             .background_style(WHITE.mix(0.9))
             .border_style(GREY)
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::LowerRight)
             .draw()?;
         root.present()?;
     }
@@ -162,7 +169,7 @@ fn draw_claim_marks(
         .legend(|(x, y)| Cross::new((x + 8, y), 6, CLAIMED.stroke_width(3)));
     chart.draw_series(std::iter::once(Text::new(
         format!("claimed {}", short_number(value)),
-        (year, value),
+        (year + 0.15, value - (y1 - y0) * 0.02),
         ("sans-serif", 14).into_font().color(&CLAIMED),
     )))?;
     Ok(())

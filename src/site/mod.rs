@@ -70,6 +70,8 @@ struct Segment {
     text: String,
     mark: Option<String>,
     link: Option<String>,
+    /// Symbol and words of the verdict, shown after a marked sentence.
+    label: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -414,10 +416,12 @@ fn segments(text: &str, mut marks: Vec<(usize, usize, String, Option<String>)>) 
                 text: text[at..start].into(),
                 mark: None,
                 link: None,
+                label: None,
             });
         }
         out.push(Segment {
             text: text[start..end].into(),
+            label: link.as_ref().map(|_| label_for(&mark)),
             mark: Some(mark),
             link,
         });
@@ -428,6 +432,7 @@ fn segments(text: &str, mut marks: Vec<(usize, usize, String, Option<String>)>) 
             text: text[at..].into(),
             mark: None,
             link: None,
+            label: None,
         });
     }
     out
@@ -445,6 +450,18 @@ fn article_segments(article: &Article, views: &HashMap<&str, &ClaimView>) -> Vec
         })
         .collect();
     segments(&article.text, marks)
+}
+
+/// "✓ Mostly true" for a grade name.
+fn label_for(name: &str) -> String {
+    let mut grades: Vec<Option<Grade>> = Grade::ALL.iter().copied().map(Some).collect();
+    grades.push(None);
+    let (_, label, symbol) = grades
+        .into_iter()
+        .map(grade_look)
+        .find(|(n, _, _)| *n == name)
+        .unwrap_or(grade_look(None));
+    format!("{symbol} {label}")
 }
 
 /// The worst latest grade among a sentence's claims (its mark colour).
