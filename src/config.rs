@@ -56,6 +56,8 @@ pub struct Config {
     pub queue: QueueConfig,
     /// The daemon's local API and notifications.
     pub daemon: DaemonConfig,
+    /// Who publishes the fact-checks and where (ClaimReview `author` and `url`).
+    pub publisher: crate::export::PublisherConfig,
 }
 
 /// Settings of the job queue and the scheduler.

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+pub mod export;
 pub mod report_site;
 pub mod scan;
 
@@ -133,6 +134,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Write a static HTML report: index, one page per claim with chart, scanned articles
     Report(report_site::ReportArgs),
+    /// Print the latest verdicts as ClaimReview JSON-LD, JSON lines, CSV or Markdown
+    Export(export::ExportArgs),
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -353,6 +356,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Changes { since, json } => changes(&app, since.as_deref(), json, &mut out).await,
         Command::Scan(args) => scan::run(&app, &args, &mut out).await,
         Command::Report(args) => report_site::run(&app, &args, &mut out).await,
+        Command::Export(args) => export::run(&app, &args, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
