@@ -33,6 +33,9 @@ impl From<&SourceError> for CheckFailure {
             SourceError::Api { code, .. } if code == "175" => format!(
                 "{error}. The indicator was deleted or archived: find its successor in the World Bank data catalog"
             ),
+            SourceError::Network { .. } => format!(
+                "{error}. Without internet access, `claimcheck demo` runs offline, or point CLAIMCHECK_WORLDBANK_URL at a stand-in (README, section \"Without internet access\")"
+            ),
             _ => error.to_string(),
         };
         Self {

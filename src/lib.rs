@@ -9,6 +9,7 @@ pub mod claim;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod export;
 pub mod queue;
 pub mod report;

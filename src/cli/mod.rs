@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+pub mod demo;
 pub mod export;
 pub mod report_site;
 pub mod scan;
@@ -136,6 +137,8 @@ pub enum Command {
     Report(report_site::ReportArgs),
     /// Print the latest verdicts as ClaimReview JSON-LD, JSON lines, CSV or Markdown
     Export(export::ExportArgs),
+    /// Try claimcheck offline: a built-in World Bank stand-in, the seed article, a report
+    Demo(demo::DemoArgs),
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -357,6 +360,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan::run(&app, &args, &mut out).await,
         Command::Report(args) => report_site::run(&app, &args, &mut out).await,
         Command::Export(args) => export::run(&app, &args, &mut out).await,
+        Command::Demo(args) => demo::run(&app, &args, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
