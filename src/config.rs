@@ -193,6 +193,16 @@ impl Default for GradingConfig {
     }
 }
 
+/// `$XDG_CONFIG_HOME/claimcheck/claimcheck.toml` (`~/.config/…` when unset): the config
+/// read when neither `--config` nor `config/claimcheck.toml` in the working directory is.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::config_dir)?;
+    Some(base.join("claimcheck").join("claimcheck.toml"))
+}
+
 impl Config {
     /// The sentence parser with this config's indicator table.
     pub fn sentence_parser(&self) -> Result<crate::claim::sentence::SentenceParser, ConfigError> {
@@ -216,7 +226,10 @@ impl Config {
             None if Path::new(DEFAULT_CONFIG_PATH).is_file() => {
                 Self::from_file(Path::new(DEFAULT_CONFIG_PATH))?
             }
-            None => Self::default(),
+            None => match user_config_path().filter(|p| p.is_file()) {
+                Some(user) => Self::from_file(&user)?,
+                None => Self::default(),
+            },
         };
         if let Ok(url) = std::env::var(WORLDBANK_URL_ENV) {
             if !url.trim().is_empty() {

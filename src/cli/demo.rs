@@ -43,6 +43,7 @@ pub(super) async fn run(app: &App, args: &DemoArgs, out: &mut impl Write) -> Res
     let demo_app = App {
         config,
         db_path: dir.join("db"),
+        color: app.color,
     };
     writeln!(
         out,

@@ -10,8 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+mod completions;
 pub mod demo;
 pub mod export;
+pub mod output;
 pub mod report_site;
 pub mod scan;
 
@@ -70,6 +72,9 @@ pub struct Cli {
     /// Log format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Colour in logs and tables (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    pub color: output::ColorChoice,
     /// What to do
     #[command(subcommand)]
     pub command: Command,
@@ -103,6 +108,15 @@ pub enum Command {
         /// One JSON object per claim: id, text, verdict, checked_at
         #[arg(long)]
         json: bool,
+        /// Only claims with this tag
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only claims whose latest verdict is this grade
+        #[arg(long, value_name = "GRADE")]
+        verdict: Option<Grade>,
+        /// Only claims whose id or text contains this (case-insensitive)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
     },
     /// Show a claim, its latest verdict with evidence, and its history
     Show {
@@ -139,6 +153,13 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Try claimcheck offline: a built-in World Bank stand-in, the seed article, a report
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): claimcheck man > claimcheck.1
+    Man,
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -329,6 +350,8 @@ impl AddArgs {
 struct App {
     config: Config,
     db_path: PathBuf,
+    /// Colour tables on stdout.
+    color: bool,
 }
 
 impl App {
@@ -346,12 +369,32 @@ pub async fn run(cli: Cli) -> Result<u8> {
         .or_else(|| config.db.clone())
         .or_else(|| dirs::data_dir().map(|d| d.join("claimcheck")))
         .context("no database directory: pass --db DIR or set CLAIMCHECK_DB")?;
-    let app = App { config, db_path };
+    let color = output::use_color(
+        cli.color,
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    );
+    let app = App {
+        config,
+        db_path,
+        color,
+    };
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Add(args) => add(&app, &args, &mut out).await,
         Command::Import { paths, json } => import(&app, &paths, json, &mut out).await,
-        Command::List { json } => list(&app, json, &mut out).await,
+        Command::List {
+            json,
+            tag,
+            verdict,
+            search,
+        } => {
+            let filter = output::ListFilter {
+                tag,
+                verdict,
+                search,
+            };
+            list(&app, json, &filter, &mut out).await
+        }
         Command::Show { id, json } => show(&app, &id, json, &mut out).await,
         Command::Verify(args) => verify(&app, &args, &mut out).await,
         Command::Remove { ids } => remove(&app, &ids, &mut out).await,
@@ -361,6 +404,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => report_site::run(&app, &args, &mut out).await,
         Command::Export(args) => export::run(&app, &args, &mut out).await,
         Command::Demo(args) => demo::run(&app, &args, &mut out).await,
+        Command::Completions { shell } => completions::completions(shell, &mut out),
+        Command::Man => completions::man(&mut out),
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }
@@ -489,12 +534,21 @@ async fn import(app: &App, paths: &[PathBuf], json: bool, out: &mut impl Write) 
     Ok(if errors > 0 { EXIT_INPUT } else { EXIT_OK })
 }
 
-async fn list(app: &App, json: bool, out: &mut impl Write) -> Result<u8> {
-    let summaries = app.backend().await?.summaries().await?;
+async fn list(
+    app: &App,
+    json: bool,
+    filter: &output::ListFilter,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let summaries = filter.apply(app.backend().await?.summaries().await?);
     if json {
         for s in &summaries {
             writeln!(out, "{}", report::list_json(&s.claim, s.latest.as_ref()))?;
         }
+        return Ok(EXIT_OK);
+    }
+    if summaries.is_empty() && filter.is_active() {
+        writeln!(out, "no claims match the filters")?;
         return Ok(EXIT_OK);
     }
     if summaries.is_empty() {
@@ -522,7 +576,7 @@ async fn list(app: &App, json: bool, out: &mut impl Write) -> Result<u8> {
     write!(
         out,
         "{}",
-        report::table(&["ID", "VERDICT", "CHECKED", "CLAIM"], &rows)
+        output::table(&["ID", "VERDICT", "CHECKED", "CLAIM"], &rows, app.color)
     )?;
     Ok(EXIT_OK)
 }
