@@ -196,6 +196,7 @@ impl<S: Source> Checker<S> {
         let max_age = Duration::hours(self.config.worldbank.country_cache_hours as i64);
         if let Some(cached) = &cached {
             if now - cached.fetched_at < max_age {
+                crate::metrics::record_cache_hit();
                 return Ok(Ok(CountryList::new(cached.countries.clone())));
             }
         }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod export;
+pub mod metrics;
 pub mod queue;
 pub mod report;
 pub mod scan;

@@ -16,6 +16,7 @@ pub mod export;
 pub mod output;
 pub mod report_site;
 pub mod scan;
+mod status;
 
 use crate::check::{describe_request, ClaimResult, Progress};
 use crate::claim::country::Countries;
@@ -160,6 +161,12 @@ pub enum Command {
     },
     /// Print the man page (roff): claimcheck man > claimcheck.1
     Man,
+    /// The state of the database: daemon, claims and verdicts, jobs, last check
+    Status {
+        /// One JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -406,6 +413,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Demo(args) => demo::run(&app, &args, &mut out).await,
         Command::Completions { shell } => completions::completions(shell, &mut out),
         Command::Man => completions::man(&mut out),
+        Command::Status { json } => status::run(&app, json, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }

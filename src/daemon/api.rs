@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(get_job))
         .route("/jobs/{id}/retry", post(retry_job))
         .route("/changes", get(changes))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -157,6 +158,14 @@ async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "db": state.queue.store().path(),
     }))
+}
+
+/// `GET /metrics`: Prometheus text ([`crate::metrics`]).
+async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
+    let jobs = state.queue.list(None)?;
+    let text = crate::metrics::render(state.queue.store(), &jobs)?;
+    let content_type = "text/plain; version=0.0.4; charset=utf-8";
+    Ok(([(header::CONTENT_TYPE, content_type)], text).into_response())
 }
 
 /// A claim with its newest verdict, as `GET /claims` lists it.

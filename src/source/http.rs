@@ -57,7 +57,7 @@ impl HttpClient {
         (|| {
             attempt += 1;
             let span = tracing::info_span!("upstream_request", url, attempt);
-            tracing::Instrument::instrument(self.get_once(url), span)
+            tracing::Instrument::instrument(crate::metrics::timed(self.get_once(url)), span)
         })
         .retry(backoff)
         .when(SourceError::is_retryable)
@@ -72,6 +72,7 @@ impl HttpClient {
             })
         })
         .notify(|err, delay| {
+            crate::metrics::record_retry();
             tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "retrying upstream request");
         })
         .await
