@@ -87,6 +87,7 @@ struct ClaimView {
     note: Option<String>,
     segments: Vec<Segment>,
     chart: Option<String>,
+    chart_caption: String,
     evidence: Vec<(String, String)>,
     api_url: Option<String>,
     human_url: Option<String>,
@@ -266,11 +267,30 @@ fn claim_view(input: &ClaimInput) -> ClaimView {
         note: claim.note.clone(),
         segments: span_segments(&claim.text, &input.spans),
         chart,
+        chart_caption: chart_caption(claim),
         evidence: latest.map_or_else(Vec::new, |r| evidence_rows(claim, r)),
         api_url: ev.and_then(|e| e.source_url.clone()),
         human_url: human_url(claim),
         history: input.history.iter().map(history_view).collect(),
     }
+}
+
+/// What the chart shows, in words (its text alternative).
+fn chart_caption(claim: &Claim) -> String {
+    use crate::claim::{Kind, Relation};
+    if claim.kind == Kind::Rank {
+        return "The leading economies that year, highest first; the claimed country's bar in orange-red, the others in blue.".into();
+    }
+    let mark = match claim.relation {
+        Relation::Gt | Relation::Gte | Relation::Lt | Relation::Lte | Relation::Between => {
+            "the claimed threshold as an orange-red line, the values it allows shaded"
+        }
+        Relation::Approx | Relation::Nearly => {
+            "the claimed value as an orange-red cross, the band its hedge allows shaded"
+        }
+        Relation::Eq => "the claimed value as an orange-red cross",
+    };
+    format!("The data series (blue line and dots) around the claimed year; {mark}.")
 }
 
 fn history_view(r: &VerdictRecord) -> HistoryView {
