@@ -140,3 +140,44 @@ fn config_is_found_under_xdg_config_home() {
         "the XDG config was read: {err}"
     );
 }
+
+#[test]
+fn add_without_arguments_explains_both_forms() {
+    let o = assert_cmd::Command::cargo_bin("claimcheck")
+        .unwrap()
+        .arg("add")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let help = String::from_utf8_lossy(&o.stderr);
+    assert!(help.contains("Two forms:"), "{help}");
+    assert!(
+        help.contains("claimcheck add \"El Salvador homicide rate")
+            && help.contains("--indicator SP.POP.TOTL")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_silences_retry_warnings() {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.worldbank.base_url = "http://127.0.0.1:9/v2".into();
+    config.worldbank.max_attempts = 2;
+    app.write_config(&config);
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    let stderr = |quiet: bool| {
+        let mut cmd = app.cmd();
+        if quiet {
+            cmd.arg("-q");
+        }
+        let o = cmd.args(["verify", "sv-homicide-2015"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(3));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    assert!(stderr(false).contains("retrying upstream request"));
+    assert!(!stderr(true).contains("retrying upstream request"));
+}

@@ -60,6 +60,15 @@ Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could no
 Environment: CLAIMCHECK_DB (database dir), CLAIMCHECK_WORLDBANK_URL (API base URL),
 RUST_LOG (log filter, e.g. claimcheck=debug).";
 
+const ADD_FORMS: &str = "\
+Two forms:
+  claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
+      a sentence as news writes it: parsed, shown, stored and verified (--dry-run: parse only)
+  claimcheck add --text \"Honduras had 9.9 million people in 2022\" --indicator SP.POP.TOTL \\
+                 --country Honduras --year 2022 --value \"9.9 million\"
+      the claim-file keys as flags
+  claimcheck add --file claims/seed-article.toml   the claims of a file";
+
 /// Check statistical claims against public data and keep verdicts with evidence and history.
 #[derive(Debug, Parser)]
 #[command(name = "claimcheck", version, about, after_help = AFTER_HELP)]
@@ -73,6 +82,12 @@ pub struct Cli {
     /// Log format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// Colour in logs and tables (auto: on a terminal, unless NO_COLOR is set)
     #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
     pub color: output::ColorChoice,
@@ -93,7 +108,8 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add one claim from flags, or the claims of a file
+    /// Add one claim from a sentence or from flags, or the claims of a file
+    #[command(arg_required_else_help = true, after_help = ADD_FORMS)]
     Add(Box<AddArgs>),
     /// Store the claims of claim files or directories (idempotent by id)
     Import {
