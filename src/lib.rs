@@ -4,6 +4,7 @@
 //! Flow: claim files or flags → [`claim::Claim`] → [`store`] → [`check`] (plan, [`source`]
 //! fetch, [`verify`] rules) → verdict history in [`store`] → [`report`] / [`cli`].
 
+pub mod backup;
 pub mod check;
 pub mod claim;
 pub mod cli;

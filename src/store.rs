@@ -156,6 +156,11 @@ impl Store {
         &self.path
     }
 
+    /// The sled database itself, for whole-database backup and restore ([`crate::backup`]).
+    pub fn sled_db(&self) -> &sled::Db {
+        &self.db
+    }
+
     fn err(&self, source: sled::Error) -> StoreError {
         StoreError::Sled {
             path: self.path.clone(),

@@ -166,6 +166,14 @@ impl Backend {
         }
     }
 
+    /// The whole database, read consistently (by the daemon when one runs).
+    pub async fn backup(&self) -> Result<crate::backup::Backup> {
+        match self {
+            Self::Local { store, .. } => crate::backup::dump(store.sled_db()),
+            Self::Daemon(client) => client.get("/backup").await,
+        }
+    }
+
     /// Jobs, newest first.
     pub async fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>> {
         match self {

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod backend;
+mod backup;
 mod completions;
 pub mod demo;
 pub mod export;
@@ -177,6 +178,19 @@ pub enum Command {
     },
     /// Print the man page (roff): claimcheck man > claimcheck.1
     Man,
+    /// Write the whole database (claims, history, jobs) to FILE, also while the daemon runs
+    Backup {
+        /// The backup file (JSON lines)
+        file: PathBuf,
+    },
+    /// Replace the database with a backup (stop the daemon first)
+    Restore {
+        /// A file written by `claimcheck backup`
+        file: PathBuf,
+        /// Replace a database that already holds claims
+        #[arg(long)]
+        force: bool,
+    },
     /// The state of the database: daemon, claims and verdicts, jobs, last check
     Status {
         /// One JSON object
@@ -430,6 +444,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Completions { shell } => completions::completions(shell, &mut out),
         Command::Man => completions::man(&mut out),
         Command::Status { json } => status::run(&app, json, &mut out).await,
+        Command::Backup { file } => backup::backup(&app, &file, &mut out).await,
+        Command::Restore { file, force } => backup::restore(&app, &file, force, &mut out).await,
         Command::Daemon { listen } => daemon(app, listen).await,
     }
 }

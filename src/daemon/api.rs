@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}/retry", post(retry_job))
         .route("/changes", get(changes))
         .route("/metrics", get(metrics))
+        .route("/backup", get(backup))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -158,6 +159,13 @@ async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "db": state.queue.store().path(),
     }))
+}
+
+/// `GET /backup`: the whole database, read consistently ([`crate::backup`]).
+async fn backup(State(state): State<AppState>) -> ApiResult<Json<crate::backup::Backup>> {
+    crate::backup::dump(state.queue.store().sled_db())
+        .map(Json)
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 /// `GET /metrics`: Prometheus text ([`crate::metrics`]).
