@@ -44,6 +44,9 @@ impl From<&SourceError> for CheckFailure {
             SourceError::Api { code, .. } if code == "175" => format!(
                 "{error}. The indicator was deleted or archived: find its successor in the World Bank data catalog"
             ),
+            SourceError::Network { .. } | SourceError::Unreachable { .. } => format!(
+                "{error}. Without internet access, `claimcheck demo` runs offline, or point CLAIMCHECK_WORLDBANK_URL at a stand-in (README, section \"Without internet access\")"
+            ),
             _ => error.to_string(),
         };
         Self {
@@ -187,6 +190,7 @@ impl<S: Source> Checker<S> {
         let max_age = Duration::hours(self.config.worldbank.country_cache_hours as i64);
         if let Some(cached) = &cached {
             if now - cached.fetched_at < max_age {
+                crate::metrics::record_cache_hit();
                 return Ok(Ok(CountryList::new(cached.countries.clone())));
             }
         }

@@ -63,6 +63,8 @@ pub struct Config {
     pub queue: QueueConfig,
     /// The daemon's local API and notifications.
     pub daemon: DaemonConfig,
+    /// Who publishes the fact-checks and where (ClaimReview `author` and `url`).
+    pub publisher: crate::export::PublisherConfig,
 }
 
 /// Settings of the job queue and the scheduler.
@@ -209,6 +211,16 @@ impl Default for GradingConfig {
     }
 }
 
+/// `$XDG_CONFIG_HOME/claimcheck/claimcheck.toml` (`~/.config/…` when unset): the config
+/// read when neither `--config` nor `config/claimcheck.toml` in the working directory is.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::config_dir)?;
+    Some(base.join("claimcheck").join("claimcheck.toml"))
+}
+
 impl Config {
     /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
     /// applies environment overrides.
@@ -218,7 +230,10 @@ impl Config {
             None if Path::new(DEFAULT_CONFIG_PATH).is_file() => {
                 Self::from_file(Path::new(DEFAULT_CONFIG_PATH))?
             }
-            None => Self::default(),
+            None => match user_config_path().filter(|p| p.is_file()) {
+                Some(user) => Self::from_file(&user)?,
+                None => Self::default(),
+            },
         };
         if let Ok(url) = std::env::var(WORLDBANK_URL_ENV) {
             if !url.trim().is_empty() {

@@ -35,6 +35,7 @@
 
 pub mod api;
 pub mod app;
+pub mod backup;
 pub mod catalogue;
 pub mod check;
 pub mod claim;
@@ -42,8 +43,13 @@ pub mod cli;
 pub mod config;
 pub mod corroborate;
 pub mod daemon;
+pub mod demo;
+pub mod export;
+pub mod metrics;
 pub mod queue;
 pub mod report;
+pub mod scan;
+pub mod site;
 pub mod source;
 pub mod store;
 pub mod verify;

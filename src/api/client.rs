@@ -212,6 +212,27 @@ impl Client {
         self.get(&format!("{}{query}", paths::CHANGES)).await
     }
 
+    /// Keeps a scanned article.
+    pub async fn put_article(&self, article: &crate::scan::Article) -> Result<()> {
+        self.post::<serde_json::Value>(paths::ARTICLES, article)
+            .await
+            .map(|_| ())
+    }
+
+    /// The scanned article kept under `tag`.
+    pub async fn article(&self, tag: &str) -> Result<Option<crate::scan::Article>> {
+        match self.get(&paths::with_id(paths::ARTICLE, tag)).await {
+            Ok(article) => Ok(Some(article)),
+            Err(e) if Self::is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The whole database, read by the daemon.
+    pub async fn backup(&self) -> Result<crate::backup::Backup> {
+        self.get(paths::BACKUP).await
+    }
+
     /// True when the error is the daemon's "not found".
     pub fn is_not_found(error: &ClientError) -> bool {
         matches!(error, ClientError::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())

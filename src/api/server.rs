@@ -71,6 +71,7 @@ impl From<AppError> for ApiError {
                 (StatusCode::NOT_FOUND, "not_found")
             }
             AppError::Queue(QueueError::NotDead { .. })
+            | AppError::NotEmpty { .. }
             | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
                 (StatusCode::CONFLICT, "conflict")
             }
@@ -102,6 +103,10 @@ pub fn router(state: ApiState) -> Router {
         .route(paths::RESULTS, post(results))
         .route(paths::DUE, post(due))
         .route(paths::CHANGES, get(changes))
+        .route(paths::ARTICLES, post(put_article))
+        .route(paths::ARTICLE, get(get_article))
+        .route(paths::BACKUP, get(backup))
+        .route(paths::METRICS, get(metrics))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -334,4 +339,44 @@ async fn changes(
         .transpose()
         .map_err(|e| bad_request("invalid_since", format!("`since`: {e}")))?;
     Ok(Json(state.app.changes(since).await?))
+}
+
+async fn put_article(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<impl IntoResponse> {
+    let article: crate::scan::Article = json_body(&headers, body).await?;
+    let tag = article.tag.clone();
+    state.app.put_article(article).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "stored": tag })),
+    ))
+}
+
+async fn get_article(
+    State(state): State<ApiState>,
+    Path(tag): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    match state.app.article(&tag).await? {
+        Some(article) => Ok(Json(article)),
+        None => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no scanned article with tag {tag:?}"),
+        )),
+    }
+}
+
+/// `GET /backup`: the whole database, read consistently ([`crate::backup`]).
+async fn backup(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.backup().await?))
+}
+
+/// `GET /metrics`: Prometheus text ([`crate::metrics`]).
+async fn metrics(State(state): State<ApiState>) -> ApiResult<Response> {
+    let text = state.app.metrics().await?;
+    let content_type = "text/plain; version=0.0.4; charset=utf-8";
+    Ok(([(header::CONTENT_TYPE, content_type)], text).into_response())
 }

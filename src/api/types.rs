@@ -33,6 +33,14 @@ pub mod paths {
     pub const DUE: &str = "/due";
     /// Change events (`GET`).
     pub const CHANGES: &str = "/changes";
+    /// Keep a scanned article (`POST`).
+    pub const ARTICLES: &str = "/articles";
+    /// One scanned article by tag (`GET`).
+    pub const ARTICLE: &str = "/articles/{id}";
+    /// The whole database, read consistently (`GET`).
+    pub const BACKUP: &str = "/backup";
+    /// Prometheus metrics (`GET`).
+    pub const METRICS: &str = "/metrics";
 
     /// `template` with its `{id}` filled in (percent-encoded).
     pub fn with_id(template: &str, id: &str) -> String {

@@ -37,6 +37,12 @@ pub enum AppError {
     /// The source client could not be built.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// A restore would replace claims and `--force` was not given.
+    #[error("the database holds {claims} claims; pass --force to replace them with the backup")]
+    NotEmpty {
+        /// Claims it holds.
+        claims: usize,
+    },
 }
 
 impl From<StoreError> for AppError {
@@ -340,10 +346,64 @@ impl App {
         Ok(due)
     }
 
+    /// Keeps a scanned article (text and findings) for the report, under its tag.
+    pub async fn put_article(&self, article: crate::scan::Article) -> Result<(), AppError> {
+        self.run(move |queue| {
+            let store = queue.store().as_ref();
+            crate::store::put_meta(store, &article_key(&article.tag), &article)?;
+            Ok(store.flush()?)
+        })
+        .await
+    }
+
+    /// The scanned article kept under `tag`, if any.
+    pub async fn article(&self, tag: &str) -> Result<Option<crate::scan::Article>, AppError> {
+        let key = article_key(tag);
+        self.run(move |queue| Ok(crate::store::meta_get(queue.store().as_ref(), &key)?))
+            .await
+    }
+
+    /// Every record, read consistently (also while the worker writes).
+    pub async fn backup(&self) -> Result<crate::backup::Backup, AppError> {
+        self.run(|queue| Ok(queue.store().backup()?)).await
+    }
+
+    /// Replaces the database with a backup; refuses a database holding claims unless
+    /// `force`. Returns the entries written.
+    pub async fn restore(
+        &self,
+        backup: crate::backup::Backup,
+        force: bool,
+    ) -> Result<usize, AppError> {
+        self.run(move |queue| {
+            let held = queue.store().claims()?.len();
+            if held > 0 && !force {
+                return Err(AppError::NotEmpty { claims: held });
+            }
+            Ok(queue.store().restore(&backup)?)
+        })
+        .await
+    }
+
+    /// The Prometheus text for `/metrics`: the database's state and this process's
+    /// upstream counters.
+    pub async fn metrics(&self) -> Result<String, AppError> {
+        self.run(|queue| {
+            let jobs = queue.list(None)?;
+            Ok(crate::metrics::render(queue.store().as_ref(), &jobs)?)
+        })
+        .await
+    }
+
     /// Makes every write so far durable.
     pub async fn flush(&self) -> Result<(), AppError> {
         self.run(|queue| Ok(queue.store().flush()?)).await
     }
+}
+
+/// The metadata key an article is kept under.
+fn article_key(tag: &str) -> String {
+    format!("article/{tag}")
 }
 
 /// The error for an unknown claim id, with the closest stored id as a hint.

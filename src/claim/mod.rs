@@ -506,9 +506,11 @@ fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
-/// A stable id from claim text: lowercase words joined by `-`, at most 60 characters.
+/// A stable id from claim text: lowercase ASCII words joined by `-`, at most 60 characters.
 pub fn slug(text: &str) -> String {
     let mut slug = String::new();
+    // Accented letters keep their base letter: "Côte d'Ivoire" → `cote-d-ivoire`.
+    let text = deunicode::deunicode(text);
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -541,6 +543,10 @@ mod tests {
         );
         assert!(slug(&"word ".repeat(40)).len() <= 60);
         assert_eq!(slug("¿?"), "claim");
+        assert_eq!(
+            slug("Côte d'Ivoire grew 6.5% in São Tomé"),
+            "cote-d-ivoire-grew-6-5-in-sao-tome"
+        );
     }
 
     #[test]

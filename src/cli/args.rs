@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use super::cmd::demo::DemoArgs;
+pub use super::cmd::export::ExportArgs;
+pub use super::cmd::output::ColorChoice;
+pub use super::cmd::report_site::ReportArgs;
+pub use super::cmd::scan::ScanArgs;
 use crate::claim::{number, ClaimSpec, Direction, Kind, Order, Relation, Tolerance};
 use crate::queue::JobState;
 use crate::verify::Grade;
@@ -26,6 +31,15 @@ Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could no
 Environment: CLAIMCHECK_DB (database dir), CLAIMCHECK_WORLDBANK_URL (API base URL),
 RUST_LOG (log filter, e.g. claimcheck=debug).";
 
+const ADD_FORMS: &str = "\
+Two forms:
+  claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
+      a sentence as news writes it: parsed, shown, stored and verified (--dry-run: parse only)
+  claimcheck add --text \"Honduras had 9.9 million people in 2022\" --indicator SP.POP.TOTL \\
+                 --country Honduras --year 2022 --value \"9.9 million\"
+      the claim-file keys as flags: stored and verified
+  claimcheck add --file claims/seed-article.toml   the claims of a file";
+
 /// Check statistical claims against public data and keep verdicts with evidence and history.
 #[derive(Debug, Parser)]
 #[command(name = "claimcheck", version, about, after_help = AFTER_HELP)]
@@ -39,6 +53,15 @@ pub struct Cli {
     /// Log format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour in logs and tables (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// What to do
     #[command(subcommand)]
     pub command: Command,
@@ -56,7 +79,8 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add one claim from flags, or the claims of a file
+    /// Add one claim from a sentence or from flags, or the claims of a file
+    #[command(arg_required_else_help = true, after_help = ADD_FORMS)]
     Add(Box<AddArgs>),
     /// Store the claims of claim files or directories (idempotent by id)
     Import {
@@ -72,6 +96,15 @@ pub enum Command {
         /// One JSON object per claim: id, text, verdict, checked_at
         #[arg(long)]
         json: bool,
+        /// Only claims with this tag
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only claims whose latest verdict is this grade
+        #[arg(long, value_name = "GRADE")]
+        verdict: Option<Grade>,
+        /// Only claims whose id or text contains this (case-insensitive)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
     },
     /// Show a claim, its latest verdict with evidence, and its history
     Show {
@@ -111,6 +144,40 @@ pub enum Command {
         /// update
         #[command(subcommand)]
         action: CatalogueAction,
+    },
+    /// Find the checkable sentences of an article, store and verify their claims
+    Scan(ScanArgs),
+    /// Write a static HTML report: index, one page per claim with chart, scanned articles
+    Report(ReportArgs),
+    /// Print the latest verdicts as ClaimReview JSON-LD, JSON lines, CSV or Markdown
+    Export(ExportArgs),
+    /// Try claimcheck offline: a built-in World Bank stand-in, the seed article, a report
+    Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): claimcheck man > claimcheck.1
+    Man,
+    /// Write the whole database (claims, history, jobs) to FILE, also while the daemon runs
+    Backup {
+        /// The backup file (JSON lines)
+        file: PathBuf,
+    },
+    /// Replace the database with a backup (stop the daemon first)
+    Restore {
+        /// A file written by `claimcheck backup`
+        file: PathBuf,
+        /// Replace a database that already holds claims
+        #[arg(long)]
+        force: bool,
+    },
+    /// The state of the database: daemon, claims and verdicts, jobs, last check
+    Status {
+        /// One JSON object
+        #[arg(long)]
+        json: bool,
     },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {

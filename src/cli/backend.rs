@@ -146,6 +146,48 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// True when a daemon serves the requests.
+    pub fn is_daemon(&self) -> bool {
+        matches!(self, Self::Daemon(_))
+    }
+
+    /// Keeps a scanned article for the report.
+    pub async fn put_article(&self, article: crate::scan::Article) -> Result<()> {
+        match self {
+            Self::Local(app) => Ok(app.put_article(article).await?),
+            Self::Daemon(client) => client.put_article(&article).await.map_err(client_error),
+        }
+    }
+
+    /// The scanned article kept under `tag`.
+    pub async fn article(&self, tag: &str) -> Result<Option<crate::scan::Article>> {
+        match self {
+            Self::Local(app) => Ok(app.article(tag).await?),
+            Self::Daemon(client) => client.article(tag).await.map_err(client_error),
+        }
+    }
+
+    /// The whole database, read consistently (by the daemon when one runs).
+    pub async fn backup(&self) -> Result<crate::backup::Backup> {
+        match self {
+            Self::Local(app) => Ok(app.backup().await?),
+            Self::Daemon(client) => client.backup().await.map_err(client_error),
+        }
+    }
+
+    /// Replaces the database with a backup; only without a daemon (it replaces everything).
+    pub async fn restore(&self, backup: crate::backup::Backup, force: bool) -> Result<usize> {
+        match self {
+            Self::Local(app) => app.restore(backup, force).await.map_err(app_error),
+            Self::Daemon(_) => Err(InputError(
+                "a claimcheck daemon holds this database: stop it first (restore replaces the whole database)".into(),
+            )
+            .into()),
+        }
+    }
+}
+
 /// Polls the daemon until every job is settled, reporting finished claims as progress.
 async fn wait_for(
     client: &Client,
@@ -187,6 +229,7 @@ fn same_database(served: &str, db: &Path, socket: &Path) -> Result<()> {
 fn app_error(e: AppError) -> anyhow::Error {
     match e {
         AppError::UnknownClaim { .. }
+        | AppError::NotEmpty { .. }
         | AppError::Queue(QueueError::UnknownJob(_) | QueueError::NotDead { .. })
         | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
             InputError(e.to_string()).into()

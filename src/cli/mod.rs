@@ -12,6 +12,7 @@ use anyhow::{Context as _, Result};
 
 use crate::config::Config;
 pub use args::{Cli, Command, LogFormat};
+pub use cmd::output;
 
 /// Exit code: every check passed the `--fail-on` gate.
 pub const EXIT_OK: u8 = 0;
@@ -27,10 +28,11 @@ pub const EXIT_RUNTIME: u8 = 3;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-/// Everything a command needs: settings and the database path.
+/// Everything a command needs: settings, the database path, and whether to colour tables.
 pub(crate) struct Context {
     config: Config,
     db_path: PathBuf,
+    color: bool,
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -45,12 +47,32 @@ pub async fn run(cli: Cli) -> Result<u8> {
         .or_else(|| config.db.clone())
         .or_else(|| dirs::data_dir().map(|d| d.join("claimcheck")))
         .context("no database directory: pass --db DIR or set CLAIMCHECK_DB")?;
-    let ctx = Context { config, db_path };
+    let color = output::use_color(
+        cli.color,
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    );
+    let ctx = Context {
+        config,
+        db_path,
+        color,
+    };
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Add(args) => cmd::add::run(&ctx, &args, &mut out).await,
         Command::Import { paths, json } => cmd::import::run(&ctx, &paths, json, &mut out).await,
-        Command::List { json } => cmd::list::run(&ctx, json, &mut out).await,
+        Command::List {
+            json,
+            tag,
+            verdict,
+            search,
+        } => {
+            let filter = output::ListFilter {
+                tag,
+                verdict,
+                search,
+            };
+            cmd::list::run(&ctx, json, &filter, &mut out).await
+        }
         Command::Show { id, json } => cmd::show::run(&ctx, &id, json, &mut out).await,
         Command::Verify(args) => cmd::verify::run(&ctx, &args, &mut out).await,
         Command::Remove { ids } => cmd::remove::run(&ctx, &ids, &mut out).await,
@@ -63,6 +85,17 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Catalogue { action } => {
             cmd::indicators::catalogue(&ctx.config, &ctx.db_path, &action, &mut out).await
+        }
+        Command::Scan(args) => cmd::scan::run(&ctx, &args, &mut out).await,
+        Command::Report(args) => cmd::report_site::run(&ctx, &args, &mut out).await,
+        Command::Export(args) => cmd::export::run(&ctx, &args, &mut out).await,
+        Command::Demo(args) => cmd::demo::run(&ctx, &args, &mut out).await,
+        Command::Completions { shell } => cmd::completions::completions(shell, &mut out),
+        Command::Man => cmd::completions::man(&mut out),
+        Command::Status { json } => cmd::status::run(&ctx, json, &mut out).await,
+        Command::Backup { file } => cmd::backup::backup(&ctx, &file, &mut out).await,
+        Command::Restore { file, force } => {
+            cmd::backup::restore(&ctx, &file, force, &mut out).await
         }
         Command::Daemon { listen } => cmd::daemon::run(ctx, listen).await,
     }

@@ -178,10 +178,8 @@ impl HttpClient {
         (|| {
             attempt += 1;
             let span = tracing::info_span!("upstream_request", url, attempt);
-            tracing::Instrument::instrument(
-                async move { parse(&self.get_once(url).await?) },
-                span,
-            )
+            let request = crate::metrics::timed(async move { parse(&self.get_once(url).await?) });
+            tracing::Instrument::instrument(request, span)
         })
         .retry(backoff)
         .when(SourceError::is_retryable)
@@ -196,6 +194,7 @@ impl HttpClient {
             })
         })
         .notify(|err, delay| {
+            crate::metrics::record_retry();
             tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "retrying upstream request");
         })
         .await

@@ -254,6 +254,13 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores a small value under `key`.
     fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+
+    /// Every record, read consistently (a verdict is never split from its job's state),
+    /// also while workers write.
+    fn backup(&self) -> Result<crate::backup::Backup, StoreError>;
+    /// Replaces every record with the backup's; returns how many were written. Ids handed
+    /// out afterwards never collide with restored ones.
+    fn restore(&self, backup: &crate::backup::Backup) -> Result<usize, StoreError>;
 }
 
 /// A backend shared between tasks and threads.

@@ -25,12 +25,16 @@ use crate::verify::Verdict;
 /// Bumped when an index's layout changes; a database without it gets its indexes rebuilt.
 const INDEX_VERSION: &[u8] = b"2";
 const INDEX_VERSION_KEY: &str = "sled/index_version";
+/// Added to every generated id: set by a restore above the restored ids, because sled's
+/// id generator is not part of the data a backup holds.
+const ID_FLOOR_KEY: &str = "sled/id_floor";
 
 /// The sled database.
 #[derive(Debug)]
 pub struct SledStore {
     path: PathBuf,
     trees: Trees,
+    id_floor: std::sync::atomic::AtomicU64,
     // Dropped before `db`'s last handle: joins the flusher thread.
     flusher: Flusher,
     db: sled::Db,
@@ -90,9 +94,16 @@ impl SledStore {
             meta: tree("meta")?,
         };
         let flusher = Flusher::start(db.clone()).map_err(|e| backend(sled::Error::Io(e)))?;
+        let floor = trees
+            .meta
+            .get(ID_FLOOR_KEY)
+            .map_err(backend)?
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map_or(0, u64::from_be_bytes);
         let store = Self {
             path: path.to_path_buf(),
             trees,
+            id_floor: floor.into(),
             flusher,
             db,
         };
@@ -180,6 +191,26 @@ impl SledStore {
             .insert(INDEX_VERSION_KEY, INDEX_VERSION)
             .map_err(|e| self.err(e))?;
         self.flush()
+    }
+
+    fn floor(&self) -> u64 {
+        self.id_floor.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The largest id in use (jobs, verdict sequence numbers, change events).
+    fn max_id(&self) -> Result<u64, StoreError> {
+        let t = &self.trees;
+        let last = |tree: &sled::Tree| -> Result<u64, StoreError> {
+            Ok(tree
+                .last()
+                .map_err(|e| self.err(e))?
+                .map_or(0, |(k, _)| job_id(&k)))
+        };
+        let mut max = last(&t.jobs)?.max(last(&t.changes)?);
+        for key in t.verdicts.iter().keys() {
+            max = max.max(job_id(&key.map_err(|e| self.err(e))?));
+        }
+        Ok(max)
     }
 
     fn get_job(&self, key: &[u8]) -> Result<Option<Job>, StoreError> {
@@ -455,7 +486,7 @@ impl Storage for SledStore {
     }
 
     fn new_job_id(&self) -> Result<u64, StoreError> {
-        self.db.generate_id().map_err(|e| self.err(e))
+        Ok(self.floor() + self.db.generate_id().map_err(|e| self.err(e))?)
     }
 
     fn insert_job(&self, fresh: &Job, existing: JobChange<'_>) -> Result<(Job, bool), StoreError> {
@@ -546,6 +577,7 @@ impl Storage for SledStore {
             (Some(_), Some(job)) => self.latest_verdict(&job.claim_id)?,
             _ => None,
         };
+        let floor = self.floor();
         let result = (
             &t.jobs,
             &t.pending,
@@ -573,7 +605,7 @@ impl Storage for SledStore {
                 };
                 let record =
                     VerdictRecord::after(previous.as_ref(), &new.claim_id, verdict.clone(), at);
-                let seq = verdicts.generate_id()?;
+                let seq = floor + verdicts.generate_id()?;
                 let mut vkey = history_prefix(&new.claim_id);
                 vkey.extend_from_slice(&seq.to_be_bytes());
                 verdicts.insert(vkey, encode(&record))?;
@@ -663,5 +695,29 @@ impl Storage for SledStore {
             .insert(key, value)
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    fn backup(&self) -> Result<crate::backup::Backup, StoreError> {
+        crate::backup::dump(&self.db).map_err(|e| StoreError::Backend {
+            location: self.location(),
+            source: e.into(),
+        })
+    }
+
+    fn restore(&self, backup: &crate::backup::Backup) -> Result<usize, StoreError> {
+        let written =
+            crate::backup::restore(&self.db, backup).map_err(|e| StoreError::Backend {
+                location: self.location(),
+                source: e.into(),
+            })?;
+        let floor = self.max_id()? + 1;
+        self.id_floor
+            .store(floor, std::sync::atomic::Ordering::SeqCst);
+        self.trees
+            .meta
+            .insert(ID_FLOOR_KEY, &floor.to_be_bytes())
+            .map_err(|e| self.err(e))?;
+        self.flush()?;
+        Ok(written)
     }
 }

@@ -1,19 +1,24 @@
-//! `claimcheck list`: stored claims with their latest verdict.
+//! `claimcheck list [--tag T] [--verdict V] [--search TEXT]`: stored claims with their latest
+//! verdict.
 
 use std::io::Write;
 
 use anyhow::Result;
 
+use super::output::{self, ListFilter};
 use crate::cli::backend::Backend;
 use crate::cli::{Context, EXIT_OK};
 use crate::report;
 
 /// Runs the command.
-pub async fn run(ctx: &Context, json: bool, out: &mut impl Write) -> Result<u8> {
-    let summaries = Backend::connect(&ctx.config, &ctx.db_path)
-        .await?
-        .list()
-        .await?;
+pub async fn run(
+    ctx: &Context,
+    json: bool,
+    filter: &ListFilter,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let summaries = filter.apply(backend.list().await?);
     if json {
         for s in &summaries {
             writeln!(out, "{}", report::list_json(&s.claim, s.latest.as_ref()))?;
@@ -21,10 +26,12 @@ pub async fn run(ctx: &Context, json: bool, out: &mut impl Write) -> Result<u8> 
         return Ok(EXIT_OK);
     }
     if summaries.is_empty() {
-        writeln!(
-            out,
+        let message = if filter.is_active() {
+            "no claims match the filters"
+        } else {
             "no claims yet: add some with `claimcheck import claims/`"
-        )?;
+        };
+        writeln!(out, "{message}")?;
         return Ok(EXIT_OK);
     }
     let rows: Vec<Vec<String>> = summaries
@@ -42,10 +49,7 @@ pub async fn run(ctx: &Context, json: bool, out: &mut impl Write) -> Result<u8> 
             ]
         })
         .collect();
-    write!(
-        out,
-        "{}",
-        report::table(&["ID", "VERDICT", "CHECKED", "CLAIM"], &rows)
-    )?;
+    let headers = ["ID", "VERDICT", "CHECKED", "CLAIM"];
+    write!(out, "{}", output::table(&headers, &rows, ctx.color))?;
     Ok(EXIT_OK)
 }

@@ -2,14 +2,22 @@
 //! backend's operations and prints.
 
 pub mod add;
+pub mod backup;
 pub mod changes;
+pub mod completions;
 pub mod daemon;
+pub mod demo;
+pub mod export;
 pub mod import;
 pub mod indicators;
 pub mod jobs;
 pub mod list;
+pub mod output;
 pub mod remove;
+pub mod report_site;
+pub mod scan;
 pub mod show;
+pub mod status;
 pub mod verify;
 
 use std::path::PathBuf;

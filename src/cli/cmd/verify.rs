@@ -9,7 +9,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::load_files;
-use crate::api::types::JobResult;
+use crate::api::types::{Added, JobResult};
 use crate::check::{describe_request, Progress};
 use crate::cli::args::VerifyArgs;
 use crate::cli::backend::Backend;
@@ -40,6 +40,26 @@ pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Resu
     };
     let results = settle(&backend, &jobs).await?;
     print_results(&results, args.json, args.fail_on, out)
+}
+
+/// The verify jobs for freshly stored claims: the ones storing them queued, and new ones for
+/// claims that were stored unchanged (each claim once).
+pub(super) async fn jobs_for(backend: &Backend, added: &[Added]) -> Result<Vec<u64>> {
+    let mut jobs: Vec<u64> = added
+        .iter()
+        .filter_map(|a| a.job.as_ref().map(|j| j.id))
+        .collect();
+    let unchanged: Vec<String> = added
+        .iter()
+        .filter(|a| a.job.is_none())
+        .map(|a| a.claim.id.clone())
+        .collect();
+    if !unchanged.is_empty() {
+        jobs.extend(backend.verify(unchanged).await?.iter().map(|e| e.job.id));
+    }
+    let mut seen = std::collections::HashSet::new();
+    jobs.retain(|id| seen.insert(*id));
+    Ok(jobs)
 }
 
 /// Runs queued jobs to a settled state with a progress bar on stderr.
@@ -135,7 +155,7 @@ pub(super) fn print_results(
     })
 }
 
-fn summary(results: &[JobResult]) -> String {
+pub(super) fn summary(results: &[JobResult]) -> String {
     let mut counts: Vec<(String, usize)> = Grade::ALL
         .iter()
         .map(|g| {

@@ -1,0 +1,21 @@
+//! `claimcheck completions bash|zsh|fish` (clap_complete) and `claimcheck man` (a roff man
+//! page from the same clap definitions, clap_mangen).
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::CommandFactory as _;
+
+use crate::cli::{Cli, EXIT_OK};
+
+/// Prints the completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<u8> {
+    clap_complete::generate(shell, &mut Cli::command(), "claimcheck", out);
+    Ok(EXIT_OK)
+}
+
+/// Prints the man page (`claimcheck man > claimcheck.1`).
+pub fn man(out: &mut impl Write) -> Result<u8> {
+    clap_mangen::Man::new(Cli::command()).render(out)?;
+    Ok(EXIT_OK)
+}

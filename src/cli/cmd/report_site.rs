@@ -1,0 +1,220 @@
+//! `claimcheck report --out DIR`: gathers the stored claims, their histories, the series
+//! around each claimed year and any scanned article, and writes the static site
+//! ([`crate::site`]). Named `report_site` because `report` is the text-rendering module.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::Utc;
+use clap::Args;
+
+use crate::app::intake;
+use crate::claim::sentence::Span;
+use crate::claim::{Claim, ClaimKind, Subject};
+use crate::cli::backend::Backend;
+use crate::cli::{Context, InputError, EXIT_OK};
+use crate::scan::Article;
+use crate::site::{self, ClaimInput, SiteInput};
+use crate::source::routed::Routed;
+use crate::source::{Scope, SeriesRequest, Source};
+use crate::store::VerdictRecord;
+
+/// `report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only the claims with this tag (e.g. a scanned article's)
+    #[arg(long, conflicts_with = "all")]
+    pub tag: Option<String>,
+    /// Every stored claim (the default)
+    #[arg(long)]
+    pub all: bool,
+    /// Directory to write the site into (created if needed)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Years shown before and after the claimed year.
+const BEFORE: i32 = 8;
+const AFTER: i32 = 3;
+
+/// Runs `report`.
+pub async fn run(ctx: &Context, args: &ReportArgs, out: &mut impl Write) -> Result<u8> {
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let claims = selected(&backend, args.tag.as_deref()).await?;
+    let mut inputs = Vec::new();
+    for claim in claims {
+        let history = backend.show(&claim.id).await?.history;
+        inputs.push((claim, history));
+    }
+    let series = fetch_series(ctx, &inputs).await;
+    let parser = intake::parser(ctx.config.indicators.as_deref()).ok();
+    let today = Utc::now().date_naive();
+    let claims: Vec<ClaimInput> = inputs
+        .into_iter()
+        .map(|(claim, history)| {
+            let spans = parser
+                .as_ref()
+                .map(|p| spans_for(p, &claim, today))
+                .unwrap_or_default();
+            let series = series_for(&claim, &history, &series);
+            ClaimInput {
+                claim,
+                history,
+                series,
+                spans,
+            }
+        })
+        .collect();
+    let articles = articles(&backend, &claims).await?;
+    let title = match &args.tag {
+        Some(tag) => format!("claimcheck report: {tag}"),
+        None => "claimcheck report".to_string(),
+    };
+    let input = SiteInput {
+        title,
+        claims,
+        articles,
+        generated_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    let summary = site::write_site(&args.out, &input)?;
+    writeln!(
+        out,
+        "wrote {} claim pages, {} charts, {} article pages\nopen {}",
+        summary.claims,
+        summary.charts,
+        summary.articles,
+        summary.index.display()
+    )?;
+    Ok(EXIT_OK)
+}
+
+async fn selected(backend: &Backend, tag: Option<&str>) -> Result<Vec<Claim>> {
+    let claims: Vec<Claim> = backend
+        .list()
+        .await?
+        .into_iter()
+        .map(|s| s.claim)
+        .filter(|c| tag.is_none_or(|t| c.tags.iter().any(|x| x == t)))
+        .collect();
+    if claims.is_empty() {
+        let what = tag.map_or("no claims are stored".to_string(), |t| {
+            format!("no claim has the tag {t:?}")
+        });
+        return Err(InputError(format!(
+            "{what}: add some with `claimcheck scan ARTICLE` or `claimcheck import claims/`"
+        ))
+        .into());
+    }
+    Ok(claims)
+}
+
+type SeriesMap = BTreeMap<(String, String), Vec<(i32, f64)>>;
+
+/// One request per indicator for the claimed countries, every year; on failure the charts
+/// fall back to the values the verdicts used.
+async fn fetch_series(ctx: &Context, inputs: &[(Claim, Vec<VerdictRecord>)]) -> SeriesMap {
+    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (claim, _) in inputs
+        .iter()
+        .filter(|(c, _)| !matches!(c.kind, ClaimKind::Rank { .. }))
+    {
+        if let Some(Subject {
+            indicator: ind,
+            country: iso3,
+        }) = claim.subject()
+        {
+            let list = wanted.entry(ind.clone()).or_default();
+            if !list.contains(iso3) && list.len() < 40 {
+                list.push(iso3.clone());
+            }
+        }
+    }
+    let mut map = SeriesMap::new();
+    if wanted.is_empty() {
+        return map;
+    }
+    let source = match Routed::new(&ctx.config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("charts use only the verdicts' values: {e}");
+            return map;
+        }
+    };
+    for (indicator, countries) in wanted {
+        let request = SeriesRequest {
+            indicator: indicator.clone(),
+            scope: Scope::Countries(countries.clone()),
+            years: None,
+        };
+        match source.fetch_series(&request).await {
+            Ok(series) => {
+                for iso3 in countries {
+                    let values = series.values_for(&iso3);
+                    map.insert((indicator.clone(), iso3), values);
+                }
+            }
+            Err(e) => tracing::warn!(
+                "cannot fetch {indicator} for the charts ({e}); they show only the values the verdicts used"
+            ),
+        }
+    }
+    map
+}
+
+fn series_for(claim: &Claim, history: &[VerdictRecord], map: &SeriesMap) -> Vec<(i32, f64)> {
+    let used: Vec<(i32, f64)> = history
+        .first()
+        .map(|r| {
+            r.verdict
+                .evidence
+                .values
+                .iter()
+                .map(|v| (v.year, v.value))
+                .collect()
+        })
+        .unwrap_or_default();
+    let spec = claim.spec();
+    let key = (
+        spec.indicator.clone().unwrap_or_default(),
+        spec.country.clone().unwrap_or_default(),
+    );
+    let Some(all) = map.get(&key).filter(|v| !v.is_empty()) else {
+        return used;
+    };
+    let last = spec
+        .year
+        .or_else(|| used.last().map(|u| u.0))
+        .unwrap_or_else(|| all.last().map_or(0, |v| v.0));
+    let first = spec.from_year.unwrap_or(last).min(last) - BEFORE;
+    all.iter()
+        .copied()
+        .filter(|(y, _)| (first..=last + AFTER).contains(y))
+        .collect()
+}
+
+/// The parsed parts of the claim text, when the sentence parser reads the same claim.
+fn spans_for(
+    parser: &crate::claim::sentence::SentenceParser,
+    claim: &Claim,
+    today: chrono::NaiveDate,
+) -> Vec<Span> {
+    match parser.parse(&claim.text, today) {
+        Ok(p) if p.claim.subject() == claim.subject() => p.spans,
+        _ => Vec::new(),
+    }
+}
+
+async fn articles(backend: &Backend, claims: &[ClaimInput]) -> Result<Vec<Article>> {
+    let mut tags: Vec<&String> = claims.iter().flat_map(|c| &c.claim.tags).collect();
+    tags.sort();
+    tags.dedup();
+    let mut out = Vec::new();
+    for tag in tags {
+        if let Some(article) = backend.article(tag).await? {
+            out.push(article);
+        }
+    }
+    Ok(out)
+}

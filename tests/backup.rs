@@ -1,0 +1,115 @@
+//! `claimcheck backup` while the daemon runs and `claimcheck restore` into another
+//! database: claims, verdict history and jobs come back.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{seed_claims, TestApp};
+
+fn spawn_daemon(app: &TestApp) -> Child {
+    let child = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .env_remove("CLAIMCHECK_WORLDBANK_URL")
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(|| {
+        app.db().with_file_name("db.sock").exists()
+            && app
+                .cmd()
+                .args(["jobs", "--json"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    });
+    child
+}
+
+fn wait_until(mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backup_while_the_daemon_runs_and_restore_elsewhere() {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.queue.poll_ms = 50;
+    app.write_config(&config);
+    let mut daemon = spawn_daemon(&app);
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(seed_claims().join("seed-article.toml"))
+        .assert()
+        .success();
+    wait_until(|| {
+        let jobs = app.json(&["jobs", "--json"]);
+        jobs.len() == 9 && jobs.iter().all(|j| j["state"] == "succeeded")
+    });
+    let file = app.dir.path().join("claimcheck.backup");
+    let o = app.cmd().arg("backup").arg(&file).output().unwrap();
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && printed.contains("read by the running daemon"),
+        "{printed}"
+    );
+
+    let o = app.cmd().arg("restore").arg(&file).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "refused while the daemon runs");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stop it first"));
+    Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(daemon.wait().unwrap().success());
+
+    let other = app.dir.path().join("restored");
+    let restore = |force: bool| {
+        let mut cmd = app.cmd();
+        cmd.env("CLAIMCHECK_DB", &other).arg("restore").arg(&file);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    let o = restore(false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = |args: &[&str]| {
+        let o = app
+            .cmd()
+            .env("CLAIMCHECK_DB", &other)
+            .args(args)
+            .output()
+            .unwrap();
+        common::json_lines(&o.stdout)
+    };
+    assert_eq!(json(&["list", "--json"]).len(), 9);
+    let shown = &json(&["show", "sv-homicide-2015", "--json"])[0];
+    assert_eq!(shown["history"].as_array().unwrap().len(), 1);
+    assert_eq!(shown["history"][0]["verdict"], "mostly-true");
+    let jobs = json(&["jobs", "--json"]);
+    assert_eq!(jobs.len(), 9);
+    assert!(jobs.iter().all(|j| j["state"] == "succeeded"));
+
+    let o = restore(false);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a database with claims needs --force"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert!(restore(true).status.success());
+
+    std::fs::write(&file, "{\"format\":\"other\"}\n").unwrap();
+    let o = restore(true);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a claimcheck backup header"));
+}
