@@ -117,6 +117,7 @@ impl<S: Source> Checker<S> {
         mut progress: impl FnMut(Progress<'_>),
     ) -> Result<Vec<Checked>, StoreError> {
         let claims = &unique_by_id(claims);
+        self.source.begin_batch();
         let needs_data = claims.iter().any(|c| c.indicator.is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
