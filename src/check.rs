@@ -87,6 +87,8 @@ impl<S: Source> Checker<S> {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Vec<Result<Verdict, CheckFailure>>, StoreError> {
+        // A source marked down in an earlier batch is tried again.
+        self.source.begin_batch();
         let needs_data = claims.iter().any(|c| c.subject().is_some());
         let countries = if needs_data {
             self.countries(store, now).await?

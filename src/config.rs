@@ -153,7 +153,8 @@ pub struct WorldBankConfig {
     /// Requests in a row that may fail (each after its retries) before the host is
     /// considered down and left alone for `breaker_cooldown_secs`.
     pub breaker_failures: u32,
-    /// Seconds a host that is down is not asked again (the rest of a batch fails at once).
+    /// Seconds a host that is down is not asked again within one batch (the rest of the
+    /// batch fails at once); the next batch asks again.
     pub breaker_cooldown_secs: u64,
 }
 

@@ -297,8 +297,6 @@ async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
     let mut config = daemon_config(&app);
     config.queue.max_attempts = 2;
     config.queue.retry_base_secs = 0;
-    // The source is back once the outage is over: do not keep it marked down.
-    config.worldbank.breaker_cooldown_secs = 0;
     // An outage exactly as long as both job attempts (each makes max_attempts HTTP tries).
     let failing = config.queue.max_attempts as u64 * config.worldbank.max_attempts as u64;
     Mock::given(method("GET"))

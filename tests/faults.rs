@@ -635,8 +635,17 @@ async fn the_daemon_retries_a_job_whose_answers_were_cut_then_succeeds() {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    wait("daemon up", Box::new(|| socket.exists()));
-    std::thread::sleep(Duration::from_millis(300));
+    wait(
+        "daemon up",
+        Box::new(|| {
+            socket.exists()
+                && app
+                    .cmd()
+                    .args(["jobs", "--json"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+        }),
+    );
     let file = app.claim_file(
         "one.toml",
         "[[claim]]\nid = \"rate\"\ntext = \"El Salvador's murder rate was 105 per 100,000 people in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 105\n",

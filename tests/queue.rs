@@ -27,9 +27,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let app = TestApp::start().await;
-    let mut config = app.config();
-    // These tests move time forward by hand; the breaker's cooldown runs on the wall clock.
-    config.worldbank.breaker_cooldown_secs = 0;
+    let config = app.config();
     let store = claimcheck::store::open(&app.db()).unwrap();
     let parsed = file::read(
         &seed_claims().join("seed-article.toml"),

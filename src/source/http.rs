@@ -2,7 +2,8 @@
 //! and retries with exponential backoff and jitter that honour `Retry-After`. A body is
 //! parsed inside the retry loop, so a truncated or malformed answer is fetched again; and a
 //! per-host breaker stops asking a host that failed `breaker_failures` requests in a row
-//! (each after its own retries) for `breaker_cooldown_secs`, with one log line.
+//! (each after its own retries) for the rest of the batch (at most `breaker_cooldown_secs`),
+//! with one log line.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -143,6 +144,16 @@ impl HttpClient {
                 hosts: Arc::default(),
             },
         })
+    }
+
+    /// Closes every host's breaker: called when a batch starts, so a host that was down is
+    /// asked again (and a job retried later does not fail without a request).
+    pub fn reset_breaker(&self) {
+        self.breaker
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// GETs `url` and returns the body as text, retrying faults that may pass.

@@ -215,4 +215,7 @@ pub trait Source: Send + Sync {
     /// Lists the countries and aggregates the source knows.
     fn fetch_countries(&self)
         -> impl Future<Output = Result<Vec<CountryInfo>, SourceError>> + Send;
+
+    /// A new batch starts: a host found down during the last batch is asked again.
+    fn begin_batch(&self) {}
 }

@@ -103,6 +103,10 @@ impl Source for Owid {
         NAME
     }
 
+    fn begin_batch(&self) {
+        self.http.reset_breaker();
+    }
+
     async fn fetch_series(&self, request: &SeriesRequest) -> Result<Series, SourceError> {
         let slug = &request.indicator;
         if !is_slug(slug) {

@@ -38,6 +38,11 @@ impl Source for Routed {
         }
     }
 
+    fn begin_batch(&self) {
+        self.worldbank.begin_batch();
+        self.owid.begin_batch();
+    }
+
     async fn fetch_countries(&self) -> Result<Vec<CountryInfo>, SourceError> {
         self.worldbank.fetch_countries().await
     }

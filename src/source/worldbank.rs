@@ -198,6 +198,10 @@ impl Source for WorldBank {
         })
     }
 
+    fn begin_batch(&self) {
+        self.http.reset_breaker();
+    }
+
     async fn fetch_countries(&self) -> Result<Vec<CountryInfo>, SourceError> {
         let url = format!("{}/country?format=json&per_page=400", self.base_url);
         let (_, rows) = self.fetch_all_pages(&url).await?;
