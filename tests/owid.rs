@@ -274,3 +274,42 @@ rank = 1
         "130 ISO3 economies plus Kosovo, whose OWID_KOS is the World Bank's XKX"
     );
 }
+
+#[test]
+fn the_phrasing_table_can_send_a_statistic_to_our_world_in_data() {
+    use claimcheck::claim::country::Countries;
+    use claimcheck::claim::indicator::IndicatorTable;
+    use claimcheck::claim::sentence::SentenceParser;
+    let table = IndicatorTable::parse(
+        "test",
+        r#"
+[[indicator]]
+code = "co-emissions-per-capita"
+name = "Annual CO2 emissions per capita (tonnes per person)"
+unit = "ratio"
+source = "owid"
+phrases = ["carbon footprint per person"]
+"#,
+    )
+    .unwrap();
+    let parser = SentenceParser::new(&Countries::embedded(), table);
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let parsed = parser
+        .parse(
+            "Qatar's carbon footprint per person was 37.6 tonnes in 2022.",
+            date,
+        )
+        .unwrap();
+    assert_eq!(parsed.claim.source, "owid");
+    assert_eq!(
+        parsed.claim.indicator.as_deref(),
+        Some("co-emissions-per-capita")
+    );
+
+    let err = IndicatorTable::parse(
+        "test",
+        "[[indicator]]\ncode = \"SP.POP.TOTL\"\nname = \"x\"\nunit = \"count\"\nsource = \"owid\"\nphrases = [\"x\"]\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("needs a chart slug"), "{err}");
+}
