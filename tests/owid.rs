@@ -230,3 +230,86 @@ async fn a_sentence_crediting_our_world_in_data_is_checked_against_its_chart() {
         .unwrap()
         .contains("checked against the World Bank"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn owid_ranks_count_economies_only() {
+    let app = TestApp::start().await;
+    let file = app.claim_file(
+        "rank.toml",
+        r#"
+[[claim]]
+id = "cl-life-second-lcn"
+text = "Chile had the second highest life expectancy in Latin America in 2019"
+source = "owid"
+indicator = "life-expectancy"
+country = "CHL"
+year = 2019
+kind = "rank"
+rank = 2
+among = ["LCN"]
+
+[[claim]]
+id = "jp-life-highest"
+text = "Japan had the highest life expectancy in the world in 2019"
+source = "owid"
+indicator = "life-expectancy"
+country = "JPN"
+year = 2019
+kind = "rank"
+rank = 1
+"#,
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    let results = app.json(&["verify", "--all", "--json"]);
+    let chile = by_id(&results, "cl-life-second-lcn");
+    assert_eq!(chile["verdict"], "true", "{chile}");
+    assert_eq!(chile["evidence"]["rank"]["of"], 31);
+    // OWID's own groups (continents, income groups, OWID_* codes) never rank: Hong Kong, an
+    // economy, leads; Japan is second.
+    let japan = by_id(&results, "jp-life-highest");
+    assert_eq!(japan["verdict"], "mostly-false", "{japan}");
+    assert_eq!(japan["evidence"]["rank"]["rank"], 2);
+    assert_eq!(
+        japan["evidence"]["rank"]["of"], 131,
+        "130 ISO3 economies plus Kosovo, whose OWID_KOS is the World Bank's XKX"
+    );
+}
+
+#[test]
+fn the_phrasing_table_can_send_a_statistic_to_our_world_in_data() {
+    use claimcheck::claim::country::Countries;
+    use claimcheck::claim::indicator::IndicatorTable;
+    use claimcheck::claim::sentence::SentenceParser;
+    let table = IndicatorTable::parse(
+        "test",
+        r#"
+[[indicator]]
+code = "co-emissions-per-capita"
+name = "Annual CO2 emissions per capita (tonnes per person)"
+unit = "ratio"
+source = "owid"
+phrases = ["carbon footprint per person"]
+"#,
+    )
+    .unwrap();
+    let parser = SentenceParser::new(&Countries::embedded(), table);
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let parsed = parser
+        .parse(
+            "Qatar's carbon footprint per person was 37.6 tonnes in 2022.",
+            date,
+        )
+        .unwrap();
+    assert_eq!(parsed.claim.source, "owid");
+    assert_eq!(
+        parsed.claim.subject().map(|s| s.indicator.as_str()),
+        Some("co-emissions-per-capita")
+    );
+
+    let err = IndicatorTable::parse(
+        "test",
+        "[[indicator]]\ncode = \"SP.POP.TOTL\"\nname = \"x\"\nunit = \"count\"\nsource = \"owid\"\nphrases = [\"x\"]\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("needs a chart slug"), "{err}");
+}

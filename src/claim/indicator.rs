@@ -47,6 +47,13 @@ pub struct IndicatorAlias {
     pub unit: Unit,
     /// Lowercase phrases that name it in news copy.
     pub phrases: Vec<String>,
+    /// Where it is checked: `worldbank` (default) or `owid`, whose `code` is a chart slug.
+    #[serde(default = "default_source")]
+    pub source: String,
+}
+
+fn default_source() -> String {
+    super::WORLD_BANK.to_string()
 }
 
 /// The table, in file order (earlier entries win ties).
@@ -93,6 +100,12 @@ impl IndicatorTable {
             message: e.to_string().trim().to_string(),
         })?;
         let mut entries = file.indicator;
+        for entry in &entries {
+            source_fits_code(entry).map_err(|message| IndicatorTableError {
+                path: label.to_string(),
+                message,
+            })?;
+        }
         for entry in &mut entries {
             for phrase in &mut entry.phrases {
                 *phrase = phrase.to_lowercase();
@@ -111,5 +124,27 @@ impl IndicatorTable {
         self.entries
             .iter()
             .find(|e| e.code.eq_ignore_ascii_case(code))
+    }
+}
+
+/// An entry's code must have its source's shape: a chart slug for `owid`, a code for the
+/// World Bank.
+fn source_fits_code(entry: &IndicatorAlias) -> Result<(), String> {
+    let slug = crate::source::owid::is_slug(&entry.code);
+    match entry.source.as_str() {
+        crate::source::owid::NAME if slug => Ok(()),
+        super::WORLD_BANK if !slug => Ok(()),
+        crate::source::owid::NAME => Err(format!(
+            "{}: source \"owid\" needs a chart slug as code, such as \"homicide-rate-unodc\"",
+            entry.code
+        )),
+        super::WORLD_BANK => Err(format!(
+            "{}: looks like an Our World in Data chart slug; add source = \"owid\"",
+            entry.code
+        )),
+        other => Err(format!(
+            "{}: unknown source {other:?}; known sources: worldbank, owid",
+            entry.code
+        )),
     }
 }

@@ -512,8 +512,9 @@ impl SentenceParser {
 
         let mut claim = ClaimSpec::new(slug(text), text.trim());
         claim.indicator = Some(indicator.code.clone());
+        claim.source = indicator.source.clone();
         claim.country = Some(iso3);
-        if masked != text {
+        if masked != text && claim.source != crate::source::owid::NAME {
             prefer_owid(&mut claim, &indicator.code, &mut notes);
         }
 
@@ -742,7 +743,13 @@ impl SentenceParser {
             .filter(|m| hand.is_none_or(|(_, _, len)| m.len() > len));
         match (official, hand) {
             (Some(WdiMatch::Series { code, name, unit, start, end }), _) => Ok((
-                IndicatorAlias { code, name, unit, phrases: Vec::new() },
+                IndicatorAlias {
+                    code,
+                    name,
+                    unit,
+                    phrases: Vec::new(),
+                    source: super::WORLD_BANK.into(),
+                },
                 (words[start].start, words[end - 1].end),
             )),
             (Some(WdiMatch::Ambiguous { start, end, candidates }), _) => {

@@ -305,6 +305,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_config_names_the_owid_defaults() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/claimcheck.toml");
+        let config = crate::config::Config::from_file(&path).unwrap();
+        assert_eq!(config.owid, OwidConfig::default());
+        assert!(!config.corroborate);
+    }
+
+    #[test]
     fn slugs_and_world_bank_codes_never_mix() {
         assert!(is_slug("homicide-rate-unodc"));
         assert!(is_slug("population"));
