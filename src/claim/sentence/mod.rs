@@ -1,0 +1,586 @@
+//! Claims from plain sentences: "El Salvador homicide rate 105 per 100,000 in 2015" becomes
+//! a structured [`Claim`]. Rule-based and explainable: every field comes with the span of
+//! text it was read from, and when something is missing or ambiguous the parse fails with
+//! what to add, never with a silent guess.
+//!
+//! By phase: [`words`] splits the sentence, [`places`] finds the countries, [`numbers`] the
+//! figures and years, [`statistic`] the indicator, [`rank`] ranks and relation words; this
+//! module assembles the claim from them. [`lexicon`] holds the words they know.
+
+mod lexicon;
+mod numbers;
+mod places;
+mod rank;
+mod statistic;
+mod words;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use self::lexicon::{Mention, DECREASE, DEMONYMS, INCREASE, MEAN_WORDS, SUM_WORDS};
+use self::numbers::{is_denominator, preceded_by, scan_numbers, Number};
+use self::places::mask_source_names;
+use self::rank::{find_rank, relation_before, Rank};
+use self::statistic::{indicator_phrase_has_verb, prefer_owid, unit_mismatch};
+use self::words::{find_seq, inside, span, split_words, words_of, Word};
+use super::country::Countries;
+use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
+use super::wdi_match::WdiNames;
+use super::{slug, Claim, ClaimSpec, Direction, Kind, Relation};
+
+/// A piece of the sentence a field was read from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    /// The field it gave (`country`, `indicator`, `year`, `value`, `relation`, `kind`, …).
+    pub field: &'static str,
+    /// The text.
+    pub text: String,
+    /// Byte offsets in the sentence.
+    pub start: usize,
+    /// End (exclusive).
+    pub end: usize,
+}
+
+/// A parsed sentence: the claim and where each part came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parsed {
+    /// The structured claim (validated).
+    pub claim: Claim,
+    /// The indicator's name, from the alias table.
+    pub indicator_name: String,
+    /// The spans used.
+    pub spans: Vec<Span>,
+    /// Assumptions and things left out, in words.
+    pub notes: Vec<String>,
+}
+
+/// Why a sentence could not be turned into a claim.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// Something the claim needs is not in the sentence.
+    #[error("{0}")]
+    Missing(String),
+    /// A name matches several things.
+    #[error("{what} is ambiguous: it could be {}; name one of them", .candidates.join(", "))]
+    Ambiguous {
+        /// The ambiguous words.
+        what: String,
+        /// What they could mean.
+        candidates: Vec<String>,
+    },
+}
+
+/// Turns sentences into claims with a country table and an indicator table.
+pub struct SentenceParser {
+    countries: Countries,
+    /// (words of a country name, ISO3, needs upper case in the text)
+    country_names: Vec<(Vec<String>, String, bool)>,
+    indicators: IndicatorTable,
+    /// (phrase words, index into the indicator table)
+    phrases: Vec<(Vec<String>, usize)>,
+    /// Official WDI names from the catalogue.
+    wdi: &'static WdiNames,
+}
+
+impl SentenceParser {
+    /// A parser over the given tables.
+    pub fn new(countries: &Countries, indicators: IndicatorTable) -> Self {
+        let mut country_names: Vec<(Vec<String>, String, bool)> = countries
+            .keys()
+            .map(|(key, iso3)| {
+                let letters = key.chars().filter(|c| c.is_alphanumeric()).count();
+                (words_of(key), iso3.to_string(), letters <= 3)
+            })
+            .collect();
+        for (demonym, iso3) in DEMONYMS {
+            country_names.push((words_of(demonym), iso3.to_string(), false));
+            let plural = if demonym.ends_with("ese")
+                || demonym.ends_with("ish")
+                || demonym.ends_with("ch")
+                || demonym.ends_with("ss")
+            {
+                None
+            } else {
+                Some(format!("{demonym}s"))
+            };
+            if let Some(plural) = plural {
+                country_names.push((words_of(&plural), iso3.to_string(), false));
+            }
+        }
+        // Longest names first, so "South Sudan" wins over "Sudan".
+        country_names.sort_by_key(|(words, _, _)| std::cmp::Reverse(words.len()));
+        let mut phrases: Vec<(Vec<String>, usize)> = indicators
+            .entries()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, entry)| entry.phrases.iter().map(move |p| (words_of(p), i)))
+            .collect();
+        phrases.sort_by_key(|(words, _)| {
+            std::cmp::Reverse(words.iter().map(String::len).sum::<usize>() + words.len())
+        });
+        Self {
+            countries: countries.clone(),
+            country_names,
+            indicators,
+            phrases,
+            wdi: WdiNames::embedded(),
+        }
+    }
+
+    /// Parses one sentence; `as_of` dates it for "last year".
+    pub fn parse(&self, text: &str, as_of: NaiveDate) -> Result<Parsed, ParseError> {
+        let mut reading = Reading::new(text);
+        // "Our World in Data" names a source, not the world.
+        let masked = mask_source_names(text);
+        let place = self.place(&mut reading, &masked)?;
+        let mut figures = read_figures(&mut reading, &place, as_of);
+        let statistic = self.statistic(&mut reading, &mut figures, place.scope.is_some())?;
+        let indicator = &statistic.indicator;
+
+        let mut claim = ClaimSpec::new(slug(text), text.trim());
+        claim.indicator = Some(indicator.code.clone());
+        claim.source = indicator.source.clone();
+        claim.country = Some(place.iso3.clone());
+        if masked != text && claim.source != crate::source::owid::NAME {
+            prefer_owid(&mut claim, &indicator.code, &mut reading.notes);
+        }
+        let years = Years::read(&figures.year_values, reading.has("since"));
+        claim.year = years.year;
+
+        if let Some(rank) = statistic
+            .rank
+            .as_ref()
+            .filter(|_| figures.numbers.is_empty())
+        {
+            rank_claim(&mut claim, rank, place.scope.as_ref(), &mut reading);
+            return self.finish(claim, &indicator.name, reading);
+        } else if statistic.rank.is_some() {
+            reading.notes.push(
+                "the sentence also claims a rank; add it as a separate claim to check it".into(),
+            );
+        }
+        let (mean, sum) = reading.aggregate_words(statistic.span);
+        let (decrease, increase) = reading.direction_words(statistic.span);
+        if years.two && (decrease || increase) && !mean && !sum {
+            change_claim(&mut claim, &years, decrease, &figures.numbers, &mut reading)?;
+            return self.finish(claim, &indicator.name, reading);
+        }
+        value_claim(&mut claim, indicator, &figures.numbers, &mut reading)?;
+        if years.two {
+            claim.from_year = years.from;
+            claim.kind = if mean {
+                Kind::Mean
+            } else if sum || indicator.unit.is_additive() {
+                Kind::Sum
+            } else {
+                Kind::Mean
+            };
+        }
+        self.finish(claim, &indicator.name, reading)
+    }
+
+    /// The subject country and, when a region or income group follows "in"/"among" beside
+    /// another country ("highest in Latin America"), the scope of a rank.
+    fn place(&self, reading: &mut Reading<'_>, masked: &str) -> Result<Place, ParseError> {
+        let text = reading.text;
+        let mentions = self.find_countries(masked, &split_words(masked))?;
+        let scope = mentions
+            .iter()
+            .find(|(code, (start, _))| {
+                self.countries.is_group(code)
+                    && matches!(
+                        text[..*start]
+                            .to_ascii_lowercase()
+                            .split(|c: char| !c.is_alphanumeric())
+                            .rfind(|w| !w.is_empty()),
+                        Some("in" | "among")
+                    )
+                    && mentions.iter().any(|(other, _)| other != code)
+            })
+            .cloned();
+        let Some((iso3, country_span)) = mentions
+            .iter()
+            .find(|m| Some(*m) != scope.as_ref())
+            .cloned()
+        else {
+            return Err(ParseError::Missing(
+                "no country or region named: say which (\"in El Salvador\")".into(),
+            ));
+        };
+        reading.add_span("country", country_span);
+        Ok(Place {
+            iso3,
+            span: country_span,
+            scope,
+        })
+    }
+
+    /// The statistic named, with any rank wording; numbers and years inside the
+    /// statistic's own name ("(2010 = 100)") or the rank phrase are not the claim's.
+    fn statistic(
+        &self,
+        reading: &mut Reading<'_>,
+        figures: &mut Figures,
+        scoped: bool,
+    ) -> Result<Statistic, ParseError> {
+        let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
+        let rank = find_rank(&lower, &reading.words, scoped);
+        if let Some(r) = &rank {
+            figures
+                .numbers
+                .retain(|n| n.end <= r.start || n.start >= r.end);
+        }
+        let (indicator, span) = self.find_indicator(&lower, &reading.words, &figures.numbers)?;
+        reading.add_span("indicator", span);
+        figures.numbers.retain(|n| !inside(&span, n.start));
+        figures.drop_years_inside(span);
+        reading
+            .spans
+            .retain(|s| !(s.field == "year" && inside(&span, s.start)));
+        if indicator.unit != Unit::Percent {
+            figures.numbers.retain(|n| !n.fraction);
+        }
+        Ok(Statistic {
+            indicator,
+            span,
+            rank,
+        })
+    }
+
+    fn finish(
+        &self,
+        claim: ClaimSpec,
+        indicator_name: &str,
+        reading: Reading<'_>,
+    ) -> Result<Parsed, ParseError> {
+        let Reading {
+            mut spans, notes, ..
+        } = reading;
+        spans.sort_by_key(|s| s.start);
+        let claim = claim
+            .validate(&self.countries)
+            .map_err(|e| ParseError::Missing(e.to_string()))?;
+        Ok(Parsed {
+            claim,
+            indicator_name: indicator_name.to_string(),
+            spans,
+            notes,
+        })
+    }
+}
+
+/// A sentence being read: its words, and the spans and notes gathered so far.
+struct Reading<'t> {
+    text: &'t str,
+    words: Vec<Word>,
+    spans: Vec<Span>,
+    notes: Vec<String>,
+}
+
+impl<'t> Reading<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            words: split_words(text),
+            spans: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn add_span(&mut self, field: &'static str, (start, end): (usize, usize)) {
+        self.spans.push(span(field, self.text, start, end));
+    }
+
+    fn has(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w.lower == word)
+    }
+
+    /// The lowercase words, with those inside `blank` (the statistic's name) left empty:
+    /// "total" in "(% of total population)" is not a claimed total.
+    fn words_outside(&self, blank: (usize, usize)) -> Vec<&str> {
+        self.words
+            .iter()
+            .map(|w| {
+                if inside(&blank, w.start) {
+                    ""
+                } else {
+                    w.lower.as_str()
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the sentence claims an average or a total (outside the statistic's name).
+    fn aggregate_words(&self, statistic: (usize, usize)) -> (bool, bool) {
+        let outside = self.words_outside(statistic);
+        let has = |phrase: &str| find_seq(&outside, &words_of(phrase)).is_some();
+        (
+            MEAN_WORDS.iter().any(|w| has(w)),
+            SUM_WORDS.iter().any(|w| has(w)),
+        )
+    }
+
+    /// Whether it says the figure fell or rose ("rose" inside a phrase such as "growth" is
+    /// not a claimed rise).
+    fn direction_words(&self, statistic: (usize, usize)) -> (bool, bool) {
+        let lower: Vec<&str> = self.words.iter().map(|w| w.lower.as_str()).collect();
+        let decrease = DECREASE.iter().any(|w| lower.contains(w));
+        let increase = INCREASE.iter().any(|w| lower.contains(w))
+            && !indicator_phrase_has_verb(&lower, statistic, &self.words);
+        (decrease, increase)
+    }
+}
+
+/// The subject of the claim and the scope of a rank.
+struct Place {
+    iso3: String,
+    span: (usize, usize),
+    scope: Option<Mention>,
+}
+
+/// The statistic named, where, and any rank wording.
+struct Statistic {
+    indicator: IndicatorAlias,
+    span: (usize, usize),
+    rank: Option<Rank>,
+}
+
+/// The numbers and years of the sentence.
+struct Figures {
+    numbers: Vec<Number>,
+    /// Years written as numbers, with their spans.
+    years: Vec<(i32, usize, usize)>,
+    /// Every year meant (also "last year"), sorted, once each.
+    year_values: Vec<i32>,
+}
+
+impl Figures {
+    /// Drops the years written inside `span`, unless the same year is also written outside.
+    fn drop_years_inside(&mut self, span: (usize, usize)) {
+        let named: Vec<i32> = self
+            .years
+            .iter()
+            .filter(|y| inside(&span, y.1))
+            .map(|y| y.0)
+            .collect();
+        let years = &self.years;
+        self.year_values.retain(|v| {
+            !named.contains(v) || years.iter().any(|y| y.0 == *v && !inside(&span, y.1))
+        });
+    }
+}
+
+/// Numbers and years: written years, "last year"/"this year" dated by `as_of`, and the
+/// figures that are neither years, denominators ("per 100,000") nor part of a country name.
+fn read_figures(reading: &mut Reading<'_>, place: &Place, as_of: NaiveDate) -> Figures {
+    let text = reading.text;
+    let mut numbers = scan_numbers(text, &reading.words);
+    let years: Vec<(i32, usize, usize)> = numbers
+        .iter()
+        .filter(|n| n.year_like)
+        .map(|n| (n.value as i32, n.start, n.end))
+        .collect();
+    numbers.retain(|n| !n.year_like && !is_denominator(text, n) && !inside(&place.span, n.start));
+    let mut year_values: Vec<i32> = years.iter().map(|y| y.0).collect();
+    for y in &years {
+        reading.add_span("year", (y.1, y.2));
+    }
+    year_values.extend(relative_years(reading, as_of));
+    year_values.sort();
+    year_values.dedup();
+    Figures {
+        numbers,
+        years,
+        year_values,
+    }
+}
+
+/// "last year" and "this year", read against the date the sentence was written.
+fn relative_years(reading: &mut Reading<'_>, as_of: NaiveDate) -> Vec<i32> {
+    let mut found = Vec::new();
+    for i in 0..reading.words.len() {
+        let word = reading.words[i].lower.clone();
+        let next = reading.words.get(i + 1).map(|w| w.lower.as_str());
+        if next != Some("year") || !matches!(word.as_str(), "last" | "this") {
+            continue;
+        }
+        let year = if word == "last" {
+            as_of.year() - 1
+        } else {
+            as_of.year()
+        };
+        found.push(year);
+        let at = (reading.words[i].start, reading.words[i + 1].end);
+        reading.add_span("year", at);
+        reading
+            .notes
+            .push(format!("\"{word} year\" read as {year} (dated {as_of})"));
+    }
+    found
+}
+
+/// The claimed year, the first year of a span, and whether two years (or "since") make a
+/// change, a total or an average.
+struct Years {
+    from: Option<i32>,
+    year: Option<i32>,
+    two: bool,
+}
+
+impl Years {
+    fn read(values: &[i32], since: bool) -> Self {
+        let (from, year) = match values {
+            [] => (None, None),
+            [only] if since => (Some(*only), Some(*only)),
+            [only] => (None, Some(*only)),
+            [first, .., last] => (Some(*first), Some(*last)),
+        };
+        Self {
+            from,
+            year,
+            two: values.len() >= 2 || (since && !values.is_empty()),
+        }
+    }
+}
+
+/// A rank claim: the place, the order, "among the N", and the region it is scoped to.
+fn rank_claim(
+    claim: &mut ClaimSpec,
+    rank: &Rank,
+    scope: Option<&Mention>,
+    reading: &mut Reading<'_>,
+) {
+    claim.kind = Kind::Rank;
+    claim.rank = Some(rank.rank);
+    claim.order = Some(rank.order);
+    if let Some((region, at)) = scope {
+        claim.among = vec![region.clone()];
+        reading.add_span("among", *at);
+    }
+    claim.relation = if rank.within {
+        Relation::Lte
+    } else {
+        Relation::Eq
+    };
+    reading.add_span("kind", (rank.start, rank.end));
+}
+
+/// A change between two years: the direction, the end value after "to" and the start
+/// value after "from".
+fn change_claim(
+    claim: &mut ClaimSpec,
+    years: &Years,
+    decrease: bool,
+    numbers: &[Number],
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    let text = reading.text;
+    claim.kind = Kind::Change;
+    claim.from_year = years.from.filter(|f| Some(*f) != years.year);
+    if claim.from_year.is_none() {
+        return Err(ParseError::Missing(
+            "a change needs a start year and an end year (\"from 2015 to 2016\")".into(),
+        ));
+    }
+    claim.direction = Some(if decrease {
+        Direction::Decrease
+    } else {
+        Direction::Increase
+    });
+    if let Some(end) = numbers.iter().find(|n| preceded_by(text, n, &["to"])) {
+        claim.value = Some(end.value);
+        claim.relation = relation_before(text, end, &mut reading.spans);
+        reading.add_span("value", (end.start, end.end));
+    }
+    if let Some(start) = numbers.iter().find(|n| preceded_by(text, n, &["from"])) {
+        claim.from_value = Some(start.value);
+        reading.add_span("from_value", (start.start, start.end));
+    }
+    Ok(())
+}
+
+/// One value: the first number, checked against the statistic's unit and scale.
+fn value_claim(
+    claim: &mut ClaimSpec,
+    indicator: &IndicatorAlias,
+    numbers: &[Number],
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    let text = reading.text;
+    let Some(value) = numbers.first() else {
+        return Err(ParseError::Missing(format!(
+            "no number to check for {}: write the figure (\"… was 105 in 2015\")",
+            indicator.name
+        )));
+    };
+    let written = &text[value.start..value.end];
+    if indicator.unit == Unit::Count && !value.scaled && value.value.abs() < 1000.0 {
+        return Err(ParseError::Missing(format!(
+            "{} is a count, and \"{written}\" would be {} people or things: write the scale (\"{written} million\")",
+            indicator.name, value.value,
+        )));
+    }
+    if let Some(problem) = unit_mismatch(indicator, value, text) {
+        return Err(ParseError::Missing(problem));
+    }
+    claim.value = Some(value.value);
+    claim.relation = relation_before(text, value, &mut reading.spans);
+    reading.add_span("value", (value.start, value.end));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parser() -> SentenceParser {
+        SentenceParser::new(&Countries::embedded(), IndicatorTable::embedded())
+    }
+
+    fn parse(text: &str) -> Result<Parsed, ParseError> {
+        parser().parse(text, NaiveDate::from_ymd_opt(2019, 2, 1).unwrap())
+    }
+
+    #[test]
+    fn the_issue_example() {
+        let p = parse("El Salvador homicide rate 105 per 100,000 in 2015").unwrap();
+        assert_eq!(p.claim.spec().country.as_deref(), Some("SLV"));
+        assert_eq!(p.claim.spec().indicator.as_deref(), Some("VC.IHR.PSRC.P5"));
+        assert_eq!(
+            (
+                p.claim.spec().year,
+                p.claim.spec().value,
+                p.claim.spec().relation
+            ),
+            (Some(2015), Some(105.0), Relation::Eq)
+        );
+        let fields: Vec<_> = p.spans.iter().map(|s| (s.field, s.text.as_str())).collect();
+        assert!(fields.contains(&("country", "El Salvador")));
+        assert!(fields.contains(&("indicator", "homicide rate")));
+        assert!(fields.contains(&("value", "105")));
+    }
+
+    #[test]
+    fn ambiguous_countries_list_candidates() {
+        let err = parse("Guinea's population was 13.9 million in 2022.").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Guinea-Bissau, Equatorial Guinea, Papua New Guinea"),
+            "{err}"
+        );
+        assert!(parse("Papua New Guinea's population was 10 million in 2022.").is_ok());
+    }
+
+    #[test]
+    fn scale_is_checked_against_the_unit() {
+        let err = parse("Honduras's population was 10.4 in 2022.").unwrap_err();
+        assert!(err.to_string().contains("write the scale"), "{err}");
+    }
+
+    #[test]
+    fn last_year_uses_the_date() {
+        let p = parse("Inflation in Turkey hit 72% last year.").unwrap();
+        assert_eq!(p.claim.spec().year, Some(2018));
+        assert!(p.notes[0].contains("read as 2018"));
+    }
+}

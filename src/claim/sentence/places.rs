@@ -1,0 +1,88 @@
+//! Places: every country, aggregate, demonym or possessive the sentence names, with
+//! ambiguous names ("Guinea", "Congo") refused with their candidates, and credits to
+//! "Our World in Data" kept from being read as "the World".
+
+use super::lexicon::{Mention, AMBIGUOUS, OWID_NAMES};
+use super::words::{matches_at, words_of, Word};
+use super::{ParseError, SentenceParser};
+
+impl SentenceParser {
+    /// Every country mentioned, in order (longest name at each place); an ambiguous name
+    /// anywhere is an error.
+    pub(super) fn find_countries(
+        &self,
+        text: &str,
+        words: &[Word],
+    ) -> Result<Vec<Mention>, ParseError> {
+        let lower: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
+        let mut mentions = Vec::new();
+        let mut i = 0;
+        'words: while i < words.len() {
+            // Ambiguous names, unless part of a longer name ("Papua New Guinea").
+            for (name, candidates) in AMBIGUOUS {
+                let name_words = words_of(name);
+                if matches_at(&lower, i, &name_words) {
+                    let longer = self.country_names.iter().any(|(n, _, _)| {
+                        n.len() > name_words.len()
+                            && (0..=i).any(|s| s + n.len() > i && matches_at(&lower, s, n))
+                    });
+                    if !longer {
+                        return Err(ParseError::Ambiguous {
+                            what: format!(
+                                "\"{}\"",
+                                &text[words[i].start..words[i + name_words.len() - 1].end]
+                            ),
+                            candidates: candidates.iter().map(|c| c.to_string()).collect(),
+                        });
+                    }
+                }
+            }
+            for (name, iso3, upper_only) in &self.country_names {
+                let n = name.len();
+                if !matches_at(&lower, i, name) {
+                    continue;
+                }
+                if lower.get(i + n) == Some(&"bank") {
+                    continue; // "World Bank" is the source, not the world
+                }
+                let (start, end) = (words[i].start, words[i + n - 1].end);
+                let original = &text[start..end];
+                if *upper_only
+                    && (original.chars().any(|c| c.is_lowercase()) || text[end..].starts_with('$'))
+                {
+                    continue;
+                }
+                mentions.push((iso3.clone(), (start, end)));
+                i += n;
+                continue 'words;
+            }
+            i += 1;
+        }
+        if !mentions.is_empty() {
+            return Ok(mentions);
+        }
+        Err(ParseError::Missing(
+            "no country or region found: name one (\"El Salvador\", \"the US\", \"Latin America\", or an ISO3 code such as SLV)".into(),
+        ))
+    }
+}
+
+/// The text with every credit to Our World in Data blanked (same length, so byte offsets
+/// stay valid), or the text itself when it has none.
+pub(super) fn mask_source_names(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut masked = text.to_string();
+    for name in OWID_NAMES {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(name).map(|i| i + from) {
+            let end = at + name.len();
+            let standalone = !lower[..at].ends_with(|c: char| c.is_alphanumeric())
+                && !lower[end..].starts_with(|c: char| c.is_alphanumeric());
+            if standalone {
+                masked.replace_range(at..end, &" ".repeat(name.len()));
+            }
+            from = end;
+        }
+    }
+    masked
+}

@@ -1,0 +1,99 @@
+//! Ranks and comparisons: "the highest", "third-lowest", "among the five highest", and the
+//! relation words before a number ("more than", "around", "nearly").
+
+use super::super::{Order, Relation};
+use super::lexicon::{ORDINALS, RELATION_WORDS, WORLD_SCOPE};
+use super::numbers::{small_number, Number};
+use super::words::{span, Word};
+use super::Span;
+
+/// Rank wording: "the (second) highest … in the world", "among the five highest".
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rank {
+    pub(super) rank: u32,
+    pub(super) order: Order,
+    pub(super) within: bool,
+    pub(super) start: usize,
+    pub(super) end: usize,
+}
+
+pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Option<Rank> {
+    let joined = lower.join(" ");
+    if !regional && !WORLD_SCOPE.iter().any(|s| joined.contains(s)) {
+        return None;
+    }
+    for (i, w) in lower.iter().enumerate() {
+        let order = match *w {
+            "highest" | "largest" | "biggest" | "most" | "worst" | "greatest" => Order::Desc,
+            "lowest" | "smallest" | "fewest" | "least" => Order::Asc,
+            _ => continue,
+        };
+        let before = |k: usize| i.checked_sub(k).map(|j| lower[j]);
+        // "the five highest", "among the five highest", "one of the three highest"
+        if let (Some(n), Some("the")) = (before(1).and_then(small_number), before(2)) {
+            let lead = if matches!(before(3), Some("among") | Some("of")) {
+                3
+            } else {
+                2
+            };
+            return Some(Rank {
+                rank: n as u32,
+                order,
+                within: true,
+                start: words[i - lead].start,
+                end: words[i].end,
+            });
+        }
+        let (rank, first) = match before(1) {
+            Some(o) if ORDINALS.contains(&o) => {
+                (ORDINALS.iter().position(|x| *x == o)? as u32 + 1, i - 1)
+            }
+            // "3rd", "10th"; `get` because a word may end in a multi-byte letter.
+            Some(o)
+                if o.len() > 2
+                    && o.get(..o.len() - 2)
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                    && matches!(o.get(o.len() - 2..), Some("nd" | "rd" | "th" | "st")) =>
+            {
+                (o.get(..o.len() - 2)?.parse().ok()?, i - 1)
+            }
+            _ => (1, i),
+        };
+        if matches!(lower.get(first.wrapping_sub(1)), Some(&"the") | Some(&"s")) || rank == 1 {
+            return Some(Rank {
+                rank,
+                order,
+                within: false,
+                start: words[first].start,
+                end: words[i].end,
+            });
+        }
+    }
+    None
+}
+
+/// The hedge or bound written right before a number ("around 82" → approx).
+pub(super) fn relation_before(text: &str, n: &Number, spans: &mut Vec<Span>) -> Relation {
+    let before = text[..n.start].to_ascii_lowercase();
+    let words: Vec<&str> = before
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Skip "a"/"an" before fractions ("more than a third") and "$".
+    let mut words = words;
+    while matches!(words.last(), Some(&"a") | Some(&"us")) {
+        words.pop();
+    }
+    let tail = words.join(" ");
+    let mut phrases: Vec<&(&str, Relation)> = RELATION_WORDS.iter().collect();
+    phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    for (phrase, relation) in phrases {
+        if tail == *phrase || tail.ends_with(&format!(" {phrase}")) {
+            if let Some(pos) = text.to_ascii_lowercase()[..n.start].rfind(phrase) {
+                spans.push(span("relation", text, pos, pos + phrase.len()));
+            }
+            return *relation;
+        }
+    }
+    Relation::Eq
+}
