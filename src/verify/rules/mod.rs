@@ -1,11 +1,18 @@
 //! The verdict rules for each claim kind: value, rank, change, sum and mean. Pure functions
-//! of the claim, the fetched series and the country list.
+//! of the claim, the fetched series and the country list. Value, sum and mean live here;
+//! [`rank`] and [`change`] compute apart from the sentence they word; [`words`] holds the
+//! wording shared by all.
 
+mod change;
+mod rank;
+mod words;
+
+use self::words::{relation_words, source_label, source_name};
 use super::band::{compare, Assertion, Comparison};
-use super::{Evidence, Grade, RankEntry, RankEvidence, Verdict, YearValue};
+use super::{Evidence, Grade, Verdict, YearValue};
 use crate::claim::country::CountryList;
 use crate::claim::number::human;
-use crate::claim::{ChangeClaim, Claim, ClaimKind, Direction, Order, Period, Ranking, Relation};
+use crate::claim::{Claim, ClaimKind, Period, Relation};
 use crate::config::GradingConfig;
 use crate::source::Series;
 
@@ -263,233 +270,6 @@ impl Judge<'_> {
         Ok((c.grade, sentence))
     }
 
-    fn rank(&mut self, year: Option<i32>, ranking: &Ranking) -> Outcome {
-        let (year, year_note) = self.year(year)?;
-        self.evidence.years = vec![year];
-        let actual = self.value_in(year)?;
-        let order = ranking.order;
-        let list = self.ctx.countries;
-        let peers = list.expand(&ranking.among);
-        let memberless = ranking
-            .among
-            .iter()
-            .filter_map(|c| list.get(c))
-            .find(|c| c.aggregate && list.expand(std::slice::from_ref(&c.iso3)).is_empty());
-        if let Some(aggregate) = memberless {
-            return Err(format!(
-                "{} is an aggregate whose member economies the World Bank country list does not name (only regions such as Latin America & Caribbean can be ranked within), so the rank cannot be checked.",
-                aggregate.name
-            ));
-        }
-        let mut ranked: Vec<RankEntry> = self
-            .ctx
-            .series
-            .observations
-            .iter()
-            .filter(|o| o.year == year && self.ctx.countries.is_economy(&o.iso3))
-            .filter(|o| ranking.among.is_empty() || peers.contains(&o.iso3) || o.iso3 == self.iso3)
-            .filter_map(|o| {
-                o.value.map(|value| RankEntry {
-                    iso3: o.iso3.clone(),
-                    name: o.country_name.clone(),
-                    value,
-                })
-            })
-            .collect();
-        if !self.ctx.countries.is_economy(&self.iso3) {
-            return Err(format!(
-                "{} is a World Bank aggregate, not an economy, so it has no rank among economies.",
-                self.name
-            ));
-        }
-        ranked.sort_by(|a, b| match order {
-            Order::Desc => b.value.total_cmp(&a.value),
-            Order::Asc => a.value.total_cmp(&b.value),
-        });
-        let better = |v: f64| match order {
-            Order::Desc => v > actual,
-            Order::Asc => v < actual,
-        };
-        let rank = 1 + ranked.iter().filter(|e| better(e.value)).count();
-        let of = ranked.len();
-        let claimed_rank = ranking.rank as usize;
-        let holds = if ranking.within {
-            rank <= claimed_rank
-        } else {
-            rank == claimed_rank
-        };
-        let grade = if holds {
-            Grade::True
-        } else if rank.abs_diff(claimed_rank) == 1 {
-            Grade::MostlyFalse
-        } else {
-            Grade::False
-        };
-        let leaders: Vec<RankEntry> = ranked.iter().take(5).cloned().collect();
-        let others: Vec<String> = leaders
-            .iter()
-            .filter(|e| e.iso3 != self.iso3)
-            .take(3)
-            .map(|e| format!("{} {}", e.name, self.fmt(e.value)))
-            .collect();
-        self.evidence.actual = Some(actual);
-        self.evidence.claimed = Some(claimed_rank as f64);
-        self.evidence.rank = Some(RankEvidence {
-            rank,
-            of,
-            order,
-            leaders,
-        });
-        let direction = match order {
-            Order::Desc => "highest",
-            Order::Asc => "lowest",
-        };
-        let regions: Vec<&str> = ranking
-            .among
-            .iter()
-            .filter_map(|code| self.ctx.countries.get(code).filter(|c| c.aggregate))
-            .map(|c| c.name.as_str())
-            .collect();
-        let scope = if peers.is_empty() {
-            "economies".to_string()
-        } else if !regions.is_empty() {
-            format!("economies of {}", regions.join(" and "))
-        } else {
-            format!("the {} economies compared", peers.len().max(of))
-        };
-        let claimed_words = if ranking.within {
-            format!("among the {claimed_rank} {direction}")
-        } else {
-            place(claimed_rank, direction)
-        };
-        Ok((
-            grade,
-            format!(
-                "{} {} for {} in {year}{year_note} {}: {} of {of} {scope} with data that year (aggregates such as regions and income groups excluded); the claim says {claimed_words}. Next: {}.",
-                self.reports(),
-                self.fmt(actual),
-                self.name,
-                self.vintage(),
-                place(rank, direction),
-                others.join(", ")
-            ),
-        ))
-    }
-
-    fn change(&mut self, period: Period, change: &ChangeClaim) -> Outcome {
-        let Period { from, to } = period;
-        self.evidence.years = vec![from, to];
-        let (start, end) = match (
-            self.ctx.series.value(&self.iso3, from),
-            self.ctx.series.value(&self.iso3, to),
-        ) {
-            (Some(a), Some(b)) => (a, b),
-            (a, b) => {
-                let missing: Vec<i32> = [(from, a), (to, b)]
-                    .iter()
-                    .filter(|(_, v)| v.is_none())
-                    .map(|(y, _)| *y)
-                    .collect();
-                return Err(self.no_value(&missing));
-            }
-        };
-        self.evidence.values = vec![
-            YearValue {
-                year: from,
-                value: start,
-            },
-            YearValue {
-                year: to,
-                value: end,
-            },
-        ];
-        self.evidence.actual = Some(end);
-        let actual_pct = (end - start) / start.abs() * 100.0;
-        let went = if end < start {
-            "a fall"
-        } else if end > start {
-            "a rise"
-        } else {
-            "no change"
-        };
-        let mut sentence = format!(
-            "{} {} for {} in {from} and {} in {to} {}, {went} of {:.1}%",
-            self.reports(),
-            self.fmt(start),
-            self.name,
-            self.fmt(end),
-            self.vintage(),
-            actual_pct.abs()
-        );
-        let mut grade = Grade::True;
-        if let Some(direction) = change.direction {
-            let right = match direction {
-                Direction::Decrease => end < start,
-                Direction::Increase => end > start,
-            };
-            if !right {
-                grade = Grade::False;
-                sentence.push_str(&format!(
-                    "; the claimed {} did not happen",
-                    match direction {
-                        Direction::Decrease => "fall",
-                        Direction::Increase => "rise",
-                    }
-                ));
-            }
-        }
-        let mut parts = Vec::new();
-        if let Some(claimed) = &change.end {
-            let c = compare(claimed, end, self.ctx.grading);
-            self.record(claimed.value, end, &c);
-            grade = grade.worst(c.grade);
-            parts.push(self.comparison_phrase(&format!("the claimed {to} value"), claimed, &c));
-        }
-        if let Some(claimed) = change.from_value {
-            let assertion = Assertion {
-                relation: Relation::Eq,
-                value: claimed,
-                value_max: None,
-                tolerance: change.tolerance,
-            };
-            let c = compare(&assertion, start, self.ctx.grading);
-            grade = grade.worst(c.grade);
-            parts.push(format!(
-                "the claimed {from} value {} {}",
-                self.fmt(claimed),
-                if c.holds {
-                    "matches".to_string()
-                } else {
-                    format!("is {:.1}% off", c.deviation.abs() * 100.0)
-                }
-            ));
-        }
-        if let Some(claimed) = change.change_pct {
-            let assertion = Assertion {
-                relation: Relation::Approx,
-                value: claimed,
-                value_max: None,
-                tolerance: change.tolerance,
-            };
-            let c = compare(&assertion, actual_pct, self.ctx.grading);
-            grade = grade.worst(c.grade);
-            parts.push(format!(
-                "the claimed change of {claimed:+}% {}",
-                if c.holds {
-                    "matches".to_string()
-                } else {
-                    format!("differs from {actual_pct:+.1}%")
-                }
-            ));
-        }
-        if !parts.is_empty() {
-            sentence.push_str("; ");
-            sentence.push_str(&parts.join("; "));
-        }
-        sentence.push('.');
-        Ok((grade, sentence))
-    }
-
     fn aggregate(&mut self, period: Period, claimed: &Assertion, mean: bool) -> Outcome {
         let Period { from, to } = period;
         let years: Vec<i32> = (from..=to).collect();
@@ -527,60 +307,11 @@ impl Judge<'_> {
     }
 }
 
-/// The source as a noun: "World Bank".
-fn source_name(source: &str) -> &str {
-    match source {
-        "worldbank" => "World Bank",
-        "owid" => "Our World in Data",
-        other => other,
-    }
-}
-
-fn source_label(source: &str) -> &str {
-    match source {
-        "worldbank" => "The World Bank",
-        "owid" => "Our World in Data",
-        other => other,
-    }
-}
-
-fn relation_words(relation: Relation) -> &'static str {
-    match relation {
-        Relation::Eq | Relation::Between => "",
-        Relation::Approx => "around ",
-        Relation::Nearly => "nearly ",
-        Relation::Gt => "more than ",
-        Relation::Gte => "at least ",
-        Relation::Lt => "less than ",
-        Relation::Lte => "at most ",
-    }
-}
-
-/// "the highest", "2nd highest".
-fn place(rank: usize, direction: &str) -> String {
-    if rank == 1 {
-        format!("the {direction}")
-    } else {
-        format!("{} {direction}", ordinal(rank))
-    }
-}
-
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::claim::country::{Countries, CountryInfo};
-    use crate::claim::{ClaimSpec, Kind};
+    use crate::claim::{ClaimSpec, Direction, Kind, Order};
     use crate::source::Observation;
     use chrono::{TimeZone, Utc};
 

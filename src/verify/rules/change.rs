@@ -1,0 +1,166 @@
+//! Change claims: how the data moved between two years (computed), each claimed part
+//! compared with it (direction, end value, start value, percentage), and the sentence.
+
+use super::{Judge, Outcome};
+use crate::claim::{Assertion, ChangeClaim, Direction, Period, Relation};
+use crate::source::Series;
+use crate::verify::band::{compare, Comparison};
+use crate::verify::{Grade, YearValue};
+
+/// The data's values at both ends of a period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Movement {
+    /// Value in the first year.
+    pub start: f64,
+    /// Value in the last year.
+    pub end: f64,
+}
+
+impl Movement {
+    /// The change in percent of the start value.
+    pub fn pct(self) -> f64 {
+        (self.end - self.start) / self.start.abs() * 100.0
+    }
+
+    /// "a fall", "a rise" or "no change".
+    fn went(self) -> &'static str {
+        if self.end < self.start {
+            "a fall"
+        } else if self.end > self.start {
+            "a rise"
+        } else {
+            "no change"
+        }
+    }
+
+    /// True when the data moved the claimed way.
+    pub fn goes(self, direction: Direction) -> bool {
+        match direction {
+            Direction::Decrease => self.end < self.start,
+            Direction::Increase => self.end > self.start,
+        }
+    }
+}
+
+/// The values at both ends, or the years that have none.
+pub(super) fn movement(series: &Series, iso3: &str, period: Period) -> Result<Movement, Vec<i32>> {
+    let values = (
+        series.value(iso3, period.from),
+        series.value(iso3, period.to),
+    );
+    match values {
+        (Some(start), Some(end)) => Ok(Movement { start, end }),
+        (start, end) => Err([(period.from, start), (period.to, end)]
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(y, _)| *y)
+            .collect()),
+    }
+}
+
+impl Judge<'_> {
+    pub(super) fn change(&mut self, period: Period, change: &ChangeClaim) -> Outcome {
+        let Period { from, to } = period;
+        self.evidence.years = vec![from, to];
+        let moved = movement(self.ctx.series, &self.iso3, period)
+            .map_err(|missing| self.no_value(&missing))?;
+        self.evidence.values = vec![
+            YearValue {
+                year: from,
+                value: moved.start,
+            },
+            YearValue {
+                year: to,
+                value: moved.end,
+            },
+        ];
+        self.evidence.actual = Some(moved.end);
+        let mut sentence = format!(
+            "{} {} for {} in {from} and {} in {to} {}, {} of {:.1}%",
+            self.reports(),
+            self.fmt(moved.start),
+            self.name,
+            self.fmt(moved.end),
+            self.vintage(),
+            moved.went(),
+            moved.pct().abs()
+        );
+        let mut grade = Grade::True;
+        if let Some(direction) = change.direction.filter(|d| !moved.goes(*d)) {
+            grade = Grade::False;
+            let claimed = match direction {
+                Direction::Decrease => "fall",
+                Direction::Increase => "rise",
+            };
+            sentence.push_str(&format!("; the claimed {claimed} did not happen"));
+        }
+        let parts = self.claimed_parts(period, change, moved, &mut grade);
+        if !parts.is_empty() {
+            sentence.push_str("; ");
+            sentence.push_str(&parts.join("; "));
+        }
+        sentence.push('.');
+        Ok((grade, sentence))
+    }
+
+    /// Each claimed number of the change against the data, worsening `grade` as needed.
+    fn claimed_parts(
+        &mut self,
+        period: Period,
+        change: &ChangeClaim,
+        moved: Movement,
+        grade: &mut Grade,
+    ) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(claimed) = &change.end {
+            let c = compare(claimed, moved.end, self.ctx.grading);
+            self.record(claimed.value, moved.end, &c);
+            *grade = grade.worst(c.grade);
+            let what = format!("the claimed {} value", period.to);
+            parts.push(self.comparison_phrase(&what, claimed, &c));
+        }
+        if let Some(claimed) = change.from_value {
+            let c = self.compare_plain(claimed, Relation::Eq, moved.start, change);
+            *grade = grade.worst(c.grade);
+            let verdict = if c.holds {
+                "matches".to_string()
+            } else {
+                format!("is {:.1}% off", c.deviation.abs() * 100.0)
+            };
+            parts.push(format!(
+                "the claimed {} value {} {verdict}",
+                period.from,
+                self.fmt(claimed)
+            ));
+        }
+        if let Some(claimed) = change.change_pct {
+            let actual = moved.pct();
+            let c = self.compare_plain(claimed, Relation::Approx, actual, change);
+            *grade = grade.worst(c.grade);
+            let verdict = if c.holds {
+                "matches".to_string()
+            } else {
+                format!("differs from {actual:+.1}%")
+            };
+            parts.push(format!("the claimed change of {claimed:+}% {verdict}"));
+        }
+        parts
+    }
+
+    /// A claimed start value or percentage against the data, with the change's tolerance.
+    fn compare_plain(
+        &self,
+        claimed: f64,
+        relation: Relation,
+        actual: f64,
+        change: &ChangeClaim,
+    ) -> Comparison {
+        let assertion = Assertion {
+            relation,
+            value: claimed,
+            value_max: None,
+            tolerance: change.tolerance,
+        };
+        compare(&assertion, actual, self.ctx.grading)
+    }
+}

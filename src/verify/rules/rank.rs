@@ -1,0 +1,182 @@
+//! Rank claims: where the economy stands among those with data that year (computed), and the
+//! sentence that says so (worded), apart.
+
+use super::words::place;
+use super::{Judge, Outcome};
+use crate::claim::country::CountryList;
+use crate::claim::{Order, Ranking};
+use crate::source::Series;
+use crate::verify::{Grade, RankEntry, RankEvidence};
+
+/// Where an economy stands in one year's ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Standing {
+    /// Its place, 1 = first in the ranking's order.
+    pub rank: usize,
+    /// Economies ranked.
+    pub of: usize,
+    /// Every ranked economy, best first.
+    pub ranked: Vec<RankEntry>,
+}
+
+/// Ranks the economies with data in `year` (aggregates never count), within the ranking's
+/// peers when it names some; `Err` says why no rank can be given. `iso3` must be an economy.
+pub(super) fn standing(
+    series: &Series,
+    countries: &CountryList,
+    iso3: &str,
+    year: i32,
+    actual: f64,
+    ranking: &Ranking,
+) -> Result<Standing, String> {
+    let peers = countries.expand(&ranking.among);
+    let memberless = ranking
+        .among
+        .iter()
+        .filter_map(|c| countries.get(c))
+        .find(|c| c.aggregate && countries.expand(std::slice::from_ref(&c.iso3)).is_empty());
+    if let Some(aggregate) = memberless {
+        return Err(format!(
+            "{} is an aggregate whose member economies the World Bank country list does not name (only regions such as Latin America & Caribbean can be ranked within), so the rank cannot be checked.",
+            aggregate.name
+        ));
+    }
+    let mut ranked: Vec<RankEntry> = series
+        .observations
+        .iter()
+        .filter(|o| o.year == year && countries.is_economy(&o.iso3))
+        .filter(|o| ranking.among.is_empty() || peers.contains(&o.iso3) || o.iso3 == iso3)
+        .filter_map(|o| {
+            o.value.map(|value| RankEntry {
+                iso3: o.iso3.clone(),
+                name: o.country_name.clone(),
+                value,
+            })
+        })
+        .collect();
+    ranked.sort_by(|a, b| match ranking.order {
+        Order::Desc => b.value.total_cmp(&a.value),
+        Order::Asc => a.value.total_cmp(&b.value),
+    });
+    let better = |v: f64| match ranking.order {
+        Order::Desc => v > actual,
+        Order::Asc => v < actual,
+    };
+    let rank = 1 + ranked.iter().filter(|e| better(e.value)).count();
+    Ok(Standing {
+        rank,
+        of: ranked.len(),
+        ranked,
+    })
+}
+
+/// The grade of a claimed place against the standing: exact (or within "the N highest"),
+/// one place off, or further.
+pub(super) fn grade(standing: &Standing, ranking: &Ranking) -> Grade {
+    let claimed = ranking.rank as usize;
+    let holds = if ranking.within {
+        standing.rank <= claimed
+    } else {
+        standing.rank == claimed
+    };
+    if holds {
+        Grade::True
+    } else if standing.rank.abs_diff(claimed) == 1 {
+        Grade::MostlyFalse
+    } else {
+        Grade::False
+    }
+}
+
+impl Judge<'_> {
+    pub(super) fn rank(&mut self, year: Option<i32>, ranking: &Ranking) -> Outcome {
+        let (year, year_note) = self.year(year)?;
+        self.evidence.years = vec![year];
+        let actual = self.value_in(year)?;
+        if !self.ctx.countries.is_economy(&self.iso3) {
+            return Err(format!(
+                "{} is a World Bank aggregate, not an economy, so it has no rank among economies.",
+                self.name
+            ));
+        }
+        let standing = standing(
+            self.ctx.series,
+            self.ctx.countries,
+            &self.iso3,
+            year,
+            actual,
+            ranking,
+        )?;
+        let grade = grade(&standing, ranking);
+        self.evidence.actual = Some(actual);
+        self.evidence.claimed = Some(f64::from(ranking.rank));
+        self.evidence.rank = Some(RankEvidence {
+            rank: standing.rank,
+            of: standing.of,
+            order: ranking.order,
+            leaders: standing.ranked.iter().take(5).cloned().collect(),
+        });
+        let sentence = self.rank_sentence(year, &year_note, actual, &standing, ranking);
+        Ok((grade, sentence))
+    }
+
+    /// "The World Bank reports 107.6 for El Salvador in 2015 (…): the highest of 130
+    /// economies with data that year (…); the claim says the highest. Next: …."
+    fn rank_sentence(
+        &self,
+        year: i32,
+        year_note: &str,
+        actual: f64,
+        standing: &Standing,
+        ranking: &Ranking,
+    ) -> String {
+        let direction = match ranking.order {
+            Order::Desc => "highest",
+            Order::Asc => "lowest",
+        };
+        let others: Vec<String> = standing
+            .ranked
+            .iter()
+            .take(5)
+            .filter(|e| e.iso3 != self.iso3)
+            .take(3)
+            .map(|e| format!("{} {}", e.name, self.fmt(e.value)))
+            .collect();
+        let claimed = ranking.rank as usize;
+        let claimed_words = if ranking.within {
+            format!("among the {claimed} {direction}")
+        } else {
+            place(claimed, direction)
+        };
+        format!(
+            "{} {} for {} in {year}{year_note} {}: {} of {} {} with data that year (aggregates such as regions and income groups excluded); the claim says {claimed_words}. Next: {}.",
+            self.reports(),
+            self.fmt(actual),
+            self.name,
+            self.vintage(),
+            place(standing.rank, direction),
+            standing.of,
+            self.scope_words(standing, ranking),
+            others.join(", ")
+        )
+    }
+
+    /// "economies", "economies of Latin America & Caribbean", "the 3 economies compared".
+    fn scope_words(&self, standing: &Standing, ranking: &Ranking) -> String {
+        let countries = self.ctx.countries;
+        let peers = countries.expand(&ranking.among);
+        let regions: Vec<&str> = ranking
+            .among
+            .iter()
+            .filter_map(|code| countries.get(code).filter(|c| c.aggregate))
+            .map(|c| c.name.as_str())
+            .collect();
+        if peers.is_empty() {
+            "economies".to_string()
+        } else if !regions.is_empty() {
+            format!("economies of {}", regions.join(" and "))
+        } else {
+            format!("the {} economies compared", peers.len().max(standing.of))
+        }
+    }
+}
