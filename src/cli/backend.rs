@@ -49,7 +49,7 @@ impl Backend {
                 path.display(),
                 socket.display()
             ),
-            StoreError::BadLocation { .. } => InputError(e.to_string()).into(),
+            StoreError::BadLocation { .. } => InputError::cause(e).into(),
             other => other.into(),
         })?;
         Ok(Self::Local(
@@ -180,7 +180,7 @@ impl Backend {
     pub async fn restore(&self, backup: crate::backup::Backup, force: bool) -> Result<usize> {
         match self {
             Self::Local(app) => app.restore(backup, force).await.map_err(app_error),
-            Self::Daemon(_) => Err(InputError(
+            Self::Daemon(_) => Err(InputError::Message(
                 "a claimcheck daemon holds this database: stop it first (restore replaces the whole database)".into(),
             )
             .into()),
@@ -216,7 +216,7 @@ fn same_database(served: &str, db: &Path, socket: &Path) -> Result<()> {
     if canonical(Path::new(served)) == canonical(db) {
         return Ok(());
     }
-    Err(InputError(format!(
+    Err(InputError::Message(format!(
         "the daemon on {} serves the database {served}, not {}; pass --db {served}, or set [daemon] socket to the socket of the daemon for {}",
         socket.display(),
         db.display(),
@@ -232,7 +232,7 @@ fn app_error(e: AppError) -> anyhow::Error {
         | AppError::NotEmpty { .. }
         | AppError::Queue(QueueError::UnknownJob(_) | QueueError::NotDead { .. })
         | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
-            InputError(e.to_string()).into()
+            InputError::cause(e).into()
         }
         other => other.into(),
     }
@@ -240,7 +240,7 @@ fn app_error(e: AppError) -> anyhow::Error {
 
 fn client_error(e: ClientError) -> anyhow::Error {
     if e.is_input() {
-        InputError(e.to_string()).into()
+        InputError::cause(e).into()
     } else {
         e.into()
     }

@@ -23,10 +23,23 @@ pub const EXIT_INPUT: u8 = 2;
 /// Exit code: the work could not be done (database, network after retries).
 pub const EXIT_RUNTIME: u8 = 3;
 
-/// An error caused by the user's input; exits with code 2.
+/// An error caused by the user's input; exits with code 2. Wrapped errors keep their cause.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
+pub enum InputError {
+    /// A message written here, saying what to change.
+    #[error("{0}")]
+    Message(String),
+    /// Another error that the input caused (a config file, an indicator table, a path).
+    #[error(transparent)]
+    Cause(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl InputError {
+    /// The user's input caused `error`.
+    pub fn cause(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Cause(Box::new(error))
+    }
+}
 
 /// Everything a command needs: settings, the database path, and whether to colour tables.
 pub(crate) struct Context {
@@ -37,7 +50,7 @@ pub(crate) struct Context {
 
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let mut config = Config::load(cli.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    let mut config = Config::load(cli.config.as_deref()).map_err(InputError::cause)?;
     if matches!(&cli.command, Command::Verify(args) if args.corroborate) {
         config.corroborate = true;
     }

@@ -131,7 +131,7 @@ impl HttpClient {
             .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
             .gzip(true)
             .build()
-            .map_err(|e| SourceError::Client(e.to_string()))?;
+            .map_err(|e| SourceError::Client(std::sync::Arc::new(e)))?;
         Ok(Self {
             client,
             max_attempts: config.max_attempts,

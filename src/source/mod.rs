@@ -103,7 +103,7 @@ impl Series {
 }
 
 /// Why a fetch failed; says whether trying again can help.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
     /// The API answered with its error envelope (unknown indicator or country, bad parameter).
     #[error("the World Bank API rejected {url}: error {code} {key}: {message}")]
@@ -175,7 +175,7 @@ pub enum SourceError {
     },
     /// The HTTP client could not be built.
     #[error("cannot build HTTP client: {0}")]
-    Client(String),
+    Client(#[source] std::sync::Arc<reqwest::Error>),
 }
 
 fn retry_note(secs: Option<u64>) -> String {

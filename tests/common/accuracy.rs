@@ -70,7 +70,7 @@ pub fn run(file_name: &str) -> Report {
             (_, Some(kind), Err(e)) => {
                 let got = match e {
                     ParseError::Ambiguous { .. } => "ambiguous",
-                    ParseError::Missing(_) => "missing",
+                    ParseError::Missing(_) | ParseError::Invalid(_) => "missing",
                 };
                 (got == kind)
                     .then_some(())

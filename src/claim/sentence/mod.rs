@@ -60,6 +60,9 @@ pub enum ParseError {
     /// Something the claim needs is not in the sentence.
     #[error("{0}")]
     Missing(String),
+    /// What was read does not make a valid claim.
+    #[error(transparent)]
+    Invalid(#[from] super::ClaimError),
     /// A name matches several things.
     #[error("{what} is ambiguous: it could be {}; name one of them", .candidates.join(", "))]
     Ambiguous {
@@ -257,9 +260,7 @@ impl SentenceParser {
             mut spans, notes, ..
         } = reading;
         spans.sort_by_key(|s| s.start);
-        let claim = claim
-            .validate(&self.countries)
-            .map_err(|e| ParseError::Missing(e.to_string()))?;
+        let claim = claim.validate(&self.countries)?;
         Ok(Parsed {
             claim,
             indicator_name: indicator_name.to_string(),

@@ -25,7 +25,7 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
     let claim = args
         .to_spec()
         .validate(&Countries::embedded())
-        .map_err(|e| InputError(format!("cannot add claim: {e}")))?;
+        .map_err(|e| InputError::Message(format!("cannot add claim: {e}")))?;
     if args.json {
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
@@ -67,12 +67,11 @@ async fn add_sentence(
     args: &AddArgs,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let parser =
-        intake::parser(ctx.config.indicators.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    let parser = intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
     let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let parsed = parser
         .parse(sentence, as_of)
-        .map_err(|e| InputError(format!("cannot turn this sentence into a claim: {e}")))?;
+        .map_err(|e| InputError::Message(format!("cannot turn this sentence into a claim: {e}")))?;
     if args.json {
         let mut value = report::claim_json(&parsed.claim);
         value["spans"] = serde_json::to_value(&parsed.spans)?;

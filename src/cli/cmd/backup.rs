@@ -35,9 +35,9 @@ pub async fn backup(ctx: &Context, file: &Path, out: &mut impl Write) -> Result<
 /// Runs `restore FILE [--force]`.
 pub async fn restore(ctx: &Context, file: &Path, force: bool, out: &mut impl Write) -> Result<u8> {
     let text = std::fs::read_to_string(file)
-        .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
+        .map_err(|e| InputError::Message(format!("cannot read {}: {e}", file.display())))?;
     let parsed = Backup::from_json_lines(&text)
-        .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+        .map_err(|e| InputError::Message(format!("{}: {e}", file.display())))?;
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let written = backend.restore(parsed.clone(), force).await?;
     writeln!(

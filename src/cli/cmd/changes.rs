@@ -15,7 +15,10 @@ pub async fn run(
     json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let since = since.map(parse_since).transpose().map_err(InputError)?;
+    let since = since
+        .map(parse_since)
+        .transpose()
+        .map_err(InputError::Message)?;
     let events = Backend::connect(&ctx.config, &ctx.db_path)
         .await?
         .changes(since)

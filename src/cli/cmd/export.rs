@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Resu
     let summaries = backend.list().await?;
     for id in &args.ids {
         if !summaries.iter().any(|s| &s.claim.id == id) {
-            return Err(InputError(format!(
+            return Err(InputError::Message(format!(
                 "no claim with id {id:?}; `claimcheck list` shows the stored ids"
             ))
             .into());

@@ -31,7 +31,7 @@ fn search(catalogue: &Catalogue, args: &SearchArgs, out: &mut impl Write) -> Res
     let query = args.text.join(" ");
     let hits = catalogue.search(&query);
     if hits.is_empty() {
-        return Err(InputError(format!(
+        return Err(InputError::Message(format!(
             "no WDI series matches {query:?}; try fewer or shorter words (\"gdp per capita\")"
         ))
         .into());
@@ -70,7 +70,7 @@ fn show(catalogue: &Catalogue, code: &str, as_json: bool, out: &mut impl Write) 
             Some(near) => format!("; did you mean {} ({})?", near.code, near.name),
             None => "; `claimcheck indicators search WORDS` finds a code by name".into(),
         };
-        return Err(InputError(format!("no WDI series {code:?}{hint}")).into());
+        return Err(InputError::Message(format!("no WDI series {code:?}{hint}")).into());
     };
     if as_json {
         let mut object = summary(series);

@@ -36,7 +36,7 @@ pub(super) async fn load_files(
     backend: &Backend,
     paths: &[PathBuf],
 ) -> Result<(Vec<Added>, usize)> {
-    let files = file::collect_paths(paths).map_err(|e| InputError(e.to_string()))?;
+    let files = file::collect_paths(paths).map_err(InputError::cause)?;
     let countries = Countries::embedded();
     let mut claims = Vec::new();
     let mut errors = 0;

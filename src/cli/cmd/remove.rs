@@ -22,6 +22,6 @@ pub async fn run(ctx: &Context, ids: &[String], out: &mut impl Write) -> Result<
     if missing.is_empty() {
         Ok(EXIT_OK)
     } else {
-        Err(InputError(missing.join("\n")).into())
+        Err(InputError::Message(missing.join("\n")).into())
     }
 }

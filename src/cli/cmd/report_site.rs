@@ -102,7 +102,7 @@ async fn selected(backend: &Backend, tag: Option<&str>) -> Result<Vec<Claim>> {
         let what = tag.map_or("no claims are stored".to_string(), |t| {
             format!("no claim has the tag {t:?}")
         });
-        return Err(InputError(format!(
+        return Err(InputError::Message(format!(
             "{what}: add some with `claimcheck scan ARTICLE` or `claimcheck import claims/`"
         ))
         .into());

@@ -38,9 +38,9 @@ pub struct ScanArgs {
 /// Builds the scanner from the config's indicator table.
 pub fn scanner(ctx: &Context) -> Result<Scanner> {
     let indicators = ctx.config.indicators.as_deref();
-    let parser = intake::parser(indicators).map_err(|e| InputError(e.to_string()))?;
+    let parser = intake::parser(indicators).map_err(InputError::cause)?;
     let path = indicators.map_or_else(|| PathBuf::from(intake::INDICATORS_PATH), Path::to_path_buf);
-    let table = IndicatorTable::load(&path).map_err(|e| InputError(e.to_string()))?;
+    let table = IndicatorTable::load(&path).map_err(InputError::cause)?;
     Ok(Scanner::new(parser, &table))
 }
 
@@ -53,7 +53,7 @@ fn read_article(path: &Path) -> Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path)
-        .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())).into())
+        .map_err(|e| InputError::Message(format!("cannot read {}: {e}", path.display())).into())
 }
 
 /// Runs `scan`.

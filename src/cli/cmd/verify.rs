@@ -97,7 +97,7 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<Stri
         let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
         let (stored, errors) = load_files(backend, &paths).await?;
         if errors > 0 {
-            return Err(InputError(format!(
+            return Err(InputError::Message(format!(
                 "{errors} claim(s) rejected; fix the errors above and run again"
             ))
             .into());
@@ -117,7 +117,7 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<Stri
         } else {
             "nothing to verify: name claim ids or files, or pass --all"
         };
-        return Err(InputError(message.into()).into());
+        return Err(InputError::Message(message.into()).into());
     }
     Ok((ids, queued))
 }
