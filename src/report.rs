@@ -118,7 +118,7 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
         _ => {}
     }
     if let Some(v) = claim.value {
-        keys.push(format!("value: {} ({:?})", human(v, 6), claim.relation).to_lowercase());
+        keys.push(format!("value: {} ({})", human(v, 6), claim.relation));
     }
     out.push_str(&format!("  {}\n", keys.join(" · ")));
     let Some(latest) = history.first() else {
@@ -180,7 +180,7 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
         rows.push((
             "rank",
             format!(
-                "{} of {} ({:?}); top: {}",
+                "{} of {} ({}); top: {}",
                 rank.rank,
                 rank.of,
                 rank.order,
@@ -284,7 +284,7 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
     if let Some(rank) = c.rank {
         rows.push((
             "rank",
-            format!("{rank} ({:?})", c.order.unwrap_or_default()).to_lowercase(),
+            format!("{rank} ({})", c.order.unwrap_or_default()),
             String::new(),
         ));
     }
@@ -300,7 +300,7 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
         from("relation"),
     ));
     if let Some(d) = c.direction {
-        rows.push(("direction", format!("{d:?}").to_lowercase(), String::new()));
+        rows.push(("direction", d.to_string(), String::new()));
     }
     let mut out = format!("understood: {}\n", c.text);
     for (key, value, source) in rows {

@@ -80,6 +80,27 @@ pub enum Direction {
     Increase,
 }
 
+/// The names claim files and JSON use for a claim enum's variants, for `Display`.
+macro_rules! written_as {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The name claim files and JSON use.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean" });
+written_as!(Relation { Eq => "eq", Approx => "approx", Nearly => "nearly", Gt => "gt", Gte => "gte", Lt => "lt", Lte => "lte", Between => "between" });
+written_as!(Order { Desc => "desc", Asc => "asc" });
+written_as!(Direction { Decrease => "decrease", Increase => "increase" });
+
 /// An explicit tolerance around the claimed value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tolerance {

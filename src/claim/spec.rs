@@ -243,12 +243,6 @@ impl ClaimSpec {
 
     /// The kind as written in claim files.
     pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            Kind::Value => "value",
-            Kind::Rank => "rank",
-            Kind::Change => "change",
-            Kind::Sum => "sum",
-            Kind::Mean => "mean",
-        }
+        self.kind.as_str()
     }
 }
