@@ -634,3 +634,23 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         "refused sentences store nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_location_that_is_not_a_directory_of_ours_is_refused() {
+    let app = TestApp::start().await;
+    for (db, why) in [
+        ("/".to_string(), "directory of its own"),
+        (app.config_path().display().to_string(), "it is a file"),
+        (env!("CARGO_MANIFEST_DIR").to_string(), "other files in it"),
+    ] {
+        app.cmd()
+            .env("CLAIMCHECK_DB", &db)
+            .args(["list"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+    }
+    assert!(!std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conf")
+        .exists());
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use claimcheck::config::Config;
 use claimcheck::config::Secret;
-use common::{spawn_daemon, standin, stop, wait_until, StandIn, TestApp};
+use common::{spawn_daemon, spawn_daemon_on, standin, stop, wait_until, StandIn, TestApp};
 use predicates::prelude::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -353,5 +353,24 @@ async fn dead_jobs_are_listed_with_their_reason_and_can_be_retried() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not dead"));
+    stop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_are_refused_when_the_daemon_serves_another_database() {
+    let app = TestApp::start().await;
+    let mut config = daemon_config(&app);
+    config.daemon.socket = Some(app.dir.path().join("shared.sock"));
+    app.write_config(&config);
+    let daemon = spawn_daemon_on(&app, &app.dir.path().join("shared.sock"));
+    let other = app.dir.path().join("other-db");
+    app.cmd()
+        .env("CLAIMCHECK_DB", &other)
+        .args(["import"])
+        .arg(common::seed_claims())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("serves the database"));
+    assert!(!other.exists(), "nothing written to the other database");
     stop(daemon);
 }

@@ -189,6 +189,11 @@ pub async fn check(
 
 /// Starts the real daemon on this app's database and waits until it answers.
 pub fn spawn_daemon(app: &TestApp) -> std::process::Child {
+    spawn_daemon_on(app, &app.db().with_file_name("db.sock"))
+}
+
+/// Starts the real daemon, waiting until `socket` exists and the CLI gets answers.
+pub fn spawn_daemon_on(app: &TestApp, socket: &std::path::Path) -> std::process::Child {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
         .env("CLAIMCHECK_DB", app.db())
         .env_remove("CLAIMCHECK_WORLDBANK_URL")
@@ -199,7 +204,6 @@ pub fn spawn_daemon(app: &TestApp) -> std::process::Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let socket = app.db().with_file_name("db.sock");
     wait_until(std::time::Duration::from_secs(20), || {
         socket.exists() && health(app)
     });
