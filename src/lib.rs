@@ -30,6 +30,10 @@
 //! - [`api`]: request/response types shared by server and client, routes, the client.
 //! - [`daemon`]: worker, scheduler, API servers, webhooks, graceful shutdown.
 //! - [`report`]: text and JSON for people and scripts.
+//! - [`scan`]: an article's checkable sentences, as claims or refusals with reasons.
+//! - [`site`]: the static HTML report and its SVG charts; [`export`]: ClaimReview, CSV,
+//!   Markdown; [`backup`]: the backup file; [`metrics`]: Prometheus text; [`demo`]: the
+//!   offline stand-in.
 //! - [`cli`]: argument definitions apart from one module per command.
 //! - [`config`]: the config file, environment overrides, defaults (data only).
 
