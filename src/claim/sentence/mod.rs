@@ -3,9 +3,9 @@
 //! text it was read from, and when something is missing or ambiguous the parse fails with
 //! what to add, never with a silent guess.
 //!
-//! By phase: [`words`] splits the sentence, [`places`] finds the countries, [`numbers`] the
-//! figures and years, [`statistic`] the indicator, [`rank`] ranks and relation words; this
-//! module assembles the claim from them. [`lexicon`] holds the words they know.
+//! By phase: `words` splits the sentence, `places` finds the countries, `numbers` the
+//! figures and years, `statistic` the indicator, `rank` ranks and relation words; this
+//! module assembles the claim from them. `lexicon` holds the words they know.
 
 mod lexicon;
 mod numbers;

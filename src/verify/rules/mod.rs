@@ -1,6 +1,6 @@
 //! The verdict rules for each claim kind: value, rank, change, sum and mean. Pure functions
 //! of the claim, the fetched series and the country list. Value, sum and mean live here;
-//! [`rank`] and [`change`] compute apart from the sentence they word; [`words`] holds the
+//! `rank` and `change` compute apart from the sentence they word; `words` holds the
 //! wording shared by all.
 
 mod change;
