@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::CheckFailure;
 use crate::claim::{Claim, ClaimSpec};
 use crate::queue::{Job, JobState};
-use crate::store::{Upsert, VerdictRecord};
+use crate::store::{EditRecord, Upsert, VerdictRecord};
 
 /// The API's paths. Routes and the client both use these.
 pub mod paths {
@@ -84,6 +84,9 @@ pub struct ClaimDetail {
     pub claim: Claim,
     /// Its verdicts, newest first.
     pub history: Vec<VerdictRecord>,
+    /// Its recorded edits, newest first.
+    #[serde(default)]
+    pub edits: Vec<EditRecord>,
 }
 
 /// One stored claim in the answer to `POST /claims`.
@@ -96,6 +99,9 @@ pub struct Added {
     /// The verify job queued for a new or changed claim; `None` when the claim was already
     /// stored unchanged.
     pub job: Option<Job>,
+    /// The edit recorded when an existing claim changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<EditRecord>,
 }
 
 /// `POST /claims` body: one claim, or `{"claims": [...]}`.

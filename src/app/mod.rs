@@ -3,6 +3,7 @@
 //! it directly when no daemon runs (and the daemon's API when one does); tests call it
 //! in-process. Every store call runs on the blocking thread pool.
 
+pub mod edit;
 pub mod intake;
 
 use std::sync::Arc;
@@ -131,7 +132,9 @@ impl App {
     }
 
     /// Stores validated claims; a new or changed claim gets a verify job now and its
-    /// schedule continues from now. Flushed before returning.
+    /// schedule continues from now, and a changed one has its edit recorded in its history
+    /// ("claim edited: value 105 → 107.6"), in the same write as the new version. Flushed
+    /// before returning.
     pub async fn add(
         &self,
         claims: Vec<Claim>,
@@ -142,7 +145,7 @@ impl App {
                 let store = queue.store();
                 let mut added = Vec::with_capacity(claims.len());
                 for claim in claims {
-                    let upsert = store.put_claim(&claim)?;
+                    let (upsert, edit) = store.put_claim_edited(&claim, now, &edit::describe)?;
                     let job = if upsert == Upsert::Unchanged {
                         None
                     } else {
@@ -150,7 +153,12 @@ impl App {
                         schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
                         Some(job)
                     };
-                    added.push(Added { claim, upsert, job });
+                    added.push(Added {
+                        claim,
+                        upsert,
+                        job,
+                        edit,
+                    });
                 }
                 store.flush()?;
                 Ok(added)
@@ -182,6 +190,7 @@ impl App {
             let claim = store.claim(&id)?.ok_or_else(|| unknown_claim(queue, &id))?;
             Ok(ClaimDetail {
                 history: store.history(&id)?,
+                edits: store.edits(&id)?,
                 claim,
             })
         })
