@@ -11,6 +11,13 @@ use crate::store::{EditRecord, Upsert, VerdictRecord};
 
 /// The API's paths. Routes and the client both use these.
 pub mod paths {
+    /// The report site's index (`GET`); its claim pages are `/claims/<id>.html` (and
+    /// `.svg`), its article pages `/articles/<tag>.html`, as `report --out` lays them out.
+    pub const REPORT: &str = "/";
+    /// The index under its file name, as the pages link it (`GET`).
+    pub const REPORT_INDEX: &str = "/index.html";
+    /// The report's style sheet (`GET`).
+    pub const REPORT_STYLE: &str = "/style.css";
     /// Liveness and which database the daemon serves.
     pub const HEALTH: &str = "/healthz";
     /// `GET` lists claims, `POST` adds them.
