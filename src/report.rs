@@ -272,10 +272,13 @@ pub fn timeline_json(history: &[VerdictRecord], edits: &[EditRecord]) -> Vec<Val
 
 /// The "History" section of `show`: checks and edits, newest first.
 fn history_text(history: &[VerdictRecord], edits: &[EditRecord]) -> String {
+    let edited = match edits.len() {
+        0 => String::new(),
+        n => format!(", {n} edits"),
+    };
     let mut out = format!(
-        "\nHistory ({} checks, {} edits, newest first)\n",
-        history.len(),
-        edits.len()
+        "\nHistory ({} checks{edited}, newest first)\n",
+        history.len()
     );
     for entry in timeline(history, edits) {
         let line = match entry {
