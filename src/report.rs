@@ -274,6 +274,7 @@ pub fn timeline_json(history: &[VerdictRecord], edits: &[EditRecord]) -> Vec<Val
 fn history_text(history: &[VerdictRecord], edits: &[EditRecord]) -> String {
     let edited = match edits.len() {
         0 => String::new(),
+        1 => ", 1 edit".to_string(),
         n => format!(", {n} edits"),
     };
     let mut out = format!(

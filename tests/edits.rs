@@ -56,7 +56,7 @@ async fn edit_records_the_change_and_keeps_it_through_rechecks() {
         "claim edited: value 105 → 107.6; year 2015 → 2016"
     );
     let text = String::from_utf8(app.cmd().args(["show", SV]).output().unwrap().stdout).unwrap();
-    assert!(text.contains("3 checks, 1 edits"), "{text}");
+    assert!(text.contains("3 checks, 1 edit,"), "{text}");
     assert!(text.contains("claim edited: value 105 → 107.6"), "{text}");
 }
 
