@@ -25,6 +25,8 @@ Examples:
   claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
                                             parse a sentence, store and verify it
   claimcheck add \"…\" --dry-run --json      show the parse only, as claim-file keys
+  claimcheck edit sv-homicide-2015 --value 107.6
+                                            change a key; the edit is kept in the history
 
 Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
 (database in use, source unreachable after retries).
