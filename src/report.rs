@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::api::types::JobResult;
 use crate::claim::number::human;
 use crate::claim::Claim;
-use crate::store::VerdictRecord;
+use crate::store::{EditRecord, VerdictRecord};
 
 /// The JSON line `verify --json` prints for one claim.
 pub fn result_json(result: &JobResult) -> Value {
@@ -102,7 +102,7 @@ pub fn result_text(result: &JobResult) -> String {
 }
 
 /// A claim with its evidence and history, for `show`.
-pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
+pub fn show_text(claim: &Claim, history: &[VerdictRecord], edits: &[EditRecord]) -> String {
     let claim = &claim.spec();
     let mut out = format!("{}\n  {}\n", claim.id, claim.text);
     let mut keys = vec![format!("kind: {}", claim.kind_name())];
@@ -125,6 +125,9 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
         out.push_str("\nNot verified yet: run `claimcheck verify ");
         out.push_str(&claim.id);
         out.push_str("`.\n");
+        if !edits.is_empty() {
+            out.push_str(&history_text(history, edits));
+        }
         return out;
     };
     let e = &latest.verdict.evidence;
@@ -216,28 +219,92 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord]) -> String {
     for (key, value) in rows {
         out.push_str(&format!("  {key:<10} {value}\n"));
     }
-    out.push_str(&format!(
-        "\nHistory ({} checks, newest first)\n",
+    out.push_str(&history_text(history, edits));
+    out
+}
+
+/// One entry of a claim's history: a check or an edit.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryEntry<'a> {
+    /// A check and its verdict.
+    Check(&'a VerdictRecord),
+    /// A recorded edit of the claim.
+    Edit(&'a EditRecord),
+}
+
+impl HistoryEntry<'_> {
+    /// When it happened.
+    pub fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Self::Check(r) => r.checked_at,
+            Self::Edit(e) => e.at,
+        }
+    }
+}
+
+/// Checks and edits together, newest first (an edit before the check it caused).
+pub fn timeline<'a>(
+    history: &'a [VerdictRecord],
+    edits: &'a [EditRecord],
+) -> Vec<HistoryEntry<'a>> {
+    let mut all: Vec<HistoryEntry<'a>> = history
+        .iter()
+        .map(HistoryEntry::Check)
+        .chain(edits.iter().map(HistoryEntry::Edit))
+        .collect();
+    all.sort_by_key(|e| std::cmp::Reverse(e.at()));
+    all
+}
+
+/// The history as JSON, newest first: `{"at", "event": "check"|"edit", "change", …}`.
+pub fn timeline_json(history: &[VerdictRecord], edits: &[EditRecord]) -> Vec<Value> {
+    timeline(history, edits)
+        .into_iter()
+        .map(|entry| match entry {
+            HistoryEntry::Check(r) => json!({
+                "at": r.checked_at, "event": "check", "verdict": r.verdict.grade.as_str(),
+                "vintage": r.verdict.evidence.vintage, "change": r.change,
+            }),
+            HistoryEntry::Edit(e) => json!({ "at": e.at, "event": "edit", "change": e.change }),
+        })
+        .collect()
+}
+
+/// The "History" section of `show`: checks and edits, newest first.
+fn history_text(history: &[VerdictRecord], edits: &[EditRecord]) -> String {
+    let edited = match edits.len() {
+        0 => String::new(),
+        1 => ", 1 edit".to_string(),
+        n => format!(", {n} edits"),
+    };
+    let mut out = format!(
+        "\nHistory ({} checks{edited}, newest first)\n",
         history.len()
-    ));
-    for record in history {
-        out.push_str(&format!(
-            "  {}  {:<13} {}{}\n",
-            record.checked_at.format("%Y-%m-%d %H:%M"),
-            record.verdict.grade.as_str(),
-            record
-                .verdict
-                .evidence
-                .vintage
-                .as_deref()
-                .map(|v| format!("data of {v}"))
-                .unwrap_or_default(),
-            record
-                .change
-                .as_deref()
-                .map(|c| format!("  — {c}"))
-                .unwrap_or_default()
-        ));
+    );
+    for entry in timeline(history, edits) {
+        let line = match entry {
+            HistoryEntry::Check(record) => format!(
+                "  {}  {:<13} {}{}\n",
+                record.checked_at.format("%Y-%m-%d %H:%M"),
+                record.verdict.grade.as_str(),
+                record
+                    .verdict
+                    .evidence
+                    .vintage
+                    .as_deref()
+                    .map(|v| format!("data of {v}"))
+                    .unwrap_or_default(),
+                record
+                    .change
+                    .as_deref()
+                    .map(|c| format!("  — {c}"))
+                    .unwrap_or_default()
+            ),
+            HistoryEntry::Edit(edit) => {
+                format!("  {}  {}\n", edit.at.format("%Y-%m-%d %H:%M"), edit.change)
+            }
+        };
+        out.push_str(&line);
     }
     out
 }

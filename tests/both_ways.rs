@@ -41,6 +41,10 @@ fn session() -> Vec<Vec<String>> {
             "hn",
         ],
         vec!["verify", "hn"],
+        vec!["edit", "hn", "--value", "56", "--year", "2016"],
+        vec!["edit", "hm", "--value", "56"],
+        vec!["show", "hn", "--json"],
+        vec!["show", "hn"],
     ]
     .into_iter()
     .map(|args| args.into_iter().map(str::to_string).collect())
@@ -49,7 +53,8 @@ fn session() -> Vec<Vec<String>> {
 
 /// Drops what differs by when a command ran (times, worker ids, job ids).
 fn normalize(value: &mut Value) {
-    const VOLATILE: [&str; 9] = [
+    const VOLATILE: [&str; 10] = [
+        "at",
         "checked_at",
         "retrieved_at",
         "created_at",

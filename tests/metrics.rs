@@ -1,5 +1,5 @@
-//! `GET /metrics` on a real daemon (Prometheus text) and `claimcheck status` through the
-//! daemon and without one.
+//! `GET /metrics` on a real daemon (Prometheus text), the report it serves at `/` (TCP and
+//! Unix socket), and `claimcheck status` through the daemon and without one.
 
 mod common;
 
@@ -100,6 +100,23 @@ async fn metrics_scrape_and_status() {
         ) > 0.0
     );
 
+    // The same daemon serves the report at `/`, on TCP and on its Unix socket.
+    let index = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(index
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"claims/sv-homicide-2015.html\""));
+    let socket = app.db().with_file_name("db.sock");
+    let raw = unix_get(&socket, "/claims/sv-homicide-2015.html").await;
+    assert!(
+        raw.starts_with("HTTP/1.1 200"),
+        "{}",
+        &raw[..80.min(raw.len())]
+    );
+    assert!(raw.contains("<svg"), "the served claim page has its chart");
+
     let status = app.cmd().arg("status").output().unwrap();
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains("a running daemon serves it"), "{status}");
@@ -115,4 +132,15 @@ async fn metrics_scrape_and_status() {
     assert_eq!(status[0]["daemon"], false);
     assert_eq!(status[0]["claims"], 9);
     assert_eq!(status[0]["verdicts"]["mostly-true"], 1);
+}
+
+/// A GET over the daemon's Unix socket; the whole raw answer.
+async fn unix_get(socket: &std::path::Path, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
 }

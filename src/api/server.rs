@@ -75,7 +75,7 @@ impl From<AppError> for ApiError {
             | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
                 (StatusCode::CONFLICT, "conflict")
             }
-            AppError::Queue(QueueError::Store(_)) | AppError::Source(_) => {
+            AppError::Queue(QueueError::Store(_)) | AppError::Source(_) | AppError::Render(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
@@ -92,6 +92,9 @@ fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
 /// The routes, without authentication.
 pub fn router(state: ApiState) -> Router {
     Router::new()
+        .route(paths::REPORT, get(report_page))
+        .route(paths::REPORT_INDEX, get(report_page))
+        .route(paths::REPORT_STYLE, get(report_page))
         .route(paths::HEALTH, get(healthz))
         .route(paths::CLAIMS, get(list_claims).post(add_claims))
         .route(paths::CLAIM, get(get_claim).delete(delete_claim))
@@ -249,11 +252,41 @@ async fn add_claims(
     Ok((StatusCode::CREATED, Json(added)))
 }
 
-async fn get_claim(
-    State(state): State<ApiState>,
-    Path(id): Path<String>,
-) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.app.show(&id).await?))
+/// `GET /claims/{id}`: the claim as JSON; `/claims/<id>.html` and `.svg` (when no claim has
+/// that very id) are its report page and chart.
+async fn get_claim(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
+    match state.app.show(&id).await {
+        Ok(detail) => Ok(Json(detail).into_response()),
+        Err(AppError::UnknownClaim { .. }) if is_page(&id) => {
+            serve_page(&state, &format!("claims/{id}")).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /`, `/index.html`, `/style.css`: the report site ([`crate::site`]), rendered from
+/// the store on request.
+async fn report_page(State(state): State<ApiState>, uri: axum::http::Uri) -> ApiResult<Response> {
+    serve_page(&state, uri.path()).await
+}
+
+/// A report page or chart name (`….html`, `….svg`).
+fn is_page(name: &str) -> bool {
+    name.ends_with(".html") || name.ends_with(".svg")
+}
+
+/// Renders the site and answers the page at `path` (under the site's root).
+async fn serve_page(state: &ApiState, path: &str) -> ApiResult<Response> {
+    let site = state.app.site(Some(state.parser.clone())).await?;
+    let Some(page) = site.page(path) else {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no report page at {path:?}; the index at `/` links every page"),
+        ));
+    };
+    let content_type = page.content_type();
+    Ok(([(header::CONTENT_TYPE, content_type)], page.body.clone()).into_response())
 }
 
 async fn delete_claim(
@@ -355,12 +388,15 @@ async fn put_article(
     ))
 }
 
+/// `GET /articles/{tag}`: the scanned article as JSON; `/articles/<tag>.html` (when no
+/// article has that very tag) is its report page.
 async fn get_article(
     State(state): State<ApiState>,
     Path(tag): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     match state.app.article(&tag).await? {
-        Some(article) => Ok(Json(article)),
+        Some(article) => Ok(Json(article).into_response()),
+        None if is_page(&tag) => serve_page(&state, &format!("articles/{tag}")).await,
         None => Err(ApiError(
             StatusCode::NOT_FOUND,
             "not_found",

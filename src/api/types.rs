@@ -7,10 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::check::CheckFailure;
 use crate::claim::{Claim, ClaimSpec};
 use crate::queue::{Job, JobState};
-use crate::store::{Upsert, VerdictRecord};
+use crate::store::{EditRecord, Upsert, VerdictRecord};
 
 /// The API's paths. Routes and the client both use these.
 pub mod paths {
+    /// The report site's index (`GET`); its claim pages are `/claims/<id>.html` (and
+    /// `.svg`), its article pages `/articles/<tag>.html`, as `report --out` lays them out.
+    pub const REPORT: &str = "/";
+    /// The index under its file name, as the pages link it (`GET`).
+    pub const REPORT_INDEX: &str = "/index.html";
+    /// The report's style sheet (`GET`).
+    pub const REPORT_STYLE: &str = "/style.css";
     /// Liveness and which database the daemon serves.
     pub const HEALTH: &str = "/healthz";
     /// `GET` lists claims, `POST` adds them.
@@ -84,6 +91,9 @@ pub struct ClaimDetail {
     pub claim: Claim,
     /// Its verdicts, newest first.
     pub history: Vec<VerdictRecord>,
+    /// Its recorded edits, newest first.
+    #[serde(default)]
+    pub edits: Vec<EditRecord>,
 }
 
 /// One stored claim in the answer to `POST /claims`.
@@ -96,6 +106,9 @@ pub struct Added {
     /// The verify job queued for a new or changed claim; `None` when the claim was already
     /// stored unchanged.
     pub job: Option<Job>,
+    /// The edit recorded when an existing claim changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<EditRecord>,
 }
 
 /// `POST /claims` body: one claim, or `{"claims": [...]}`.

@@ -3,6 +3,7 @@
 //! it directly when no daemon runs (and the daemon's API when one does); tests call it
 //! in-process. Every store call runs on the blocking thread pool.
 
+pub mod edit;
 pub mod intake;
 
 use std::sync::Arc;
@@ -12,10 +13,12 @@ use tokio::sync::Notify;
 
 use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult};
 use crate::check::{Checker, Progress};
+use crate::claim::sentence::SentenceParser;
 use crate::claim::Claim;
 use crate::config::Config;
 use crate::queue::worker::{blocking, drain};
 use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError, StepReport};
+use crate::site::{gather, ClaimInput, Site, SiteInput};
 use crate::source::routed::Routed;
 use crate::source::SourceError;
 use crate::store::{ChangeEvent, Store, StoreError, Upsert};
@@ -37,6 +40,9 @@ pub enum AppError {
     /// The source client could not be built.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The report's pages could not be rendered.
+    #[error("cannot render the report: {0}")]
+    Render(String),
     /// A restore would replace claims and `--force` was not given.
     #[error("the database holds {claims} claims; pass --force to replace them with the backup")]
     NotEmpty {
@@ -131,7 +137,9 @@ impl App {
     }
 
     /// Stores validated claims; a new or changed claim gets a verify job now and its
-    /// schedule continues from now. Flushed before returning.
+    /// schedule continues from now, and a changed one has its edit recorded in its history
+    /// ("claim edited: value 105 → 107.6"), in the same write as the new version. Flushed
+    /// before returning.
     pub async fn add(
         &self,
         claims: Vec<Claim>,
@@ -142,7 +150,7 @@ impl App {
                 let store = queue.store();
                 let mut added = Vec::with_capacity(claims.len());
                 for claim in claims {
-                    let upsert = store.put_claim(&claim)?;
+                    let (upsert, edit) = store.put_claim_edited(&claim, now, &edit::describe)?;
                     let job = if upsert == Upsert::Unchanged {
                         None
                     } else {
@@ -150,7 +158,12 @@ impl App {
                         schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
                         Some(job)
                     };
-                    added.push(Added { claim, upsert, job });
+                    added.push(Added {
+                        claim,
+                        upsert,
+                        job,
+                        edit,
+                    });
                 }
                 store.flush()?;
                 Ok(added)
@@ -182,6 +195,7 @@ impl App {
             let claim = store.claim(&id)?.ok_or_else(|| unknown_claim(queue, &id))?;
             Ok(ClaimDetail {
                 history: store.history(&id)?,
+                edits: store.edits(&id)?,
                 claim,
             })
         })
@@ -363,6 +377,33 @@ impl App {
             .await
     }
 
+    /// The report site over every stored claim, rendered from the store (what `report
+    /// --out` writes; the daemon serves it at `/`). Charts use the values the verdicts
+    /// stored: no upstream request is made.
+    pub async fn site(&self, parser: Option<Arc<SentenceParser>>) -> Result<Site, AppError> {
+        self.run(move |queue| {
+            let store = queue.store();
+            let today = Utc::now().date_naive();
+            let none = gather::SeriesMap::new();
+            let mut claims = Vec::new();
+            for claim in store.claims()? {
+                let (history, edits) = (store.history(&claim.id)?, store.edits(&claim.id)?);
+                let parser = parser.as_deref();
+                claims.push(gather::claim_input(
+                    claim, history, edits, parser, today, &none,
+                ));
+            }
+            let input = SiteInput {
+                title: gather::title(None),
+                articles: stored_articles(store.as_ref(), &claims)?,
+                claims,
+                generated_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            };
+            crate::site::render_site(&input).map_err(|e| AppError::Render(format!("{e:#}")))
+        })
+        .await
+    }
+
     /// Every record, read consistently (also while the worker writes).
     pub async fn backup(&self) -> Result<crate::backup::Backup, AppError> {
         self.run(|queue| Ok(queue.store().backup()?)).await
@@ -399,6 +440,23 @@ impl App {
     pub async fn flush(&self) -> Result<(), AppError> {
         self.run(|queue| Ok(queue.store().flush()?)).await
     }
+}
+
+/// The scanned articles kept under the claims' tags.
+fn stored_articles(
+    store: &dyn crate::store::Storage,
+    claims: &[ClaimInput],
+) -> Result<Vec<crate::scan::Article>, AppError> {
+    let mut tags: Vec<&String> = claims.iter().flat_map(|c| &c.claim.tags).collect();
+    tags.sort();
+    tags.dedup();
+    let mut out = Vec::new();
+    for tag in tags {
+        if let Some(article) = crate::store::meta_get(store, &article_key(tag))? {
+            out.push(article);
+        }
+    }
+    Ok(out)
 }
 
 /// The metadata key an article is kept under.

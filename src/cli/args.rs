@@ -25,6 +25,8 @@ Examples:
   claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
                                             parse a sentence, store and verify it
   claimcheck add \"…\" --dry-run --json      show the parse only, as claim-file keys
+  claimcheck edit sv-homicide-2015 --value 107.6
+                                            change a key; the edit is kept in the history
 
 Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
 (database in use, source unreachable after retries).
@@ -82,6 +84,9 @@ pub enum Command {
     /// Add one claim from a sentence or from flags, or the claims of a file
     #[command(arg_required_else_help = true, after_help = ADD_FORMS)]
     Add(Box<AddArgs>),
+    /// Change a stored claim's keys; the edit is recorded in its history and it is re-checked
+    #[command(arg_required_else_help = true)]
+    Edit(Box<EditArgs>),
     /// Store the claims of claim files or directories (idempotent by id)
     Import {
         /// Claim files (*.toml) or directories of them
@@ -318,6 +323,116 @@ pub struct AddArgs {
     /// Print the stored claim(s) as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `edit` options: the claim's id and the claim-file keys to change (the others are kept).
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Id of the stored claim
+    pub id: String,
+    /// The claim as written
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Indicator code, or with --source owid a chart slug
+    #[arg(long)]
+    pub indicator: Option<String>,
+    /// Data source: worldbank or owid
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Country: ISO3, World Bank 2-letter code or name
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Year
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// First year of a change, sum or mean
+    #[arg(long)]
+    pub from_year: Option<i32>,
+    /// Claimed number, as written ("105", "40,400", "6.2 million")
+    #[arg(long, value_parser = parse_number)]
+    pub value: Option<f64>,
+    /// Upper bound for --relation between
+    #[arg(long, value_parser = parse_number)]
+    pub value_max: Option<f64>,
+    /// eq, approx, nearly, gt, gte, lt, lte, between
+    #[arg(long, value_enum)]
+    pub relation: Option<RelationArg>,
+    /// value, rank, change, sum, mean
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Tolerance: "2%" (relative) or "0.5" (absolute)
+    #[arg(long, value_parser = parse_tolerance)]
+    pub tolerance: Option<Tolerance>,
+    /// Claimed rank (1 = first)
+    #[arg(long)]
+    pub rank: Option<u32>,
+    /// Rank order: desc or asc
+    #[arg(long, value_enum)]
+    pub order: Option<OrderArg>,
+    /// Peer set for a rank, comma-separated codes (replaces the stored set)
+    #[arg(long, value_delimiter = ',')]
+    pub among: Option<Vec<String>>,
+    /// Direction of a change: decrease or increase
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    /// Claimed start value of a change
+    #[arg(long, value_parser = parse_number)]
+    pub from_value: Option<f64>,
+    /// Claimed change in percent
+    #[arg(long, allow_hyphen_values = true)]
+    pub change_pct: Option<f64>,
+    /// Cron expression for scheduled re-checks
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Tag (repeatable; replaces the stored tags)
+    #[arg(long = "tag")]
+    pub tags: Option<Vec<String>>,
+    /// Note for readers
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print the stored claim as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EditArgs {
+    /// Applies the given flags to `spec`; false when that changes nothing.
+    pub(crate) fn apply(&self, spec: &mut ClaimSpec) -> bool {
+        let before = spec.clone();
+        set(&mut spec.text, self.text.clone());
+        set(&mut spec.source, self.source.clone());
+        set_some(&mut spec.indicator, self.indicator.clone());
+        set_some(&mut spec.country, self.country.clone());
+        set_some(&mut spec.year, self.year);
+        set_some(&mut spec.from_year, self.from_year);
+        set_some(&mut spec.value, self.value);
+        set_some(&mut spec.value_max, self.value_max);
+        set(&mut spec.relation, self.relation.map(Into::into));
+        set(&mut spec.kind, self.kind.map(Into::into));
+        set_some(&mut spec.tolerance, self.tolerance);
+        set_some(&mut spec.rank, self.rank);
+        set_some(&mut spec.order, self.order.map(Into::into));
+        set(&mut spec.among, self.among.clone());
+        set_some(&mut spec.direction, self.direction.map(Into::into));
+        set_some(&mut spec.from_value, self.from_value);
+        set_some(&mut spec.change_pct, self.change_pct);
+        set_some(&mut spec.schedule, self.schedule.clone());
+        set(&mut spec.tags, self.tags.clone());
+        set_some(&mut spec.note, self.note.clone());
+        *spec != before
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+fn set_some<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
+    }
 }
 
 macro_rules! arg_enum {

@@ -72,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Add(args) => cmd::add::run(&ctx, &args, &mut out).await,
+        Command::Edit(args) => cmd::edit::run(&ctx, &args, &mut out).await,
         Command::Import { paths, json } => cmd::import::run(&ctx, &paths, json, &mut out).await,
         Command::List {
             json,

@@ -4,6 +4,7 @@
 //! the minijinja templates in `templates/`; it works offline from the files.
 
 pub mod chart;
+pub mod gather;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -15,7 +16,7 @@ use serde::Serialize;
 use crate::claim::sentence::Span;
 use crate::claim::{Claim, ClaimSpec};
 use crate::scan::Article;
-use crate::store::VerdictRecord;
+use crate::store::{EditRecord, VerdictRecord};
 use crate::verify::Grade;
 
 /// Everything known about one claim for its page.
@@ -25,6 +26,8 @@ pub struct ClaimInput {
     pub claim: Claim,
     /// Its verdict history, newest first.
     pub history: Vec<VerdictRecord>,
+    /// Its recorded edits, newest first (shown in the history with the checks).
+    pub edits: Vec<EditRecord>,
     /// The series around the claimed year (from the source, or the verdict's values).
     pub series: Vec<(i32, f64)>,
     /// Where each parsed part sits in the claim text (empty when it was not a sentence).
@@ -164,63 +167,147 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-/// Writes the site into `out` (created if needed).
-pub fn write_site(out: &Path, input: &SiteInput) -> Result<SiteSummary> {
-    let env = environment()?;
-    for dir in [out.to_path_buf(), out.join("claims"), out.join("articles")] {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+/// One file of the site: its path under the site's root (`index.html`,
+/// `claims/<id>.html`, …) and its content.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path under the root, with `/` separators.
+    pub path: String,
+    /// The content (HTML, SVG or CSS).
+    pub body: String,
+}
+
+impl Page {
+    /// The `Content-Type` to serve it with.
+    pub fn content_type(&self) -> &'static str {
+        content_type(&self.path)
     }
-    write(
-        &out.join("style.css"),
-        include_str!("../../templates/style.css"),
-    )?;
+}
+
+/// The `Content-Type` of a site path, by its extension.
+pub fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("svg") => "image/svg+xml",
+        Some("css") => "text/css; charset=utf-8",
+        _ => "text/html; charset=utf-8",
+    }
+}
+
+/// The whole site in memory: what `report --out` writes and the daemon serves at `/`.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Every file, the index first.
+    pub pages: Vec<Page>,
+    /// Claim pages.
+    pub claims: usize,
+    /// Charts drawn.
+    pub charts: usize,
+    /// Article pages.
+    pub articles: usize,
+}
+
+impl Site {
+    /// The page at `path` (under the root; `""` is the index).
+    pub fn page(&self, path: &str) -> Option<&Page> {
+        let path = path.trim_start_matches('/');
+        let path = if path.is_empty() { "index.html" } else { path };
+        self.pages.iter().find(|p| p.path == path)
+    }
+}
+
+/// Renders every page of the site.
+pub fn render_site(input: &SiteInput) -> Result<Site> {
+    let env = environment()?;
     let views: Vec<ClaimView> = input.claims.iter().map(claim_view).collect();
-    let grades = grade_counts(&views);
-    let tags: Vec<String> = {
-        let mut t: Vec<String> = views.iter().flat_map(|v| v.tags.clone()).collect();
-        t.sort();
-        t.dedup();
-        t
-    };
+    let mut pages = vec![render_index(&env, input, &views)?];
+    pages.push(Page {
+        path: "style.css".into(),
+        body: include_str!("../../templates/style.css").into(),
+    });
+    let template = env.get_template("claim.html")?;
+    for view in &views {
+        let body = template.render(context! {
+            title => input.title, root => "../", c => view, generated_at => input.generated_at,
+        })?;
+        pages.push(Page {
+            path: format!("claims/{}.html", view.id),
+            body,
+        });
+        if let Some(svg) = &view.chart {
+            pages.push(Page {
+                path: format!("claims/{}.svg", view.id),
+                body: svg.clone(),
+            });
+        }
+    }
+    pages.extend(render_articles(&env, input, &views)?);
+    Ok(Site {
+        pages,
+        claims: views.len(),
+        charts: views.iter().filter(|v| v.chart.is_some()).count(),
+        articles: input.articles.len(),
+    })
+}
+
+fn render_index(env: &Environment<'_>, input: &SiteInput, views: &[ClaimView]) -> Result<Page> {
+    let grades = grade_counts(views);
+    let mut tags: Vec<String> = views.iter().flat_map(|v| v.tags.clone()).collect();
+    tags.sort();
+    tags.dedup();
     let articles: Vec<_> = input
         .articles
         .iter()
         .map(|a| (a.tag.clone(), a.title.clone()))
         .collect();
-    let index = env.get_template("index.html")?.render(context! {
+    let body = env.get_template("index.html")?.render(context! {
         title => input.title, root => "", claims => views, grades => grades, tags => tags,
         articles => articles, generated_at => input.generated_at, total => views.len(),
     })?;
-    write(&out.join("index.html"), &index)?;
-    let template = env.get_template("claim.html")?;
-    for view in &views {
-        let page = template.render(context! {
-            title => input.title, root => "../", c => view, generated_at => input.generated_at,
-        })?;
-        write(&out.join("claims").join(format!("{}.html", view.id)), &page)?;
-        if let Some(svg) = &view.chart {
-            write(&out.join("claims").join(format!("{}.svg", view.id)), svg)?;
-        }
-    }
+    Ok(Page {
+        path: "index.html".into(),
+        body,
+    })
+}
+
+fn render_articles(
+    env: &Environment<'_>,
+    input: &SiteInput,
+    views: &[ClaimView],
+) -> Result<Vec<Page>> {
     let grade_of: HashMap<&str, &ClaimView> = views.iter().map(|v| (v.id.as_str(), v)).collect();
     let template = env.get_template("article.html")?;
-    for article in &input.articles {
-        let page = template.render(context! {
-            title => input.title, root => "../", article_title => article.title, tag => article.tag,
-            segments => article_segments(article, &grade_of), generated_at => input.generated_at,
-            findings => article.findings.len(),
-        })?;
-        write(
-            &out.join("articles").join(format!("{}.html", article.tag)),
-            &page,
-        )?;
+    input
+        .articles
+        .iter()
+        .map(|article| {
+            let body = template.render(context! {
+                title => input.title, root => "../", article_title => article.title, tag => article.tag,
+                segments => article_segments(article, &grade_of), generated_at => input.generated_at,
+                findings => article.findings.len(),
+            })?;
+            Ok(Page {
+                path: format!("articles/{}.html", article.tag),
+                body,
+            })
+        })
+        .collect()
+}
+
+/// Writes the site into `out` (created if needed).
+pub fn write_site(out: &Path, input: &SiteInput) -> Result<SiteSummary> {
+    let site = render_site(input)?;
+    for dir in [out.to_path_buf(), out.join("claims"), out.join("articles")] {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    for page in &site.pages {
+        write(&out.join(&page.path), &page.body)?;
     }
     Ok(SiteSummary {
         index: out.join("index.html"),
-        claims: views.len(),
-        charts: views.iter().filter(|v| v.chart.is_some()).count(),
-        articles: input.articles.len(),
+        claims: site.claims,
+        charts: site.charts,
+        articles: site.articles,
     })
 }
 
@@ -271,7 +358,7 @@ fn claim_view(input: &ClaimInput) -> ClaimView {
         evidence: latest.map_or_else(Vec::new, |r| evidence_rows(claim, r)),
         api_url: ev.and_then(|e| e.source_url.clone()),
         human_url: human_url(&claim.spec()),
-        history: input.history.iter().map(history_view).collect(),
+        history: history_views(input),
     }
 }
 
@@ -292,6 +379,29 @@ fn chart_caption(claim: &Claim) -> String {
         Relation::Eq => "the claimed value as an orange-red cross",
     };
     format!("The data series (blue line and dots) around the claimed year; {mark}.")
+}
+
+/// Checks and edits, newest first.
+fn history_views(input: &ClaimInput) -> Vec<HistoryView> {
+    crate::report::timeline(&input.history, &input.edits)
+        .into_iter()
+        .map(|entry| match entry {
+            crate::report::HistoryEntry::Check(r) => history_view(r),
+            crate::report::HistoryEntry::Edit(e) => edit_view(e),
+        })
+        .collect()
+}
+
+fn edit_view(e: &EditRecord) -> HistoryView {
+    HistoryView {
+        checked_at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+        grade: "edit".into(),
+        label: "Claim edited".into(),
+        symbol: "✎".into(),
+        actual: "–".into(),
+        vintage: "–".into(),
+        change: e.change.clone(),
+    }
 }
 
 fn history_view(r: &VerdictRecord) -> HistoryView {

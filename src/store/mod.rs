@@ -114,6 +114,22 @@ impl VerdictRecord {
     }
 }
 
+/// A recorded edit of a claim: when the new version was stored and what it changed, in
+/// words ("claim edited: value 105 → 107.6; year 2015 → 2016").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRecord {
+    /// The claim.
+    pub claim_id: String,
+    /// When the new version was stored.
+    pub at: DateTime<Utc>,
+    /// What changed, in words.
+    pub change: String,
+}
+
+/// Describes the edit from the stored claim (first) to the new one (second); `None` when
+/// there is nothing worth recording.
+pub type EditDescriber<'a> = &'a dyn Fn(&Claim, &Claim) -> Option<String>;
+
 /// Whether `put_claim` created, replaced or left a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -199,11 +215,21 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Inserts or replaces a claim by id.
     fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError>;
+    /// Inserts or replaces a claim by id; when it replaces a different version, records the
+    /// edit `describe` finds (at `at`) in the claim's edit history, in the same transaction.
+    fn put_claim_edited(
+        &self,
+        claim: &Claim,
+        at: DateTime<Utc>,
+        describe: EditDescriber<'_>,
+    ) -> Result<(Upsert, Option<EditRecord>), StoreError>;
+    /// A claim's recorded edits, newest first.
+    fn edits(&self, claim_id: &str) -> Result<Vec<EditRecord>, StoreError>;
     /// One claim by id.
     fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError>;
     /// Every claim, ordered by id.
     fn claims(&self) -> Result<Vec<Claim>, StoreError>;
-    /// Removes a claim, its history and its next run, and rewrites its pending job (if any)
+    /// Removes a claim, its history (verdicts and edits) and its next run, and rewrites its pending job (if any)
     /// with `cancel`, in one transaction, so no verdict can land after the removal. False
     /// when there was no such claim.
     fn remove_claim(&self, id: &str, cancel: JobChange<'_>) -> Result<bool, StoreError>;

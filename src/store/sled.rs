@@ -1,6 +1,7 @@
 //! The embedded backend: one sled database directory, one process at a time.
 //!
-//! Trees: `claims` (id → claim), `verdicts` (claim id, 0, seq → record), `changes` (seq →
+//! Trees: `claims` (id → claim), `verdicts` (claim id, 0, seq → record), `edits` (claim id,
+//! 0, seq → edit record, written with the claim's new version), `changes` (seq →
 //! event), `jobs` (id → job), `pending` (claim id → its pending job id), `schedule` (claim id
 //! → next run), `meta`; and the time indexes that let the worker and the scheduler find work
 //! without decoding every record: `due` (priority, run_at, id), `leases` (lease_until, id) and
@@ -15,8 +16,8 @@ use sled::Transactional;
 
 use super::flusher::Flusher;
 use super::{
-    decode, encode, ChangeEvent, JobChange, JobWrite, NextRun, Storage, StoreError, Upsert,
-    VerdictRecord,
+    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobWrite, NextRun, Storage,
+    StoreError, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
 use crate::queue::{Job, JobState, Priority};
@@ -44,6 +45,7 @@ pub struct SledStore {
 struct Trees {
     claims: sled::Tree,
     verdicts: sled::Tree,
+    edits: sled::Tree,
     changes: sled::Tree,
     jobs: sled::Tree,
     pending: sled::Tree,
@@ -84,6 +86,7 @@ impl SledStore {
         let trees = Trees {
             claims: tree("claims")?,
             verdicts: tree("verdicts")?,
+            edits: tree("edits")?,
             changes: tree("changes")?,
             jobs: tree("jobs")?,
             pending: tree("pending")?,
@@ -207,7 +210,7 @@ impl SledStore {
                 .map_or(0, |(k, _)| job_id(&k)))
         };
         let mut max = last(&t.jobs)?.max(last(&t.changes)?);
-        for key in t.verdicts.iter().keys() {
+        for key in t.verdicts.iter().keys().chain(t.edits.iter().keys()) {
             max = max.max(job_id(&key.map_err(|e| self.err(e))?));
         }
         Ok(max)
@@ -384,6 +387,53 @@ impl Storage for SledStore {
         })
     }
 
+    fn put_claim_edited(
+        &self,
+        claim: &Claim,
+        at: DateTime<Utc>,
+        describe: EditDescriber<'_>,
+    ) -> Result<(Upsert, Option<EditRecord>), StoreError> {
+        let t = &self.trees;
+        let bytes = encode(claim);
+        let floor = self.floor();
+        let result = (&t.claims, &t.edits).transaction(|(claims, edits)| {
+            let previous = claims.insert(claim.id.as_bytes(), bytes.as_slice())?;
+            let old: Claim = match previous {
+                None => return Ok((Upsert::Added, None)),
+                Some(old) if old.as_ref() == bytes.as_slice() => {
+                    return Ok((Upsert::Unchanged, None))
+                }
+                Some(old) => decode("claims", &claim.id, &old)
+                    .or_else(|e| abort(TxAbort::Corrupt(Box::new(e))))?,
+            };
+            let Some(change) = describe(&old, claim) else {
+                return Ok((Upsert::Updated, None));
+            };
+            let record = EditRecord {
+                claim_id: claim.id.clone(),
+                at,
+                change,
+            };
+            let mut key = history_prefix(&claim.id);
+            key.extend_from_slice(&(floor + edits.generate_id()?).to_be_bytes());
+            edits.insert(key, encode(&record))?;
+            Ok((Upsert::Updated, Some(record)))
+        });
+        result.map_err(|e| self.tx_error(e))
+    }
+
+    fn edits(&self, claim_id: &str) -> Result<Vec<EditRecord>, StoreError> {
+        self.trees
+            .edits
+            .scan_prefix(history_prefix(claim_id))
+            .rev()
+            .map(|item| {
+                let (_, bytes) = item.map_err(|e| self.err(e))?;
+                decode("edits", claim_id, &bytes)
+            })
+            .collect()
+    }
+
     fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError> {
         self.trees
             .claims
@@ -442,10 +492,11 @@ impl Storage for SledStore {
         let existed = result.map_err(|e| self.tx_error(e))?;
         // After the transaction no verdict can be added (the pending job is cancelled), so
         // this sweep also catches one that landed while the transaction was being set up.
-        for key in t.verdicts.scan_prefix(history_prefix(id)).keys() {
-            t.verdicts
-                .remove(key.map_err(|e| self.err(e))?)
-                .map_err(|e| self.err(e))?;
+        for tree in [&t.verdicts, &t.edits] {
+            for key in tree.scan_prefix(history_prefix(id)).keys() {
+                tree.remove(key.map_err(|e| self.err(e))?)
+                    .map_err(|e| self.err(e))?;
+            }
         }
         Ok(existed)
     }

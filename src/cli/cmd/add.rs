@@ -29,18 +29,18 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
     if args.json {
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
-    store_and_verify(ctx, claim, args.json, out).await
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    store_and_verify(&backend, claim, args.json, out).await
 }
 
 /// Stores the claim and, when it is new or changed, waits for its verification (here, or
-/// by the daemon) and prints the verdict.
-async fn store_and_verify(
-    ctx: &Context,
+/// by the daemon) and prints the recorded edit and the verdict.
+pub(super) async fn store_and_verify(
+    backend: &Backend,
     claim: crate::claim::Claim,
     json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let added = backend.add(vec![claim]).await?.remove(0);
     let Some(job) = &added.job else {
         if !json {
@@ -52,11 +52,15 @@ async fn store_and_verify(
         }
         return Ok(EXIT_OK);
     };
-    let results = settle(&backend, &[job.id]).await?;
+    let results = settle(backend, &[job.id]).await?;
     if json {
         return Ok(EXIT_OK);
     }
-    writeln!(out, "{} {}\n", added.upsert.as_str(), added.claim.id)?;
+    writeln!(out, "{} {}", added.upsert.as_str(), added.claim.id)?;
+    if let Some(edit) = &added.edit {
+        writeln!(out, "  {}", edit.change)?;
+    }
+    writeln!(out)?;
     print_results(&results, false, None, out)
 }
 
@@ -83,5 +87,6 @@ async fn add_sentence(
     if args.dry_run {
         return Ok(EXIT_OK);
     }
-    store_and_verify(ctx, parsed.claim, args.json, out).await
+    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    store_and_verify(&backend, parsed.claim, args.json, out).await
 }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod completions;
 pub mod daemon;
 pub mod demo;
+pub mod edit;
 pub mod export;
 pub mod import;
 pub mod indicators;

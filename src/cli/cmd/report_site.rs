@@ -11,15 +11,18 @@ use chrono::Utc;
 use clap::Args;
 
 use crate::app::intake;
-use crate::claim::sentence::Span;
 use crate::claim::{Claim, ClaimKind, Subject};
 use crate::cli::backend::Backend;
 use crate::cli::{Context, InputError, EXIT_OK};
 use crate::scan::Article;
+use crate::site::gather::{self, SeriesMap};
 use crate::site::{self, ClaimInput, SiteInput};
 use crate::source::routed::Routed;
 use crate::source::{Scope, SeriesRequest, Source};
-use crate::store::VerdictRecord;
+use crate::store::{EditRecord, VerdictRecord};
+
+/// A claim with its verdict history and edits, as read from the store.
+type Gathered = (Claim, Vec<VerdictRecord>, Vec<EditRecord>);
 
 /// `report` options.
 #[derive(Debug, Args)]
@@ -35,45 +38,27 @@ pub struct ReportArgs {
     pub out: PathBuf,
 }
 
-/// Years shown before and after the claimed year.
-const BEFORE: i32 = 8;
-const AFTER: i32 = 3;
-
 /// Runs `report`.
 pub async fn run(ctx: &Context, args: &ReportArgs, out: &mut impl Write) -> Result<u8> {
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let claims = selected(&backend, args.tag.as_deref()).await?;
     let mut inputs = Vec::new();
     for claim in claims {
-        let history = backend.show(&claim.id).await?.history;
-        inputs.push((claim, history));
+        let detail = backend.show(&claim.id).await?;
+        inputs.push((claim, detail.history, detail.edits));
     }
     let series = fetch_series(ctx, &inputs).await;
     let parser = intake::parser(ctx.config.indicators.as_deref()).ok();
     let today = Utc::now().date_naive();
     let claims: Vec<ClaimInput> = inputs
         .into_iter()
-        .map(|(claim, history)| {
-            let spans = parser
-                .as_ref()
-                .map(|p| spans_for(p, &claim, today))
-                .unwrap_or_default();
-            let series = series_for(&claim, &history, &series);
-            ClaimInput {
-                claim,
-                history,
-                series,
-                spans,
-            }
+        .map(|(claim, history, edits)| {
+            gather::claim_input(claim, history, edits, parser.as_ref(), today, &series)
         })
         .collect();
     let articles = articles(&backend, &claims).await?;
-    let title = match &args.tag {
-        Some(tag) => format!("claimcheck report: {tag}"),
-        None => "claimcheck report".to_string(),
-    };
     let input = SiteInput {
-        title,
+        title: gather::title(args.tag.as_deref()),
         claims,
         articles,
         generated_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -110,15 +95,13 @@ async fn selected(backend: &Backend, tag: Option<&str>) -> Result<Vec<Claim>> {
     Ok(claims)
 }
 
-type SeriesMap = BTreeMap<(String, String), Vec<(i32, f64)>>;
-
 /// One request per indicator for the claimed countries, every year; on failure the charts
 /// fall back to the values the verdicts used.
-async fn fetch_series(ctx: &Context, inputs: &[(Claim, Vec<VerdictRecord>)]) -> SeriesMap {
+async fn fetch_series(ctx: &Context, inputs: &[Gathered]) -> SeriesMap {
     let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (claim, _) in inputs
+    for (claim, _, _) in inputs
         .iter()
-        .filter(|(c, _)| !matches!(c.kind, ClaimKind::Rank { .. }))
+        .filter(|(c, _, _)| !matches!(c.kind, ClaimKind::Rank { .. }))
     {
         if let Some(Subject {
             indicator: ind,
@@ -161,49 +144,6 @@ async fn fetch_series(ctx: &Context, inputs: &[(Claim, Vec<VerdictRecord>)]) -> 
         }
     }
     map
-}
-
-fn series_for(claim: &Claim, history: &[VerdictRecord], map: &SeriesMap) -> Vec<(i32, f64)> {
-    let used: Vec<(i32, f64)> = history
-        .first()
-        .map(|r| {
-            r.verdict
-                .evidence
-                .values
-                .iter()
-                .map(|v| (v.year, v.value))
-                .collect()
-        })
-        .unwrap_or_default();
-    let spec = claim.spec();
-    let key = (
-        spec.indicator.clone().unwrap_or_default(),
-        spec.country.clone().unwrap_or_default(),
-    );
-    let Some(all) = map.get(&key).filter(|v| !v.is_empty()) else {
-        return used;
-    };
-    let last = spec
-        .year
-        .or_else(|| used.last().map(|u| u.0))
-        .unwrap_or_else(|| all.last().map_or(0, |v| v.0));
-    let first = spec.from_year.unwrap_or(last).min(last) - BEFORE;
-    all.iter()
-        .copied()
-        .filter(|(y, _)| (first..=last + AFTER).contains(y))
-        .collect()
-}
-
-/// The parsed parts of the claim text, when the sentence parser reads the same claim.
-fn spans_for(
-    parser: &crate::claim::sentence::SentenceParser,
-    claim: &Claim,
-    today: chrono::NaiveDate,
-) -> Vec<Span> {
-    match parser.parse(&claim.text, today) {
-        Ok(p) if p.claim.subject() == claim.subject() => p.spans,
-        _ => Vec::new(),
-    }
 }
 
 async fn articles(backend: &Backend, claims: &[ClaimInput]) -> Result<Vec<Article>> {

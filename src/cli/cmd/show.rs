@@ -1,4 +1,5 @@
-//! `claimcheck show ID`: a claim, its latest verdict with evidence, and its history.
+//! `claimcheck show ID`: a claim, its latest verdict with evidence, and its history (checks
+//! and edits, newest first).
 
 use std::io::Write;
 
@@ -20,11 +21,19 @@ pub async fn run(ctx: &Context, id: &str, json: bool, out: &mut impl Write) -> R
             .iter()
             .map(|r| report::verdict_json(&detail.claim, r))
             .collect();
-        let value =
-            serde_json::json!({ "claim": report::claim_json(&detail.claim), "history": history });
+        let value = serde_json::json!({
+            "claim": report::claim_json(&detail.claim),
+            "history": history,
+            "edits": detail.edits,
+            "timeline": report::timeline_json(&detail.history, &detail.edits),
+        });
         writeln!(out, "{value}")?;
     } else {
-        write!(out, "{}", report::show_text(&detail.claim, &detail.history))?;
+        write!(
+            out,
+            "{}",
+            report::show_text(&detail.claim, &detail.history, &detail.edits)
+        )?;
     }
     Ok(EXIT_OK)
 }
