@@ -18,7 +18,7 @@ pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let mut spec = backend.show(&args.id).await?.claim.spec();
     if !args.apply(&mut spec) {
-        return Err(InputError(format!(
+        return Err(InputError::Message(format!(
             "nothing to change in {}: give the keys to change as flags, e.g. `claimcheck edit {} --value 107.6` (`claimcheck edit --help` lists them)",
             args.id, args.id
         ))
@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result
     }
     let claim = spec
         .validate(&Countries::embedded())
-        .map_err(|e| InputError(format!("cannot edit claim {}: {e}", args.id)))?;
+        .map_err(|e| InputError::Message(format!("cannot edit claim {}: {e}", args.id)))?;
     if args.json {
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
