@@ -149,21 +149,24 @@ impl App {
             .run(move |queue| {
                 let store = queue.store();
                 let mut added = Vec::with_capacity(claims.len());
+                let mut changed = Vec::new();
                 for claim in claims {
                     let (upsert, edit) = store.put_claim_edited(&claim, now, &edit::describe)?;
-                    let job = if upsert == Upsert::Unchanged {
-                        None
-                    } else {
-                        let Enqueued { job, .. } = queue.enqueue(&claim.id, Priority::User, now)?;
+                    if upsert != Upsert::Unchanged {
                         schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
-                        Some(job)
-                    };
+                        changed.push((added.len(), claim.id.clone()));
+                    }
                     added.push(Added {
                         claim,
                         upsert,
-                        job,
+                        job: None,
                         edit,
                     });
+                }
+                let ids: Vec<&str> = changed.iter().map(|(_, id)| id.as_str()).collect();
+                let jobs = queue.enqueue_all(&ids, Priority::User, now)?;
+                for ((at, _), Enqueued { job, .. }) in changed.iter().zip(jobs) {
+                    added[*at].job = Some(job);
                 }
                 store.flush()?;
                 Ok(added)
@@ -237,10 +240,8 @@ impl App {
                         return Err(unknown_claim(queue, id));
                     }
                 }
-                let mut out = Vec::with_capacity(ids.len());
-                for id in &ids {
-                    out.push(queue.enqueue(id, Priority::User, now)?);
-                }
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let out = queue.enqueue_all(&ids, Priority::User, now)?;
                 store.flush()?;
                 Ok(out)
             })

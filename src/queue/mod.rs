@@ -35,7 +35,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::CheckFailure;
 use crate::config::QueueConfig;
-use crate::store::{JobWrite, Store, StoreError, VerdictRecord};
+use crate::store::{JobUpdate, JobWrite, Store, StoreError, VerdictRecord};
+use crate::verify::Verdict;
+
+/// The jobs a batch wrote, in order.
+fn written(writes: Vec<JobWrite>) -> Vec<Job> {
+    writes
+        .into_iter()
+        .filter_map(|write| match write {
+            JobWrite::Written(job, _) => Some(job),
+            JobWrite::Declined(_) | JobWrite::Missing => None,
+        })
+        .collect()
+}
 
 /// A queue problem.
 #[derive(Debug, thiserror::Error)]
@@ -100,11 +112,27 @@ impl Queue {
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Enqueued, QueueError> {
-        let fresh = Job::new(self.store.new_job_id()?, claim_id, priority, now);
-        let (job, created) = self
-            .store
-            .insert_job(&fresh, &|existing| existing.raised(priority, now))?;
-        Ok(Enqueued { job, created })
+        let mut one = self.enqueue_all(&[claim_id], priority, now)?;
+        Ok(one.remove(0))
+    }
+
+    /// [`enqueue`](Self::enqueue) for several claims, in one transaction.
+    pub fn enqueue_all(
+        &self,
+        claim_ids: &[&str],
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Enqueued>, QueueError> {
+        let fresh = claim_ids
+            .iter()
+            .map(|id| Ok(Job::new(self.store.new_job_id()?, id, priority, now)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let raise = |existing: &Job| existing.raised(priority, now);
+        let written = self.store.insert_jobs(&fresh, &raise)?;
+        Ok(written
+            .into_iter()
+            .map(|(job, created)| Enqueued { job, created })
+            .collect())
     }
 
     /// One job by id.
@@ -125,14 +153,19 @@ impl Queue {
         limit: usize,
         now: DateTime<Utc>,
     ) -> Result<Vec<Job>, QueueError> {
-        let mut taken = Vec::new();
-        for job in self.store.due_jobs(now, limit)? {
-            let change = |current: &Job| current.taken(worker, now, self.lease());
-            if let JobWrite::Written(job, _) = self.store.update_job(job.id, &change, None)? {
-                taken.push(job);
-            }
-        }
-        Ok(taken)
+        let lease = self.lease();
+        let change = |current: &Job| current.taken(worker, now, lease);
+        let due = self.store.due_jobs(now, limit)?;
+        let writes: Vec<JobUpdate<'_>> = due
+            .iter()
+            .map(|job| JobUpdate {
+                id: job.id,
+                change: &change,
+                verdict: None,
+            })
+            .collect();
+        // One transaction for the batch: a job another worker took in between is declined.
+        Ok(written(self.store.update_jobs(&writes)?))
     }
 
     /// Extends the lease of every job `worker` holds once a third of it has passed;
@@ -178,7 +211,7 @@ impl Queue {
     pub fn succeed(
         &self,
         job: &Job,
-        verdict: &crate::verify::Verdict,
+        verdict: &Verdict,
         now: DateTime<Utc>,
     ) -> Result<Option<VerdictRecord>, QueueError> {
         let change = |current: &Job| current.succeeded(job, now);
@@ -209,6 +242,50 @@ impl Queue {
             JobWrite::Written(job, _) => Some(job),
             JobWrite::Declined(_) | JobWrite::Missing => None,
         })
+    }
+
+    /// Finishes a batch of held jobs in one transaction: each succeeds with its verdict, or
+    /// fails (retrying with backoff while attempts remain and the failure may pass, else
+    /// dead). Per job, the job as written, or `None` when it is no longer held.
+    pub fn finish(
+        &self,
+        outcomes: &[(Job, Result<Verdict, CheckFailure>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, QueueError> {
+        type Change<'a> = Box<dyn Fn(&Job) -> Option<Job> + 'a>;
+        let changes: Vec<Change<'_>> = outcomes
+            .iter()
+            .map(|(job, outcome)| -> Change<'_> {
+                match outcome {
+                    Ok(_) => Box::new(move |current: &Job| current.succeeded(job, now)),
+                    Err(failure) => {
+                        let retry_at = (failure.retryable
+                            && job.attempts < self.config.max_attempts)
+                            .then(|| now + self.backoff(job));
+                        Box::new(move |current: &Job| {
+                            current.failed(job, &failure.reason, retry_at, now)
+                        })
+                    }
+                }
+            })
+            .collect();
+        let writes: Vec<JobUpdate<'_>> = outcomes
+            .iter()
+            .zip(&changes)
+            .map(|((job, outcome), change)| JobUpdate {
+                id: job.id,
+                change: change.as_ref(),
+                verdict: outcome.as_ref().ok().map(|verdict| (verdict, now)),
+            })
+            .collect();
+        let results = self.store.update_jobs(&writes)?;
+        Ok(results
+            .into_iter()
+            .map(|write| match write {
+                JobWrite::Written(job, _) => Some(job),
+                JobWrite::Declined(_) | JobWrite::Missing => None,
+            })
+            .collect())
     }
 
     /// The wait before the next attempt: `retry_base_secs · 2^(attempts-1)`, capped, with

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Job, Queue, QueueError};
+use super::{Job, JobState, Queue, QueueError};
 use crate::check::{CheckFailure, Checker, Progress};
 use crate::source::Source;
 
@@ -72,8 +72,11 @@ pub async fn step<S: Source>(
     .await?;
     let queue = queue.clone();
     blocking(move || {
-        for (job, outcome) in held.iter().zip(checked) {
-            finish(&queue, job, outcome, now, &mut report)?;
+        let outcomes: Vec<_> = held.into_iter().zip(checked).collect();
+        let written = queue.finish(&outcomes, now)?;
+        for ((job, _), written) in outcomes.iter().zip(written) {
+            count(&mut report, written.as_ref());
+            tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished");
         }
         queue.store().flush()?;
         Ok(report)
@@ -103,34 +106,21 @@ fn take_batch(
             None => {
                 let failure =
                     CheckFailure::permanent(format!("claim {} was removed", job.claim_id));
-                finish(queue, &job, Err(failure), now, &mut report)?;
+                count(&mut report, queue.fail(&job, &failure, now)?.as_ref());
             }
         }
     }
     Ok((report, held, claims))
 }
 
-/// Stores one job's outcome and counts it.
-fn finish(
-    queue: &Queue,
-    job: &Job,
-    outcome: Result<crate::verify::Verdict, CheckFailure>,
-    now: DateTime<Utc>,
-    report: &mut StepReport,
-) -> Result<(), QueueError> {
-    match outcome {
-        Ok(verdict) => match queue.succeed(job, &verdict, now)? {
-            Some(_) => report.succeeded += 1,
-            None => report.lost += 1,
-        },
-        Err(failure) => match queue.fail(job, &failure, now)? {
-            None => report.lost += 1,
-            Some(written) if written.is_pending() => report.retrying += 1,
-            Some(_) => report.dead += 1,
-        },
+/// Counts a finished job by the state it was written in (`None`: its lease was lost).
+fn count(report: &mut StepReport, written: Option<&Job>) {
+    match written.map(|job| job.state) {
+        None => report.lost += 1,
+        Some(JobState::Succeeded) => report.succeeded += 1,
+        Some(JobState::Dead) => report.dead += 1,
+        Some(_) => report.retrying += 1,
     }
-    tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished");
-    Ok(())
 }
 
 /// Runs steps until no job is due at `now` (jobs retrying later stay queued); for `verify`

@@ -206,6 +206,16 @@ pub enum JobWrite {
 /// A job rewrite: sees the stored job, returns the new one or `None` to leave it.
 pub type JobChange<'a> = &'a dyn Fn(&Job) -> Option<Job>;
 
+/// One job rewrite of a batch, with the verdict to append when it is written.
+pub struct JobUpdate<'a> {
+    /// The job.
+    pub id: u64,
+    /// Its rewrite.
+    pub change: JobChange<'a>,
+    /// The verdict to append, and when it was reached.
+    pub verdict: Option<(&'a Verdict, DateTime<Utc>)>,
+}
+
 /// The operations every storage backend provides. Each method is atomic on its own.
 pub trait Storage: Send + Sync + fmt::Debug {
     /// Where the data lives (a path or a URL without credentials), for messages.
@@ -243,10 +253,14 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// A unique, increasing id for a new job.
     fn new_job_id(&self) -> Result<u64, StoreError>;
-    /// Atomically: when `fresh.claim_id` has a pending job, rewrites it with `existing`
-    /// (when that returns a job) and returns it with `false`; else stores `fresh` as the
-    /// claim's pending job and returns it with `true`.
-    fn insert_job(&self, fresh: &Job, existing: JobChange<'_>) -> Result<(Job, bool), StoreError>;
+    /// In one transaction, for each fresh job: when its claim has a pending job, rewrites
+    /// that with `existing` (when it returns a job) and answers it with `false`; else stores
+    /// the fresh job as the claim's pending job and answers it with `true`.
+    fn insert_jobs(
+        &self,
+        fresh: &[Job],
+        existing: JobChange<'_>,
+    ) -> Result<Vec<(Job, bool)>, StoreError>;
     /// One job by id.
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError>;
     /// Jobs, newest first, optionally only those in `state`.
@@ -256,16 +270,30 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn due_jobs(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>, StoreError>;
     /// Running jobs whose lease ends at or before `until`, through an index.
     fn leases_until(&self, until: DateTime<Utc>) -> Result<Vec<Job>, StoreError>;
-    /// Rewrites a job atomically with `change`, keeping the claim's pending slot and the
-    /// time indexes in step: a job leaving the pending states frees the slot; a job entering
-    /// them takes it ([`StoreError::SlotTaken`] when another job holds it). With a verdict,
-    /// appends it to the claim's history (and a change event) in the same transaction.
+    /// Rewrites jobs in one transaction, each with its `change`, keeping the claim's pending
+    /// slot and the time indexes in step: a job leaving the pending states frees the slot; a
+    /// job entering them takes it ([`StoreError::SlotTaken`] when another job holds it, and
+    /// then nothing is written). With a verdict, appends it to the claim's history (and a
+    /// change event) in the same transaction. One answer per write, in order.
+    fn update_jobs(&self, writes: &[JobUpdate<'_>]) -> Result<Vec<JobWrite>, StoreError>;
+
+    /// [`update_jobs`](Self::update_jobs) for one job.
     fn update_job(
         &self,
         id: u64,
         change: JobChange<'_>,
         verdict: Option<(&Verdict, DateTime<Utc>)>,
-    ) -> Result<JobWrite, StoreError>;
+    ) -> Result<JobWrite, StoreError> {
+        let write = JobUpdate {
+            id,
+            change,
+            verdict,
+        };
+        Ok(self
+            .update_jobs(std::slice::from_ref(&write))?
+            .pop()
+            .unwrap_or(JobWrite::Missing))
+    }
     /// Deletes a finished job (pruning).
     fn delete_job(&self, id: u64) -> Result<(), StoreError>;
 

@@ -16,12 +16,11 @@ use sled::Transactional;
 
 use super::flusher::Flusher;
 use super::{
-    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobWrite, NextRun, Storage,
-    StoreError, Upsert, VerdictRecord,
+    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
+    NextRun, Storage, StoreError, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
 use crate::queue::{Job, JobState, Priority};
-use crate::verify::Verdict;
 
 /// Bumped when an index's layout changes; a database without it gets its indexes rebuilt.
 const INDEX_VERSION: &[u8] = b"2";
@@ -61,8 +60,6 @@ type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
 /// Why a transaction stopped without writing.
 #[derive(Debug)]
 enum TxAbort {
-    Declined(Box<Job>),
-    Missing,
     Corrupt(Box<StoreError>),
     SlotTaken(Box<str>, u64),
 }
@@ -121,38 +118,12 @@ impl SledStore {
         }
     }
 
-    /// The outcome of a job transaction: declined and missing jobs are answers, the rest
-    /// errors.
-    fn job_write(
-        &self,
-        result: Result<JobWrite, TransactionError<TxAbort>>,
-    ) -> Result<JobWrite, StoreError> {
-        match result {
-            Ok(write) => Ok(write),
-            Err(TransactionError::Abort(TxAbort::Declined(job))) => Ok(JobWrite::Declined(*job)),
-            Err(TransactionError::Abort(TxAbort::Missing)) => Ok(JobWrite::Missing),
-            Err(e) => Err(self.tx_error(e)),
-        }
-    }
-
     fn tx_error(&self, error: TransactionError<TxAbort>) -> StoreError {
         match error {
             TransactionError::Abort(TxAbort::Corrupt(e)) => *e,
             TransactionError::Abort(TxAbort::SlotTaken(claim_id, other)) => StoreError::SlotTaken {
                 claim_id: claim_id.into(),
                 other,
-            },
-            TransactionError::Abort(TxAbort::Declined(job)) => StoreError::Backend {
-                location: self.location(),
-                source: format!(
-                    "job {} changed during a transaction that cannot retry",
-                    job.id
-                )
-                .into(),
-            },
-            TransactionError::Abort(TxAbort::Missing) => StoreError::Backend {
-                location: self.location(),
-                source: "a job vanished during a transaction".into(),
             },
             TransactionError::Storage(e) => self.err(e),
         }
@@ -540,30 +511,42 @@ impl Storage for SledStore {
         Ok(self.floor() + self.db.generate_id().map_err(|e| self.err(e))?)
     }
 
-    fn insert_job(&self, fresh: &Job, existing: JobChange<'_>) -> Result<(Job, bool), StoreError> {
+    fn insert_jobs(
+        &self,
+        fresh: &[Job],
+        existing: JobChange<'_>,
+    ) -> Result<Vec<(Job, bool)>, StoreError> {
         let t = &self.trees;
-        let result =
-            (&t.jobs, &t.pending, &t.due, &t.leases).transaction(|(jobs, pending, due, leases)| {
-                let tx = JobTx {
-                    jobs,
-                    pending,
-                    due,
-                    leases,
+        let trees = (&t.jobs, &t.pending, &t.due, &t.leases);
+        let result = trees.transaction(|(jobs, pending, due, leases)| {
+            let tx = JobTx {
+                jobs,
+                pending,
+                due,
+                leases,
+            };
+            let mut out = Vec::with_capacity(fresh.len());
+            for fresh in fresh {
+                let held = match pending.get(fresh.claim_id.as_bytes())? {
+                    Some(key) => tx.read(&key)?,
+                    None => None,
                 };
-                if let Some(key) = pending.get(fresh.claim_id.as_bytes())? {
-                    if let Some(job) = tx.read(&key)? {
-                        return match existing(&job) {
-                            Some(changed) => {
-                                tx.write(Some(&job), &changed)?;
-                                Ok((changed, false))
-                            }
-                            None => Ok((job, false)),
-                        };
+                out.push(match held {
+                    Some(job) => match existing(&job) {
+                        Some(changed) => {
+                            tx.write(Some(&job), &changed)?;
+                            (changed, false)
+                        }
+                        None => (job, false),
+                    },
+                    None => {
+                        tx.write(None, fresh)?;
+                        (fresh.clone(), true)
                     }
-                }
-                tx.write(None, fresh)?;
-                Ok((fresh.clone(), true))
-            });
+                });
+            }
+            Ok(out)
+        });
         result.map_err(|e| self.tx_error(e))
     }
 
@@ -614,45 +597,50 @@ impl Storage for SledStore {
         Ok(jobs)
     }
 
-    fn update_job(
-        &self,
-        id: u64,
-        change: JobChange<'_>,
-        verdict: Option<(&Verdict, DateTime<Utc>)>,
-    ) -> Result<JobWrite, StoreError> {
+    fn update_jobs(&self, writes: &[JobUpdate<'_>]) -> Result<Vec<JobWrite>, StoreError> {
         let t = &self.trees;
-        let key = id.to_be_bytes();
         // Read outside the transaction (sled transactions cannot scan); only the job's owner
         // appends to its claim's history, and it holds the job, so this cannot go stale.
-        let previous = match (verdict, self.get_job(&key)?) {
-            (Some(_), Some(job)) => self.latest_verdict(&job.claim_id)?,
-            _ => None,
-        };
+        let mut previous = Vec::with_capacity(writes.len());
+        for write in writes {
+            previous.push(
+                match (write.verdict, self.get_job(&write.id.to_be_bytes())?) {
+                    (Some(_), Some(job)) => self.latest_verdict(&job.claim_id)?,
+                    _ => None,
+                },
+            );
+        }
         let floor = self.floor();
-        let result = (
+        let trees = (
             &t.jobs,
             &t.pending,
             &t.due,
             &t.leases,
             &t.verdicts,
             &t.changes,
-        )
-            .transaction(|(jobs, pending, due, leases, verdicts, changes)| {
-                let tx = JobTx {
-                    jobs,
-                    pending,
-                    due,
-                    leases,
-                };
+        );
+        let result = trees.transaction(|(jobs, pending, due, leases, verdicts, changes)| {
+            let tx = JobTx {
+                jobs,
+                pending,
+                due,
+                leases,
+            };
+            let mut out = Vec::with_capacity(writes.len());
+            for (write, previous) in writes.iter().zip(&previous) {
+                let key = write.id.to_be_bytes();
                 let Some(job) = tx.read(&key)? else {
-                    return abort(TxAbort::Missing);
+                    out.push(JobWrite::Missing);
+                    continue;
                 };
-                let Some(new) = change(&job) else {
-                    return abort(TxAbort::Declined(Box::new(job)));
+                let Some(new) = (write.change)(&job) else {
+                    out.push(JobWrite::Declined(job));
+                    continue;
                 };
                 tx.write(Some(&job), &new)?;
-                let Some((verdict, at)) = verdict else {
-                    return Ok(JobWrite::Written(new, None));
+                let Some((verdict, at)) = write.verdict else {
+                    out.push(JobWrite::Written(new, None));
+                    continue;
                 };
                 let record =
                     VerdictRecord::after(previous.as_ref(), &new.claim_id, verdict.clone(), at);
@@ -663,9 +651,11 @@ impl Storage for SledStore {
                 if let Some(event) = record.event(previous.as_ref(), seq) {
                     changes.insert(&seq.to_be_bytes(), encode(&event))?;
                 }
-                Ok(JobWrite::Written(new, Some(Box::new(record))))
-            });
-        self.job_write(result)
+                out.push(JobWrite::Written(new, Some(Box::new(record))));
+            }
+            Ok(out)
+        });
+        result.map_err(|e| self.tx_error(e))
     }
 
     fn delete_job(&self, id: u64) -> Result<(), StoreError> {
