@@ -95,58 +95,10 @@ impl<S: Source> Checker<S> {
         } else {
             Ok(CountryList::default())
         };
-        let mut outcomes: HashMap<String, Result<Verdict, CheckFailure>> = HashMap::new();
-        let mut checkable = Vec::new();
-        for claim in claims {
-            let outcome = match (&countries, claim.subject()) {
-                (_, None) => Some(Ok(rules::without_series(claim))),
-                (Err(e), _) => Some(Err(e.clone())),
-                (Ok(list), Some(_)) => unknown_country(claim, list).map(Err),
-            };
-            match outcome {
-                Some(outcome) => {
-                    progress(Progress::Checked(&claim.id));
-                    outcomes.insert(claim.id.clone(), outcome);
-                }
-                None => checkable.push(claim.clone()),
-            }
-        }
+        let (mut outcomes, checkable) = settle_without_data(claims, &countries, progress);
         let countries = countries.unwrap_or_default();
-        let plan = plan::plan(&checkable, self.config.worldbank.countries_per_request);
-        let mut fetched: HashMap<usize, Result<Series, CheckFailure>> = HashMap::new();
-        for claim in &checkable {
-            let index = plan
-                .request_for(&claim.id)
-                .expect("planned claims have a request");
-            if let Entry::Vacant(slot) = fetched.entry(index) {
-                let request = &plan.requests[index];
-                progress(Progress::Fetching(request));
-                let series = self.source.fetch_series(request).await.map(|mut series| {
-                    fill_iso3(&mut series, &countries);
-                    series
-                });
-                if let Err(e) = &series {
-                    tracing::info!(indicator = %request.indicator, error = %e, "fetch failed");
-                }
-                slot.insert(series.map_err(|e| CheckFailure::from(&e)));
-            }
-            let outcome = fetched[&index]
-                .as_ref()
-                .map_err(Clone::clone)
-                .map(|series| {
-                    rules::evaluate(
-                        claim,
-                        rules::Context {
-                            series,
-                            countries: &countries,
-                            grading: &self.config.grading,
-                        },
-                    )
-                });
-            tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
-            progress(Progress::Checked(&claim.id));
-            outcomes.insert(claim.id.clone(), outcome);
-        }
+        self.judge_with_data(&checkable, &countries, &mut outcomes, progress)
+            .await;
         if self.config.corroborate {
             self.corroborate(claims, &mut outcomes).await;
         }
@@ -163,13 +115,63 @@ impl<S: Source> Checker<S> {
             .collect())
     }
 
+    /// Fetches each planned series once and judges every claim against its series.
+    async fn judge_with_data(
+        &self,
+        checkable: &[Claim],
+        countries: &CountryList,
+        outcomes: &mut Outcomes,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) {
+        let plan = plan::plan(checkable, self.config.worldbank.countries_per_request);
+        let mut fetched: HashMap<usize, Result<Series, CheckFailure>> = HashMap::new();
+        for claim in checkable {
+            let Some(index) = plan.request_for(&claim.id) else {
+                continue; // planned claims all have a request; the caller reports the gap
+            };
+            if let Entry::Vacant(slot) = fetched.entry(index) {
+                let request = &plan.requests[index];
+                progress(Progress::Fetching(request));
+                slot.insert(self.fetch(request, countries).await);
+            }
+            let outcome = fetched[&index]
+                .as_ref()
+                .map_err(Clone::clone)
+                .map(|series| {
+                    let ctx = rules::Context {
+                        series,
+                        countries,
+                        grading: &self.config.grading,
+                    };
+                    rules::evaluate(claim, ctx)
+                });
+            tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
+            progress(Progress::Checked(&claim.id));
+            outcomes.insert(claim.id.clone(), outcome);
+        }
+    }
+
+    /// One series, its rows given ISO3 codes from the country list.
+    async fn fetch(
+        &self,
+        request: &SeriesRequest,
+        countries: &CountryList,
+    ) -> Result<Series, CheckFailure> {
+        let series = self.source.fetch_series(request).await;
+        if let Err(e) = &series {
+            tracing::info!(indicator = %request.indicator, error = %e, "fetch failed");
+        }
+        series
+            .map(|mut series| {
+                fill_iso3(&mut series, countries);
+                series
+            })
+            .map_err(|e| CheckFailure::from(&e))
+    }
+
     /// Adds the other source's reading to every verdict whose statistic both sources
     /// publish (`corroborate` on); each twin series is fetched once per batch.
-    async fn corroborate(
-        &self,
-        claims: &[Claim],
-        outcomes: &mut HashMap<String, Result<Verdict, CheckFailure>>,
-    ) {
+    async fn corroborate(&self, claims: &[Claim], outcomes: &mut Outcomes) {
         let mut fetched = crate::corroborate::Fetched::new();
         for claim in claims {
             if let Some(Ok(verdict)) = outcomes.get_mut(&claim.id) {
@@ -219,6 +221,35 @@ impl<S: Source> Checker<S> {
             },
         }
     }
+}
+
+/// Outcomes by claim id.
+type Outcomes = HashMap<String, Result<Verdict, CheckFailure>>;
+
+/// Settles the claims that need no data (no series answers them; the country list could not
+/// be had; a country the source does not list) and returns the rest to check.
+fn settle_without_data(
+    claims: &[Claim],
+    countries: &Result<CountryList, CheckFailure>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> (Outcomes, Vec<Claim>) {
+    let mut outcomes = Outcomes::new();
+    let mut checkable = Vec::new();
+    for claim in claims {
+        let outcome = match (countries, claim.subject()) {
+            (_, None) => Some(Ok(rules::without_series(claim))),
+            (Err(e), _) => Some(Err(e.clone())),
+            (Ok(list), Some(_)) => unknown_country(claim, list).map(Err),
+        };
+        match outcome {
+            Some(outcome) => {
+                progress(Progress::Checked(&claim.id));
+                outcomes.insert(claim.id.clone(), outcome);
+            }
+            None => checkable.push(claim.clone()),
+        }
+    }
+    (outcomes, checkable)
 }
 
 /// Gives rows without an ISO3 code the one their 2-letter code maps to in the country list.

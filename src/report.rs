@@ -105,6 +105,33 @@ pub fn result_text(result: &JobResult) -> String {
 pub fn show_text(claim: &Claim, history: &[VerdictRecord], edits: &[EditRecord]) -> String {
     let claim = &claim.spec();
     let mut out = format!("{}\n  {}\n", claim.id, claim.text);
+    out.push_str(&format!("  {}\n", claim_keys(claim).join(" · ")));
+    let Some(latest) = history.first() else {
+        out.push_str("\nNot verified yet: run `claimcheck verify ");
+        out.push_str(&claim.id);
+        out.push_str("`.\n");
+        if !edits.is_empty() {
+            out.push_str(&history_text(history, edits));
+        }
+        return out;
+    };
+    out.push_str(&format!(
+        "\nVerdict: {}  (checked {})\n",
+        latest.verdict.grade,
+        latest.checked_at.format("%Y-%m-%d %H:%M UTC")
+    ));
+    out.push_str(&indent(&latest.verdict.explanation));
+    out.push_str("\n\nEvidence\n");
+    let rows = evidence_rows(&latest.verdict.evidence);
+    for (key, value) in rows {
+        out.push_str(&format!("  {key:<10} {value}\n"));
+    }
+    out.push_str(&history_text(history, edits));
+    out
+}
+
+/// The claim's keys in one line: kind, indicator, country, years, value.
+fn claim_keys(claim: &crate::claim::ClaimSpec) -> Vec<String> {
     let mut keys = vec![format!("kind: {}", claim.kind_name())];
     if let Some(i) = &claim.indicator {
         keys.push(format!("indicator: {i}"));
@@ -120,25 +147,12 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord], edits: &[EditRecord])
     if let Some(v) = claim.value {
         keys.push(format!("value: {} ({})", human(v, 6), claim.relation));
     }
-    out.push_str(&format!("  {}\n", keys.join(" · ")));
-    let Some(latest) = history.first() else {
-        out.push_str("\nNot verified yet: run `claimcheck verify ");
-        out.push_str(&claim.id);
-        out.push_str("`.\n");
-        if !edits.is_empty() {
-            out.push_str(&history_text(history, edits));
-        }
-        return out;
-    };
-    let e = &latest.verdict.evidence;
-    out.push_str(&format!(
-        "\nVerdict: {}  (checked {})\n",
-        latest.verdict.grade,
-        latest.checked_at.format("%Y-%m-%d %H:%M UTC")
-    ));
-    out.push_str(&indent(&latest.verdict.explanation));
-    out.push_str("\n\nEvidence\n");
-    let mut rows: Vec<(&str, String)> = vec![("source", e.source.clone())];
+    keys
+}
+
+/// The evidence as (label, value) rows.
+fn evidence_rows(e: &crate::verify::Evidence) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, String)> = vec![("source", e.source.clone())];
     if let Some(i) = &e.indicator {
         let name = e
             .indicator_name
@@ -216,11 +230,7 @@ pub fn show_text(claim: &Claim, history: &[VerdictRecord], edits: &[EditRecord])
     if let Some(t) = e.retrieved_at {
         rows.push(("retrieved", t.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
     }
-    for (key, value) in rows {
-        out.push_str(&format!("  {key:<10} {value}\n"));
-    }
-    out.push_str(&history_text(history, edits));
-    out
+    rows
 }
 
 /// One entry of a claim's history: a check or an edit.

@@ -30,177 +30,205 @@ pub(super) fn small_number(word: &str) -> Option<usize> {
 /// words and percent signs; written numbers up to twenty; and fractions ("one in five",
 /// "half", "a third") as percentages.
 pub(super) fn scan_numbers(text: &str, words: &[Word]) -> Vec<Number> {
+    let mut numbers = digit_numbers(text);
+    numbers.extend(word_numbers(words));
+    numbers.sort_by_key(|n| n.start);
+    numbers
+}
+
+/// Numbers written with digits, each with its currency marker, sign, scale and percent sign.
+fn digit_numbers(text: &str) -> Vec<Number> {
     let bytes = text.as_bytes();
     let mut numbers = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let c = bytes[i];
-        let starts_number = c.is_ascii_digit()
+        let starts_number = bytes[i].is_ascii_digit()
             && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && bytes[i - 1] != b'.');
         if !starts_number {
             i += 1;
             continue;
         }
-        let mut end = i;
-        while end < bytes.len()
-            && (bytes[end].is_ascii_digit()
-                || (matches!(bytes[end], b',' | b'.')
-                    && end + 1 < bytes.len()
-                    && bytes[end + 1].is_ascii_digit()))
-        {
-            end += 1;
-        }
-        let digits = &text[i..end];
-        let plain = !digits.contains([',', '.']);
-        let mut value: f64 = digits.replace(',', "").parse().unwrap_or(f64::NAN);
-        let mut start = i;
-        let before = text[..i].to_ascii_lowercase();
-        let before_trim = before.trim_end();
-        // "$48", "US$38" or "USD 48": the marker belongs to the number's span.
-        let marker_len = if before.ends_with("us$") {
-            Some(3)
-        } else if before.ends_with('$') {
-            Some(1)
-        } else if before_trim.ends_with("usd") {
-            Some(before.len() - before_trim.len() + 3)
-        } else {
-            None
-        };
-        let currency = marker_len.is_some();
-        if let Some(len) = marker_len {
-            start = i - len;
-        }
-        if start > 0
-            && matches!(text[..start].chars().last(), Some('-') | Some('−'))
-            && text[..start].chars().rev().nth(1).is_none_or(|c| c == ' ')
-        {
-            value = -value;
-            start -= text[..start].chars().last().map_or(1, char::len_utf8);
-        }
-        // Scale: "million", "bn", "m", "tn", "k".
-        let rest = &text[end..];
-        let rest_lower = rest.to_ascii_lowercase();
-        let mut scaled = false;
-        let mut stop = end;
-        for &(word, scale) in crate::claim::number::SCALES {
-            let spaced = rest_lower
-                .strip_prefix(' ')
-                .filter(|_| word.len() > 2)
-                .unwrap_or(&rest_lower);
-            let offset = rest_lower.len() - spaced.len();
-            if spaced.starts_with(word)
-                && !spaced[word.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
-            {
-                value *= scale;
-                scaled = true;
-                stop = end + offset + word.len();
-                break;
-            }
-        }
-        let after = text[stop..].to_ascii_lowercase();
-        let percent = after.starts_with('%')
-            || after.starts_with(" percent")
-            || after.starts_with(" per cent")
-            || after.starts_with(" pc");
-        if after.starts_with('%') {
-            stop += 1;
-        }
-        let year_like = plain
-            && !currency
-            && !scaled
-            && !percent
-            && digits.len() == 4
-            && (1900.0..=2100.0).contains(&value);
-        if value.is_finite() {
-            numbers.push(Number {
-                value,
-                start,
-                end: stop,
-                percent,
-                currency,
-                scaled,
-                year_like,
-                fraction: false,
-            });
-        }
-        i = stop.max(end);
+        let (number, next) = read_digits(text, i);
+        numbers.extend(number);
+        i = next;
     }
-    // Written numbers and fractions.
+    numbers
+}
+
+/// The number whose digits start at `i`, and where reading goes on.
+fn read_digits(text: &str, i: usize) -> (Option<Number>, usize) {
+    let bytes = text.as_bytes();
+    let mut end = i;
+    while end < bytes.len()
+        && (bytes[end].is_ascii_digit()
+            || (matches!(bytes[end], b',' | b'.')
+                && end + 1 < bytes.len()
+                && bytes[end + 1].is_ascii_digit()))
+    {
+        end += 1;
+    }
+    let digits = &text[i..end];
+    let plain = !digits.contains([',', '.']);
+    let mut value: f64 = digits.replace(',', "").parse().unwrap_or(f64::NAN);
+    let (mut start, currency) = match currency_marker(&text[..i]) {
+        Some(len) => (i - len, true),
+        None => (i, false),
+    };
+    if start > 0
+        && matches!(text[..start].chars().last(), Some('-') | Some('−'))
+        && text[..start].chars().rev().nth(1).is_none_or(|c| c == ' ')
+    {
+        value = -value;
+        start -= text[..start].chars().last().map_or(1, char::len_utf8);
+    }
+    let (scale, mut stop) = scale_after(text, end);
+    let scaled = scale.is_some();
+    value *= scale.unwrap_or(1.0);
+    let after = text[stop..].to_ascii_lowercase();
+    let percent = after.starts_with('%')
+        || after.starts_with(" percent")
+        || after.starts_with(" per cent")
+        || after.starts_with(" pc");
+    if after.starts_with('%') {
+        stop += 1;
+    }
+    let year_like = plain
+        && !currency
+        && !scaled
+        && !percent
+        && digits.len() == 4
+        && (1900.0..=2100.0).contains(&value);
+    let number = value.is_finite().then_some(Number {
+        value,
+        start,
+        end: stop,
+        percent,
+        currency,
+        scaled,
+        year_like,
+        fraction: false,
+    });
+    (number, stop.max(end))
+}
+
+/// The length of a currency marker just before a number ("$48", "US$38", "USD 48").
+fn currency_marker(before: &str) -> Option<usize> {
+    let before = before.to_ascii_lowercase();
+    let trimmed = before.trim_end();
+    if before.ends_with("us$") {
+        Some(3)
+    } else if before.ends_with('$') {
+        Some(1)
+    } else if trimmed.ends_with("usd") {
+        Some(before.len() - trimmed.len() + 3)
+    } else {
+        None
+    }
+}
+
+/// A scale word right after the digits ending at `end` ("million", "bn", "m", "tn", "k"):
+/// its factor and where it ends.
+fn scale_after(text: &str, end: usize) -> (Option<f64>, usize) {
+    let rest_lower = text[end..].to_ascii_lowercase();
+    for &(word, scale) in crate::claim::number::SCALES {
+        let spaced = rest_lower
+            .strip_prefix(' ')
+            .filter(|_| word.len() > 2)
+            .unwrap_or(&rest_lower);
+        let offset = rest_lower.len() - spaced.len();
+        if spaced.starts_with(word)
+            && !spaced[word.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return (Some(scale), end + offset + word.len());
+        }
+    }
+    (None, end)
+}
+
+/// Numbers and fractions written in words: "one in five", "a third", "half", "two years".
+fn word_numbers(words: &[Word]) -> Vec<Number> {
     let lower: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
+    let mut numbers = Vec::new();
     let mut k = 0;
     while k < words.len() {
-        let w = lower[k];
-        // "one in five", "two in three"
-        if let (Some(a), Some("in"), Some(b)) = (
-            small_number_word(w),
-            lower.get(k + 1).copied(),
-            lower.get(k + 2).copied().and_then(small_number_word),
-        ) {
-            if b > 0 && a < b {
-                numbers.push(fraction(
-                    100.0 * a as f64 / b as f64,
-                    words[k].start,
-                    words[k + 2].end,
-                ));
-                k += 3;
-                continue;
-            }
+        if let Some(ratio) = one_in(&lower, words, k) {
+            numbers.push(ratio);
+            k += 3;
+            continue;
         }
-        let frac = match (lower.get(k.wrapping_sub(1)).copied(), w) {
-            (_, "half") => Some(50.0),
-            (Some("a") | Some("one"), "third") => Some(100.0 / 3.0),
-            (Some("two"), "thirds") => Some(200.0 / 3.0),
-            (Some("a") | Some("one"), "quarter") => Some(25.0),
-            (Some("three"), "quarters") => Some(75.0),
-            _ => None,
-        };
-        if let Some(f) = frac {
-            let start = if w == "half" {
+        if let Some(f) = fraction_word(&lower, k) {
+            let by = lower.get(k.wrapping_sub(1)) == Some(&"by")
+                || lower.get(k.wrapping_sub(2)) == Some(&"by");
+            let start = if lower[k] == "half" {
                 words[k].start
             } else {
                 words[k - 1].start
             };
-            let by_half = lower.get(k.wrapping_sub(1)) == Some(&"by")
-                || lower.get(k.wrapping_sub(2)) == Some(&"by");
-            if !by_half {
+            if !by {
                 numbers.push(fraction(f, start, words[k].end));
             }
-            k += 1;
-            continue;
-        }
-        if let Some(n) =
-            small_number_word(w).filter(|_| w != "one" || lower.get(k + 1) != Some(&"of"))
-        {
-            let unit = lower.get(k + 1).copied().unwrap_or("");
-            let percent = unit == "percent" || (unit == "per" && lower.get(k + 2) == Some(&"cent"));
-            if percent
-                || matches!(
-                    unit,
-                    "births" | "children" | "years" | "million" | "billion" | "tonnes" | "doctors"
-                )
-            {
-                let mut value = n as f64;
-                if unit == "million" {
-                    value *= 1e6;
-                } else if unit == "billion" {
-                    value *= 1e9;
-                }
-                numbers.push(Number {
-                    value,
-                    start: words[k].start,
-                    end: words[k].end,
-                    percent,
-                    currency: false,
-                    scaled: matches!(unit, "million" | "billion"),
-                    year_like: false,
-                    fraction: false,
-                });
-            }
+        } else if let Some(number) = counted_word(&lower, words, k) {
+            numbers.push(number);
         }
         k += 1;
     }
-    numbers.sort_by_key(|n| n.start);
     numbers
+}
+
+/// "one in five", "two in three": a share in percent over the three words at `k`.
+fn one_in(lower: &[&str], words: &[Word], k: usize) -> Option<Number> {
+    let a = small_number_word(lower[k])?;
+    (lower.get(k + 1) == Some(&"in")).then_some(())?;
+    let b = lower.get(k + 2).copied().and_then(small_number_word)?;
+    (b > 0 && a < b).then(|| {
+        fraction(
+            100.0 * a as f64 / b as f64,
+            words[k].start,
+            words[k + 2].end,
+        )
+    })
+}
+
+/// "half", "a third", "two thirds", "a quarter", "three quarters" ending at `k`, in percent.
+fn fraction_word(lower: &[&str], k: usize) -> Option<f64> {
+    match (lower.get(k.wrapping_sub(1)).copied(), lower[k]) {
+        (_, "half") => Some(50.0),
+        (Some("a") | Some("one"), "third") => Some(100.0 / 3.0),
+        (Some("two"), "thirds") => Some(200.0 / 3.0),
+        (Some("a") | Some("one"), "quarter") => Some(25.0),
+        (Some("three"), "quarters") => Some(75.0),
+        _ => None,
+    }
+}
+
+/// A small number in words followed by what it counts ("five percent", "two million").
+fn counted_word(lower: &[&str], words: &[Word], k: usize) -> Option<Number> {
+    let w = lower[k];
+    let n = small_number_word(w).filter(|_| w != "one" || lower.get(k + 1) != Some(&"of"))?;
+    let unit = lower.get(k + 1).copied().unwrap_or("");
+    let percent = unit == "percent" || (unit == "per" && lower.get(k + 2) == Some(&"cent"));
+    let counted = matches!(
+        unit,
+        "births" | "children" | "years" | "million" | "billion" | "tonnes" | "doctors"
+    );
+    if !(percent || counted) {
+        return None;
+    }
+    let scale = match unit {
+        "million" => 1e6,
+        "billion" => 1e9,
+        _ => 1.0,
+    };
+    Some(Number {
+        value: n as f64 * scale,
+        start: words[k].start,
+        end: words[k].end,
+        percent,
+        currency: false,
+        scaled: matches!(unit, "million" | "billion"),
+        year_like: false,
+        fraction: false,
+    })
 }
 
 pub(super) fn fraction(value: f64, start: usize, end: usize) -> Number {
