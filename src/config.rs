@@ -90,6 +90,9 @@ pub struct QueueConfig {
     pub recheck_interval_hours: u64,
     /// How often the daemon looks for due work, milliseconds.
     pub poll_ms: u64,
+    /// Claims whose `schedule` would re-check them more often than this are refused,
+    /// seconds (0: no minimum).
+    pub min_schedule_secs: u64,
 }
 
 impl Default for QueueConfig {
@@ -104,6 +107,7 @@ impl Default for QueueConfig {
             prune_after_hours: 24 * 7,
             recheck_interval_hours: 24 * 7,
             poll_ms: 1000,
+            min_schedule_secs: 3600,
         }
     }
 }

@@ -118,6 +118,9 @@ impl From<AppError> for ApiError {
             | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
                 (StatusCode::CONFLICT, "conflict")
             }
+            AppError::ScheduleTooFrequent { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_claim")
+            }
             AppError::Queue(QueueError::Store(_)) | AppError::Source(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
