@@ -90,6 +90,9 @@ pub struct QueueConfig {
     pub recheck_interval_hours: u64,
     /// How often the daemon looks for due work, milliseconds.
     pub poll_ms: u64,
+    /// Claims whose `schedule` would re-check them more often than this are refused,
+    /// seconds (0: no minimum).
+    pub min_schedule_secs: u64,
 }
 
 impl Default for QueueConfig {
@@ -104,12 +107,13 @@ impl Default for QueueConfig {
             prune_after_hours: 24 * 7,
             recheck_interval_hours: 24 * 7,
             poll_ms: 1000,
+            min_schedule_secs: 3600,
         }
     }
 }
 
 /// Settings of `claimcheck daemon`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DaemonConfig {
     /// Unix socket of the local API [default: `api.sock` in the database's parent dir].
@@ -124,6 +128,30 @@ pub struct DaemonConfig {
     pub webhook_url: Option<String>,
     /// Signs webhook bodies: `X-Claimcheck-Signature: sha256=<hex HMAC-SHA256>`.
     pub webhook_secret: Option<Secret>,
+    /// Seconds a client has to send a request's headers (also between requests on a kept-alive
+    /// connection); then the connection is closed.
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body; then 408 `body_timeout`.
+    pub body_timeout_secs: u64,
+    /// API connections served at once, per listener (Unix socket, TCP); further clients
+    /// wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            socket: None,
+            listen: None,
+            token: None,
+            grace_secs: None,
+            webhook_url: None,
+            webhook_secret: None,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            max_connections: 256,
+        }
+    }
 }
 
 /// Settings of the World Bank client.
@@ -284,6 +312,16 @@ impl Config {
                 "[queue] max_attempts, batch_size and lease_secs must be at least 1".into(),
             ));
         }
+        let daemon = &self.daemon;
+        if daemon.header_timeout_secs == 0
+            || daemon.body_timeout_secs == 0
+            || daemon.max_connections == 0
+        {
+            return Err(ConfigError::Invalid(
+                "[daemon] header_timeout_secs, body_timeout_secs and max_connections must be at least 1"
+                    .into(),
+            ));
+        }
         let owid = &self.owid.base_url;
         if !(owid.starts_with("http://") || owid.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(
@@ -335,5 +373,18 @@ impl Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_names_the_queue_and_daemon_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/claimcheck.toml");
+        let config = Config::from_file(&path).unwrap();
+        assert_eq!(config.queue, QueueConfig::default());
+        assert_eq!(config.daemon, DaemonConfig::default());
     }
 }

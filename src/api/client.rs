@@ -73,6 +73,9 @@ impl Client {
         let http = reqwest::Client::builder()
             .unix_socket(socket.to_path_buf())
             .timeout(Duration::from_secs(120))
+            // A new connection per request (cheap on a Unix socket): never reuse one the
+            // daemon is closing for idleness ([daemon] header_timeout_secs).
+            .pool_max_idle_per_host(0)
             .build()?;
         Ok(Self {
             http,

@@ -2,9 +2,15 @@
 //! socket (mode 0600, no token) and optionally on TCP, where a configured bearer token is
 //! required and checked, in constant time, before any body is read. Every error is JSON
 //! ([`ErrorBody`]) with a stable code, including the framework's own (404, 405, 413, 415).
+//!
+//! [`serve`] bounds what a client can hold: a connection limit per listener (a semaphore
+//! taken before `accept`, so further clients wait in the kernel's backlog), a header read
+//! timeout (hyper's own, which also covers idle kept-alive connections) and a body read
+//! timeout (the whole body, when a handler reads it).
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -24,12 +30,41 @@ use crate::app::intake::claim_from_body;
 use crate::app::{App, AppError};
 use crate::claim::country::Countries;
 use crate::claim::sentence::SentenceParser;
-use crate::config::Secret;
+use crate::config::{DaemonConfig, Secret};
 use crate::queue::{JobState, QueueError};
 use crate::store::StoreError;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What one client may hold of the API: see [`serve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Time to send a request's headers (from the connection's start or the previous
+    /// answer); then the connection is closed.
+    pub header_timeout: Duration,
+    /// Time to send a request's whole body; then 408 `body_timeout`.
+    pub body_timeout: Duration,
+    /// Connections served at once by one listener.
+    pub max_connections: usize,
+}
+
+impl Limits {
+    /// The `[daemon]` settings.
+    pub fn from_config(daemon: &DaemonConfig) -> Self {
+        Self {
+            header_timeout: Duration::from_secs(daemon.header_timeout_secs),
+            body_timeout: Duration::from_secs(daemon.body_timeout_secs),
+            max_connections: daemon.max_connections.max(1),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::from_config(&DaemonConfig::default())
+    }
+}
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -37,16 +72,24 @@ pub struct ApiState {
     app: App,
     countries: Arc<Countries>,
     parser: Arc<SentenceParser>,
+    body_timeout: Duration,
 }
 
 impl ApiState {
-    /// State over `app`, reading sentences with `parser`.
+    /// State over `app`, reading sentences with `parser`, with the default body timeout.
     pub fn new(app: App, parser: SentenceParser) -> Self {
         Self {
             app,
             countries: Arc::new(Countries::embedded()),
             parser: Arc::new(parser),
+            body_timeout: Limits::default().body_timeout,
         }
+    }
+
+    /// The same state, reading bodies within `limits.body_timeout`.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.body_timeout = limits.body_timeout;
+        self
     }
 }
 
@@ -74,6 +117,9 @@ impl From<AppError> for ApiError {
             | AppError::NotEmpty { .. }
             | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
                 (StatusCode::CONFLICT, "conflict")
+            }
+            AppError::ScheduleTooFrequent { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_claim")
             }
             AppError::Queue(QueueError::Store(_)) | AppError::Source(_) | AppError::Render(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -135,17 +181,57 @@ pub fn router_with_token(state: ApiState, token: Option<Secret>) -> Router {
     }))
 }
 
-/// Serves `app` on `listener` until `shutdown`.
-pub async fn serve<L>(listener: L, app: Router, shutdown: impl Future<Output = ()> + Send + 'static)
-where
+/// Serves `app` on `listener` until `shutdown`, within `limits`: at most
+/// `max_connections` at once (the next `accept` waits for a free slot, so the rest wait in
+/// the listen backlog rather than holding file descriptors), and connections that do not
+/// send their headers within `header_timeout` are closed. On shutdown, stops accepting and
+/// lets open requests finish (5 s at most).
+pub async fn serve<L>(
+    mut listener: L,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // never closed
+            },
+            () = &mut shutdown => break,
+        };
+        let (io, _addr) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "API connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
         .await
+        .is_err()
     {
-        tracing::error!(error = %e, "API stopped");
+        tracing::warn!("API connections still open 5 s after shutdown; closing them");
     }
 }
 
@@ -170,8 +256,13 @@ async fn require_token(token: Option<&Secret>, request: Request, next: Next) -> 
     }
 }
 
-/// Reads a JSON body within [`MAX_BODY_BYTES`]; errors name the field at fault.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> ApiResult<T> {
+/// Reads a JSON body within [`MAX_BODY_BYTES`] and the state's body timeout; errors name
+/// the field at fault.
+async fn json_body<T: DeserializeOwned>(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<T> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -183,7 +274,22 @@ async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> ApiR
             "send the body as JSON with `Content-Type: application/json`".into(),
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+    let read = tokio::time::timeout(
+        state.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .map_err(|_| {
+        ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the body did not arrive within {} s ([daemon] body_timeout_secs)",
+                state.body_timeout.as_secs_f64()
+            ),
+        )
+    })?;
+    let bytes = read.map_err(|_| {
         ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
@@ -220,7 +326,9 @@ async fn add_claims(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Vec<Added>>)> {
     let sentences = query.sentences.unwrap_or(true);
-    let claims = json_body::<NewClaims>(&headers, body).await?.into_vec();
+    let claims = json_body::<NewClaims>(&state, &headers, body)
+        .await?
+        .into_vec();
     let today = Utc::now().date_naive();
     let mut valid = Vec::new();
     let mut errors = Vec::new();
@@ -310,7 +418,7 @@ async fn verify_claims(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<impl IntoResponse> {
-    let request: VerifyRequest = json_body(&headers, body).await?;
+    let request: VerifyRequest = json_body(&state, &headers, body).await?;
     let enqueued = state.app.verify(request.claims, Utc::now()).await?;
     Ok((StatusCode::ACCEPTED, Json(enqueued)))
 }
@@ -353,7 +461,7 @@ async fn results(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<impl IntoResponse> {
-    let request: ResultsRequest = json_body(&headers, body).await?;
+    let request: ResultsRequest = json_body(&state, &headers, body).await?;
     Ok(Json(state.app.results(request.jobs).await?))
 }
 
@@ -379,7 +487,7 @@ async fn put_article(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<impl IntoResponse> {
-    let article: crate::scan::Article = json_body(&headers, body).await?;
+    let article: crate::scan::Article = json_body(&state, &headers, body).await?;
     let tag = article.tag.clone();
     state.app.put_article(article).await?;
     Ok((

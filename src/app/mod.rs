@@ -43,12 +43,67 @@ pub enum AppError {
     /// The report's pages could not be rendered.
     #[error("cannot render the report: {0}")]
     Render(String),
+    /// A claim's schedule re-checks it more often than `[queue] min_schedule_secs` allows.
+    #[error(
+        "claim {id:?}: schedule {schedule:?} runs as often as every {}, more often than the minimum of {} ([queue] min_schedule_secs = {min_secs}); use a coarser schedule such as \"0 6 * * 1\" (Mondays 06:00 UTC)",
+        human_secs(*.every_secs),
+        human_secs(*.min_secs)
+    )]
+    ScheduleTooFrequent {
+        /// The claim's id.
+        id: String,
+        /// Its cron expression.
+        schedule: String,
+        /// The shortest time between two of its runs, seconds.
+        every_secs: u64,
+        /// The configured minimum, seconds.
+        min_secs: u64,
+    },
     /// A restore would replace claims and `--force` was not given.
     #[error("the database holds {claims} claims; pass --force to replace them with the backup")]
     NotEmpty {
         /// Claims it holds.
         claims: usize,
     },
+}
+
+/// `90` → "1 min 30 s", `3600` → "1 h".
+fn human_secs(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "min"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0 s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Refuses claims whose schedule runs more often than `min_secs` (0: no minimum).
+fn check_schedules(claims: &[Claim], min_secs: u64, now: DateTime<Utc>) -> Result<(), AppError> {
+    if min_secs == 0 {
+        return Ok(());
+    }
+    for claim in claims {
+        let Some(expr) = &claim.schedule else {
+            continue;
+        };
+        if let Some(gap) = schedule::shortest_gap(expr, now) {
+            let every_secs = gap.num_seconds().max(0) as u64;
+            if every_secs < min_secs {
+                return Err(AppError::ScheduleTooFrequent {
+                    id: claim.id.clone(),
+                    schedule: expr.clone(),
+                    every_secs,
+                    min_secs,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 impl From<StoreError> for AppError {
@@ -145,6 +200,7 @@ impl App {
         claims: Vec<Claim>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Added>, AppError> {
+        check_schedules(&claims, self.config.queue.min_schedule_secs, now)?;
         let added = self
             .run(move |queue| {
                 let store = queue.store();

@@ -60,7 +60,7 @@ impl Backend {
     /// Stores validated claims; new and changed ones are queued for verification.
     pub async fn add(&self, claims: Vec<Claim>) -> Result<Vec<Added>> {
         match self {
-            Self::Local(app) => Ok(app.add(claims, Utc::now()).await?),
+            Self::Local(app) => app.add(claims, Utc::now()).await.map_err(app_error),
             Self::Daemon(client) => Ok(client.add(&claims).await.map_err(client_error)?),
         }
     }
@@ -230,6 +230,7 @@ fn app_error(e: AppError) -> anyhow::Error {
     match e {
         AppError::UnknownClaim { .. }
         | AppError::NotEmpty { .. }
+        | AppError::ScheduleTooFrequent { .. }
         | AppError::Queue(QueueError::UnknownJob(_) | QueueError::NotDead { .. })
         | AppError::Queue(QueueError::Store(StoreError::SlotTaken { .. })) => {
             InputError::cause(e).into()

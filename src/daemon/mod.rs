@@ -71,12 +71,14 @@ pub async fn run(
     tracing::info!(db = %db.display(), worker = %app.worker_id(), "daemon starting");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let state = ApiState::new(app.clone(), parser);
+    let limits = server::Limits::from_config(&config.daemon);
+    let state = ApiState::new(app.clone(), parser).with_limits(limits);
     let socket = socket_path(&config, &db);
     let unix = bind_unix(&socket)?;
     let mut servers = vec![tokio::spawn(server::serve(
         unix,
         server::router(state.clone()),
+        limits,
         stopped(stop_rx.clone()),
     ))];
     if let Some(listen) = &config.daemon.listen {
@@ -85,6 +87,7 @@ pub async fn run(
         servers.push(tokio::spawn(server::serve(
             tcp,
             router,
+            limits,
             stopped(stop_rx.clone()),
         )));
     }

@@ -30,6 +30,27 @@ pub fn next_after(
     }
 }
 
+/// Consecutive occurrences [`shortest_gap`] looks at.
+pub const GAPS_CHECKED: usize = 32;
+
+/// The shortest time between two consecutive runs of the cron expression `expr` among its
+/// next [`GAPS_CHECKED`] runs after `from` (so `"0 6,7 * * *"` counts as hourly, not
+/// daily); `None` when `expr` is not a cron expression or runs fewer than twice.
+pub fn shortest_gap(expr: &str, from: DateTime<Utc>) -> Option<Duration> {
+    let cron = expr.parse::<croner::Cron>().ok()?;
+    let mut previous = cron.find_next_occurrence(&from, false).ok()?;
+    let mut shortest: Option<Duration> = None;
+    for _ in 0..GAPS_CHECKED {
+        let Ok(next) = cron.find_next_occurrence(&previous, false) else {
+            break;
+        };
+        let gap = next - previous;
+        shortest = Some(shortest.map_or(gap, |s| s.min(gap)));
+        previous = next;
+    }
+    shortest
+}
+
 /// When a claim is next due, as stored.
 pub fn next_run(store: &dyn Storage, claim_id: &str) -> Result<Option<DateTime<Utc>>, QueueError> {
     Ok(store.next_run(claim_id)?.map(|n| n.at))

@@ -251,6 +251,11 @@ pub async fn spawn_api(app: &TestApp, token: Option<&str>) -> (String, App) {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve(listener, routes, std::future::pending()));
+    tokio::spawn(serve(
+        listener,
+        routes,
+        claimcheck::api::server::Limits::default(),
+        std::future::pending(),
+    ));
     (url, claimcheck)
 }
