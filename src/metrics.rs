@@ -66,6 +66,7 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
 }
 
 /// The Prometheus text for the database's state and this process's counters.
+// Long but flat: one block per metric, in the order Prometheus shows them.
 pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
     let mut out = String::new();
     let by_state: Vec<(String, f64)> = STATES

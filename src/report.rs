@@ -151,6 +151,7 @@ fn claim_keys(claim: &crate::claim::ClaimSpec) -> Vec<String> {
 }
 
 /// The evidence as (label, value) rows.
+// Long but flat: one row per evidence field, in the order `show` prints them.
 fn evidence_rows(e: &crate::verify::Evidence) -> Vec<(&'static str, String)> {
     let mut rows: Vec<(&'static str, String)> = vec![("source", e.source.clone())];
     if let Some(i) = &e.indicator {

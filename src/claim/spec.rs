@@ -99,10 +99,36 @@ impl ClaimSpec {
 
     /// The spec with its keys checked and its country codes resolved.
     fn checked(mut self, countries: &country::Countries) -> Result<Self, ClaimError> {
-        use ClaimError::{Invalid, Missing};
         if self.id.is_empty() {
             self.id = slug(&self.text);
         }
+        self.check_labels()?;
+        if let Some(country) = &self.country {
+            self.country = Some(countries.resolve(country)?.to_string());
+        }
+        let Some(indicator) = &self.indicator else {
+            // No series answers it: stored so it is listed, verified as unverifiable.
+            return Ok(self);
+        };
+        check_indicator(&self.source, indicator)?;
+        if self.country.is_none() {
+            return Err(ClaimError::Missing(
+                "`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into(),
+            ));
+        }
+        self.among = self
+            .among
+            .iter()
+            .map(|c| countries.resolve(c).map(str::to_string))
+            .collect::<Result<_, _>>()?;
+        self.check_years()?;
+        self.check_kind_keys()?;
+        Ok(self)
+    }
+
+    /// The keys every claim has: id, text, source, schedule, and finite numbers.
+    fn check_labels(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
         if !self.id.chars().all(is_id_char) {
             return Err(Invalid(format!(
                 "id {:?} may only hold letters, digits, '-', '_' and '.'",
@@ -126,54 +152,16 @@ impl ClaimSpec {
                 ))
             })?;
         }
-        for value in [self.value, self.value_max, self.from_value, self.change_pct]
-            .into_iter()
-            .flatten()
-        {
-            if !value.is_finite() {
-                return Err(Invalid(format!("{value} is not a finite number")));
-            }
+        let numbers = [self.value, self.value_max, self.from_value, self.change_pct];
+        match numbers.into_iter().flatten().find(|v| !v.is_finite()) {
+            Some(value) => Err(Invalid(format!("{value} is not a finite number"))),
+            None => Ok(()),
         }
-        if let Some(country) = &self.country {
-            self.country = Some(countries.resolve(country)?.to_string());
-        }
-        let Some(indicator) = &self.indicator else {
-            // No series answers it: stored so it is listed, verified as unverifiable.
-            return Ok(self);
-        };
-        // Sources are told apart by the indicator's shape: chart slugs for OWID, codes with
-        // capitals or dots for the World Bank.
-        let slug = crate::source::owid::is_slug(indicator);
-        if self.source == crate::source::owid::NAME && !slug {
-            return Err(Invalid(format!(
-                "indicator {indicator:?} is not an Our World in Data chart slug such as \"homicide-rate-unodc\" (the end of the chart's address)"
-            )));
-        }
-        if self.source == WORLD_BANK && slug {
-            return Err(Invalid(format!(
-                "indicator {indicator:?} looks like an Our World in Data chart slug: add source = \"owid\", or give a World Bank code such as \"VC.IHR.PSRC.P5\""
-            )));
-        }
-        if !slug
-            && (indicator.is_empty()
-                || !indicator
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
-        {
-            return Err(Invalid(format!(
-                "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""
-            )));
-        }
-        if self.country.is_none() {
-            return Err(Missing(
-                "`country` is required when `indicator` is set (ISO3, e.g. \"SLV\")".into(),
-            ));
-        }
-        self.among = self
-            .among
-            .iter()
-            .map(|c| countries.resolve(c).map(str::to_string))
-            .collect::<Result<_, _>>()?;
+    }
+
+    /// Years in range, the first before the last.
+    fn check_years(&self) -> Result<(), ClaimError> {
+        use ClaimError::Invalid;
         if let (Some(from), Some(to)) = (self.from_year, self.year) {
             if from >= to {
                 return Err(Invalid(format!(
@@ -186,8 +174,7 @@ impl ClaimSpec {
                 return Err(Invalid(format!("year {year} is out of range")));
             }
         }
-        self.check_kind_keys()?;
-        Ok(self)
+        Ok(())
     }
 
     fn check_kind_keys(&self) -> Result<(), ClaimError> {
@@ -245,4 +232,30 @@ impl ClaimSpec {
     pub fn kind_name(&self) -> &'static str {
         self.kind.as_str()
     }
+}
+
+/// An indicator of the right shape for its source: a chart slug for Our World in Data, a code
+/// of capitals, digits and dots for the World Bank. Nothing else reaches a URL.
+fn check_indicator(source: &str, indicator: &str) -> Result<(), ClaimError> {
+    use ClaimError::Invalid;
+    let slug = crate::source::owid::is_slug(indicator);
+    if source == crate::source::owid::NAME && !slug {
+        return Err(Invalid(format!(
+            "indicator {indicator:?} is not an Our World in Data chart slug such as \"homicide-rate-unodc\" (the end of the chart's address)"
+        )));
+    }
+    if source == WORLD_BANK && slug {
+        return Err(Invalid(format!(
+            "indicator {indicator:?} looks like an Our World in Data chart slug: add source = \"owid\", or give a World Bank code such as \"VC.IHR.PSRC.P5\""
+        )));
+    }
+    let code_chars = indicator
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+    if !slug && (indicator.is_empty() || !code_chars) {
+        return Err(Invalid(format!(
+            "indicator {indicator:?} is not a World Bank indicator code such as \"VC.IHR.PSRC.P5\""
+        )));
+    }
+    Ok(())
 }

@@ -49,6 +49,7 @@ pub(crate) struct Context {
 }
 
 /// Runs a parsed command line; returns the process exit code.
+// Long but flat: the dispatch table, one line per command.
 pub async fn run(cli: Cli) -> Result<u8> {
     let mut config = Config::load(cli.config.as_deref()).map_err(InputError::cause)?;
     if matches!(&cli.command, Command::Verify(args) if args.corroborate) {
