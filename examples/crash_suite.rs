@@ -91,32 +91,7 @@ impl Rng {
 
 /// Claims over the stand-in's homicide series: every listed economy, years 2015 back.
 fn claims(count: usize) -> Vec<Value> {
-    let countries = standin::read_json("countries.json");
-    let economies: Vec<String> = countries[1]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["region"]["id"] != "NA")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    let mut out = Vec::new();
-    'years: for year in (1990..=2015).rev() {
-        for iso3 in &economies {
-            if out.len() == count {
-                break 'years;
-            }
-            out.push(json!({
-                "id": format!("crash-{}-{year}", iso3.to_lowercase()),
-                "text": format!("{iso3} homicide rate above 5 in {year}"),
-                "indicator": standin::HOMICIDE,
-                "country": iso3,
-                "year": year,
-                "value": 5,
-                "relation": "gt",
-            }));
-        }
-    }
-    out
+    standin::many_claims("crash", count, 1990)
 }
 
 /// One HTTP request over the daemon's Unix socket; the status code, or `None` when the

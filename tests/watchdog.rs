@@ -46,31 +46,7 @@ fn env_number(name: &str, default: usize) -> usize {
 
 /// Claims over the stand-in's homicide series: every listed economy, years 2015 back.
 fn claims(count: usize) -> Vec<Value> {
-    let countries = standin::read_json("countries.json");
-    let economies: Vec<String> = countries[1]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["region"]["id"] != "NA")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    let mut out = Vec::new();
-    'years: for year in (1960..=2015).rev() {
-        for iso3 in &economies {
-            if out.len() == count {
-                break 'years;
-            }
-            out.push(json!({
-                "id": format!("wd-{}-{year}", iso3.to_lowercase()),
-                "text": format!("{iso3} homicide rate above 5 in {year}"),
-                "indicator": standin::HOMICIDE,
-                "country": iso3,
-                "year": year,
-                "value": 5,
-                "relation": "gt",
-            }));
-        }
-    }
+    let out = standin::many_claims("wd", count, 1960);
     assert_eq!(
         out.len(),
         count,

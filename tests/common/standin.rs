@@ -285,3 +285,34 @@ fn read_csv(name: &str) -> BTreeMap<(String, i32), f64> {
         })
         .collect()
 }
+
+/// `count` homicide-rate claims ("above 5", one per economy and year, newest years first)
+/// as API JSON bodies, ids starting with `prefix`: load for the crash suite and the watchdog.
+pub fn many_claims(prefix: &str, count: usize, first_year: i32) -> Vec<serde_json::Value> {
+    let countries = read_json("countries.json");
+    let economies: Vec<String> = countries[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["region"]["id"] != "NA")
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    let mut out = Vec::new();
+    'years: for year in (first_year..=2015).rev() {
+        for iso3 in &economies {
+            if out.len() == count {
+                break 'years;
+            }
+            out.push(serde_json::json!({
+                "id": format!("{prefix}-{}-{year}", iso3.to_lowercase()),
+                "text": format!("{iso3} homicide rate above 5 in {year}"),
+                "indicator": HOMICIDE,
+                "country": iso3,
+                "year": year,
+                "value": 5,
+                "relation": "gt",
+            }));
+        }
+    }
+    out
+}
