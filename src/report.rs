@@ -288,10 +288,11 @@ fn history_text(history: &[VerdictRecord], edits: &[EditRecord]) -> String {
         1 => ", 1 edit".to_string(),
         n => format!(", {n} edits"),
     };
-    let mut out = format!(
-        "\nHistory ({} checks{edited}, newest first)\n",
-        history.len()
-    );
+    let checks = match history.len() {
+        1 => "1 check".to_string(),
+        n => format!("{n} checks"),
+    };
+    let mut out = format!("\nHistory ({checks}{edited}, newest first)\n");
     for entry in timeline(history, edits) {
         let line = match entry {
             HistoryEntry::Check(record) => format!(

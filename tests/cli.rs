@@ -84,7 +84,7 @@ async fn seed_article_claims_get_the_expected_verdicts() {
         ))
         .stdout(predicate::str::contains("vintage    2025-07-01"))
         .stdout(predicate::str::contains("request    http://"))
-        .stdout(predicate::str::contains("History (1 checks, newest first)"));
+        .stdout(predicate::str::contains("History (1 check, newest first)"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
