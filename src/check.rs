@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::cache;
 use crate::claim::country::CountryList;
 use crate::claim::Claim;
 use crate::config::Config;
@@ -97,7 +98,12 @@ impl<S: Source> Checker<S> {
         };
         let (mut outcomes, checkable) = settle_without_data(claims, &countries, progress);
         let countries = countries.unwrap_or_default();
-        self.judge_with_data(&checkable, &countries, &mut outcomes, progress)
+        let batch = Batch {
+            store,
+            countries: &countries,
+            now,
+        };
+        self.judge_with_data(&checkable, &batch, &mut outcomes, progress)
             .await;
         if self.config.corroborate {
             self.corroborate(claims, &mut outcomes).await;
@@ -119,10 +125,11 @@ impl<S: Source> Checker<S> {
     async fn judge_with_data(
         &self,
         checkable: &[Claim],
-        countries: &CountryList,
+        batch: &Batch<'_>,
         outcomes: &mut Outcomes,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) {
+        let countries = batch.countries;
         let plan = plan::plan(checkable, self.config.worldbank.countries_per_request);
         let mut fetched: HashMap<usize, Result<Series, CheckFailure>> = HashMap::new();
         for claim in checkable {
@@ -132,7 +139,7 @@ impl<S: Source> Checker<S> {
             if let Entry::Vacant(slot) = fetched.entry(index) {
                 let request = &plan.requests[index];
                 progress(Progress::Fetching(request));
-                slot.insert(self.fetch(request, countries).await);
+                slot.insert(self.fetch(request, batch).await);
             }
             let outcome = fetched[&index]
                 .as_ref()
@@ -151,22 +158,58 @@ impl<S: Source> Checker<S> {
         }
     }
 
-    /// One series, its rows given ISO3 codes from the country list.
+    /// One series, its rows given ISO3 codes from the country list: from the cache while
+    /// it is fresh (or always, offline), else from the source (and then cached).
     async fn fetch(
         &self,
         request: &SeriesRequest,
-        countries: &CountryList,
+        batch: &Batch<'_>,
     ) -> Result<Series, CheckFailure> {
-        let series = self.source.fetch_series(request).await;
-        if let Err(e) = &series {
-            tracing::info!(indicator = %request.indicator, error = %e, "fetch failed");
-        }
+        let cached = {
+            let (store, request) = (batch.store.clone(), request.clone());
+            blocking(move || cache::get(store.as_ref(), &request)).await
+        };
+        let cached = cached.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the response cache; asking the source");
+            None
+        });
+        let ttl = self.config.cache.ttl_hours;
+        let series = match cached {
+            Some(c) if self.config.offline || c.is_fresh(batch.now, ttl) => {
+                crate::metrics::record_cache_hit();
+                Ok(c.series)
+            }
+            _ if self.config.offline => return Err(not_cached(request)),
+            _ => self.fetch_and_keep(request, batch).await,
+        };
         series
             .map(|mut series| {
-                fill_iso3(&mut series, countries);
+                fill_iso3(&mut series, batch.countries);
                 series
             })
             .map_err(|e| CheckFailure::from(&e))
+    }
+
+    /// Asks the source and keeps a good answer in the cache.
+    async fn fetch_and_keep(
+        &self,
+        request: &SeriesRequest,
+        batch: &Batch<'_>,
+    ) -> Result<Series, SourceError> {
+        let series = self.source.fetch_series(request).await;
+        match &series {
+            Err(e) => tracing::info!(indicator = %request.indicator, error = %e, "fetch failed"),
+            Ok(fetched) => {
+                let (store, request, fetched) =
+                    (batch.store.clone(), request.clone(), fetched.clone());
+                let now = batch.now;
+                let kept = blocking(move || cache::put(store.as_ref(), &request, &fetched, now));
+                if let Err(e) = kept.await {
+                    tracing::warn!(error = %e, "cannot keep the series in the response cache");
+                }
+            }
+        }
+        series
     }
 
     /// Adds the other source's reading to every verdict whose statistic both sources
@@ -193,10 +236,16 @@ impl<S: Source> Checker<S> {
         };
         let max_age = Duration::hours(self.config.worldbank.country_cache_hours as i64);
         if let Some(cached) = &cached {
-            if now - cached.fetched_at < max_age {
+            if self.config.offline || now - cached.fetched_at < max_age {
                 crate::metrics::record_cache_hit();
                 return Ok(Ok(CountryList::new(cached.countries.clone())));
             }
+        }
+        if self.config.offline {
+            return Ok(Err(CheckFailure {
+                reason: "the country list is not in the cache, and --offline asks no source: verify online once".into(),
+                retryable: true,
+            }));
         }
         match self.source.fetch_countries().await {
             Ok(countries) => {
@@ -225,6 +274,24 @@ impl<S: Source> Checker<S> {
 
 /// Outcomes by claim id.
 type Outcomes = HashMap<String, Result<Verdict, CheckFailure>>;
+
+/// What every fetch of a batch shares.
+struct Batch<'a> {
+    store: &'a Store,
+    countries: &'a CountryList,
+    now: DateTime<Utc>,
+}
+
+/// The failure of an offline check whose series was never fetched.
+fn not_cached(request: &SeriesRequest) -> CheckFailure {
+    CheckFailure {
+        reason: format!(
+            "{} is not in the response cache, and --offline asks no source: verify it online once (`claimcheck cache stats` shows what is cached)",
+            describe_request(request)
+        ),
+        retryable: true,
+    }
+}
 
 /// Settles the claims that need no data (no series answers them; the country list could not
 /// be had; a country the source does not list) and returns the rest to check.

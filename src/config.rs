@@ -57,6 +57,12 @@ pub struct Config {
     /// Check statistics both sources publish against the other source too (as `verify
     /// --corroborate` does); the daemon does not corroborate.
     pub corroborate: bool,
+    /// Answer from cached series alone, never asking a source (`verify --offline`); not
+    /// read from the file.
+    #[serde(skip)]
+    pub offline: bool,
+    /// The response cache.
+    pub cache: CacheConfig,
     /// How deviations map to grades.
     pub grading: GradingConfig,
     /// The job queue and re-check schedule.
@@ -172,7 +178,8 @@ pub struct WorldBankConfig {
     pub retry_max_ms: u64,
     /// Rows per page asked of the API.
     pub per_page: u32,
-    /// Country codes joined into one data request at most.
+    /// Country codes one data request may list; more countries of one indicator are asked
+    /// for with one `country/all` request.
     pub countries_per_request: usize,
     /// Age after which the cached country list is fetched again, hours.
     pub country_cache_hours: u64,
@@ -237,6 +244,21 @@ impl Default for GradingConfig {
             approx_band: 0.05,
             round_band_cap: 0.05,
         }
+    }
+}
+
+/// The response cache: fetched series kept in the store, by request.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// A cached series is used without asking the source for this many hours (0: always
+    /// ask; the cache then only serves `verify --offline`).
+    pub ttl_hours: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self { ttl_hours: 24 }
     }
 }
 
@@ -386,5 +408,6 @@ mod tests {
         let config = Config::from_file(&path).unwrap();
         assert_eq!(config.queue, QueueConfig::default());
         assert_eq!(config.daemon, DaemonConfig::default());
+        assert_eq!(config.cache, CacheConfig::default());
     }
 }

@@ -40,6 +40,7 @@
 pub mod api;
 pub mod app;
 pub mod backup;
+pub mod cache;
 pub mod catalogue;
 pub mod check;
 pub mod claim;

@@ -271,6 +271,9 @@ relation = "approx"
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revision_is_recorded_in_the_history() {
     let app = TestApp::start().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    app.write_config(&config);
     app.cmd()
         .args(["verify"])
         .arg(seed_claims())
@@ -278,6 +281,20 @@ async fn a_revision_is_recorded_in_the_history() {
         .success();
     app.standin
         .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 104.9);
+    // Within the cache's lifetime a re-check asks no source, so it cannot see the revision.
+    let data_requests = app.requests("/indicator/").await.len();
+    let cached = app.json(&["verify", "sv-homicide-2015", "--json"]);
+    assert_eq!(by_id(&cached, "sv-homicide-2015")["vintage"], "2025-07-01");
+    assert_eq!(
+        app.requests("/indicator/").await.len(),
+        data_requests,
+        "no request"
+    );
+    app.cmd()
+        .args(["cache", "clear"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("removed"));
     let results = app.json(&["verify", "sv-homicide-2015", "--json"]);
     let r = by_id(&results, "sv-homicide-2015");
     assert_eq!(r["verdict"], "true");
@@ -298,10 +315,62 @@ async fn a_revision_is_recorded_in_the_history() {
 
     let show = app.json(&["show", "sv-homicide-2015", "--json"]);
     let history = show[0]["history"].as_array().unwrap();
-    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history.len(),
+        3,
+        "every check is listed, the cached one too"
+    );
     assert_eq!(history[0]["verdict"], "true", "newest first");
     assert_eq!(history[1]["verdict"], "mostly-true");
-    assert_eq!(history[1]["vintage"], "2025-07-01", "old evidence is kept");
+    assert_eq!(history[2]["vintage"], "2025-07-01", "old evidence is kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_answers_offline_and_names_what_it_lacks() {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    app.write_config(&config);
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    let stats = app.json(&["cache", "stats", "--json"]);
+    assert_eq!(stats[0]["entries"], 0);
+    app.cmd().args(["verify", "--all"]).assert().success();
+    let stats = app.json(&["cache", "stats", "--json"]);
+    assert!(stats[0]["entries"].as_u64().unwrap() >= 2, "{stats:?}");
+    assert_eq!(stats[0]["fresh"], stats[0]["entries"]);
+
+    // Offline with the cache: the same verdicts, no request at all.
+    let before = app.server.received_requests().await.unwrap().len();
+    let offline = app.json(&["verify", "sv-homicide-2015", "--offline", "--json"]);
+    assert_eq!(
+        by_id(&offline, "sv-homicide-2015")["verdict"],
+        "mostly-true"
+    );
+    assert_eq!(app.server.received_requests().await.unwrap().len(), before);
+
+    // Offline without it: named as not checked, temporary, and still no request.
+    app.cmd().args(["cache", "clear"]).assert().success();
+    let output = app
+        .cmd()
+        .args(["verify", "sv-homicide-2015", "--offline", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let lines = json_lines(&output.stdout);
+    let r = by_id(&lines, "sv-homicide-2015");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("not in the response cache"),
+        "{r}"
+    );
+    assert_eq!(r["retryable"], true);
+    assert_eq!(app.server.received_requests().await.unwrap().len(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

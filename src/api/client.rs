@@ -236,6 +236,18 @@ impl Client {
         self.get(paths::BACKUP).await
     }
 
+    /// The response cache's statistics.
+    pub async fn cache_stats(&self) -> Result<crate::cache::CacheStats> {
+        self.get(paths::CACHE).await
+    }
+
+    /// Empties the response cache; returns how many series it held.
+    pub async fn cache_clear(&self) -> Result<usize> {
+        let answer: serde_json::Value =
+            self.call(Method::DELETE, paths::CACHE, None::<&()>).await?;
+        Ok(answer["removed"].as_u64().unwrap_or(0) as usize)
+    }
+
     /// True when the error is the daemon's "not found".
     pub fn is_not_found(error: &ClientError) -> bool {
         matches!(error, ClientError::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())

@@ -156,6 +156,7 @@ pub fn router(state: ApiState) -> Router {
         .route(paths::ARTICLE, get(get_article))
         .route(paths::BACKUP, get(backup))
         .route(paths::METRICS, get(metrics))
+        .route(paths::CACHE, get(cache_stats).delete(cache_clear))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -523,4 +524,13 @@ async fn metrics(State(state): State<ApiState>) -> ApiResult<Response> {
     let text = state.app.metrics().await?;
     let content_type = "text/plain; version=0.0.4; charset=utf-8";
     Ok(([(header::CONTENT_TYPE, content_type)], text).into_response())
+}
+
+async fn cache_stats(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.app.cache_stats(Utc::now()).await?))
+}
+
+async fn cache_clear(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
+    let removed = state.app.cache_clear().await?;
+    Ok(Json(serde_json::json!({ "removed": removed })))
 }

@@ -46,6 +46,8 @@ pub mod paths {
     pub const ARTICLE: &str = "/articles/{id}";
     /// The whole database, read consistently (`GET`).
     pub const BACKUP: &str = "/backup";
+    /// The response cache: `GET` its statistics, `DELETE` empties it.
+    pub const CACHE: &str = "/cache";
     /// Prometheus metrics (`GET`).
     pub const METRICS: &str = "/metrics";
 

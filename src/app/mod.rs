@@ -493,6 +493,27 @@ impl App {
         .await
     }
 
+    /// What the response cache holds.
+    pub async fn cache_stats(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<crate::cache::CacheStats, AppError> {
+        let ttl = self.config.cache.ttl_hours;
+        self.run(move |queue| Ok(crate::cache::stats(queue.store().as_ref(), now, ttl)?))
+            .await
+    }
+
+    /// Empties the response cache (the next checks ask the sources); returns how many
+    /// series it held.
+    pub async fn cache_clear(&self) -> Result<usize, AppError> {
+        self.run(|queue| {
+            let removed = crate::cache::clear(queue.store().as_ref())?;
+            queue.store().flush()?;
+            Ok(removed)
+        })
+        .await
+    }
+
     /// Makes every write so far durable.
     pub async fn flush(&self) -> Result<(), AppError> {
         self.run(|queue| Ok(queue.store().flush()?)).await

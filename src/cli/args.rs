@@ -184,6 +184,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The response cache of fetched series: `cache stats`, `cache clear`
+    Cache {
+        /// stats | clear
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
         /// Also serve the API on TCP (loopback unless [daemon] token is set)
@@ -230,6 +236,10 @@ pub struct VerifyArgs {
     /// One JSON object per claim per line
     #[arg(long)]
     pub json: bool,
+    /// Answer from cached series alone, asking no source; claims whose series was never
+    /// fetched are named as not checked. Without a daemon this run does it
+    #[arg(long)]
+    pub offline: bool,
     /// Exit 1 when any verdict is this grade or worse (true, mostly-true, half-true,
     /// mostly-false, false; `unverifiable` matches only unverifiable)
     #[arg(long, value_name = "GRADE")]
@@ -533,4 +543,17 @@ pub enum CatalogueAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Cached series: how many, how many fresh, bytes, oldest and newest fetch
+    Stats {
+        /// One JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Empty the cache: the next checks ask the sources
+    Clear,
 }

@@ -152,6 +152,22 @@ impl Backend {
         matches!(self, Self::Daemon(_))
     }
 
+    /// The response cache's statistics.
+    pub async fn cache_stats(&self) -> Result<crate::cache::CacheStats> {
+        match self {
+            Self::Local(app) => Ok(app.cache_stats(Utc::now()).await?),
+            Self::Daemon(client) => client.cache_stats().await.map_err(client_error),
+        }
+    }
+
+    /// Empties the response cache.
+    pub async fn cache_clear(&self) -> Result<usize> {
+        match self {
+            Self::Local(app) => Ok(app.cache_clear().await?),
+            Self::Daemon(client) => client.cache_clear().await.map_err(client_error),
+        }
+    }
+
     /// Keeps a scanned article for the report.
     pub async fn put_article(&self, article: crate::scan::Article) -> Result<()> {
         match self {

@@ -52,8 +52,9 @@ pub(crate) struct Context {
 // Long but flat: the dispatch table, one line per command.
 pub async fn run(cli: Cli) -> Result<u8> {
     let mut config = Config::load(cli.config.as_deref()).map_err(InputError::cause)?;
-    if matches!(&cli.command, Command::Verify(args) if args.corroborate) {
-        config.corroborate = true;
+    if let Command::Verify(args) = &cli.command {
+        config.corroborate |= args.corroborate;
+        config.offline |= args.offline;
     }
     let db_path = cli
         .db
@@ -112,6 +113,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Restore { file, force } => {
             cmd::backup::restore(&ctx, &file, force, &mut out).await
         }
+        Command::Cache { action } => cmd::cache::run(&ctx, &action, &mut out).await,
         Command::Daemon { listen } => cmd::daemon::run(ctx, listen).await,
     }
 }

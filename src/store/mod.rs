@@ -308,6 +308,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores a small value under `key`.
     fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// The values stored under keys starting with `prefix`, with their keys.
+    fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Removes the values under keys starting with `prefix`; returns how many.
+    fn meta_clear(&self, prefix: &str) -> Result<usize, StoreError>;
 
     /// Every record, read consistently (a verdict is never split from its job's state),
     /// also while workers write.

@@ -738,6 +738,29 @@ impl Storage for SledStore {
         Ok(())
     }
 
+    fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.trees
+            .meta
+            .scan_prefix(prefix)
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.err(e))?;
+                Ok((String::from_utf8_lossy(&key).into_owned(), value.to_vec()))
+            })
+            .collect()
+    }
+
+    fn meta_clear(&self, prefix: &str) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for key in self.trees.meta.scan_prefix(prefix).keys() {
+            self.trees
+                .meta
+                .remove(key.map_err(|e| self.err(e))?)
+                .map_err(|e| self.err(e))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
     fn backup(&self) -> Result<crate::backup::Backup, StoreError> {
         crate::backup::dump(&self.db).map_err(|e| StoreError::Backend {
             location: self.location(),

@@ -1,10 +1,12 @@
 //! The per-batch fetch plan: which series requests a batch of claims needs, so that each
 //! series is fetched once per batch, not once per claim.
 //!
-//! Value, change, sum and mean claims of one indicator share requests for their countries
-//! (chunked, every year, so a missing year can be answered with the nearest ones). Rank
-//! claims need every country, so they share one `country/all` request per indicator over the
-//! union of their years.
+//! Value, change, sum and mean claims of one indicator share one request for their countries
+//! (every year, so a missing year can be answered with the nearest ones); when they name more
+//! countries than one request may list, they share one `country/all` request instead (the API
+//! answers every economy in one page). Rank claims need every country, so they share one
+//! `country/all` request per indicator over the union of their years. So a batch makes at
+//! most two requests per indicator.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -56,17 +58,19 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
     let mut plan = Plan::default();
     let mut chunk_of: HashMap<(&str, &str), usize> = HashMap::new();
     for (indicator, countries) in &by_country {
-        let countries: Vec<&str> = countries.iter().copied().collect();
-        for codes in countries.chunks(chunk) {
-            for code in codes {
-                chunk_of.insert((indicator, code), plan.requests.len());
-            }
-            plan.requests.push(SeriesRequest {
-                indicator: indicator.to_string(),
-                scope: Scope::Countries(codes.iter().map(|c| c.to_string()).collect()),
-                years: None,
-            });
+        for code in countries {
+            chunk_of.insert((indicator, code), plan.requests.len());
         }
+        let scope = if countries.len() > chunk {
+            Scope::All
+        } else {
+            Scope::Countries(countries.iter().map(|c| c.to_string()).collect())
+        };
+        plan.requests.push(SeriesRequest {
+            indicator: indicator.to_string(),
+            scope,
+            years: None,
+        });
     }
     let mut rank_request = HashMap::new();
     for (indicator, years) in &ranks {
@@ -185,14 +189,20 @@ mod tests {
     }
 
     #[test]
-    fn countries_are_chunked() {
+    fn many_countries_share_one_request_for_all() {
         let claims: Vec<Claim> = ["AAA", "BBB", "CCC"]
             .iter()
             .map(|c| claim(c, "VC", c, Kind::Value, Some(2015)))
             .collect();
         let p = plan(&claims, 2);
-        assert_eq!(p.requests.len(), 2);
-        assert_ne!(p.request_for("AAA"), p.request_for("CCC"));
+        assert_eq!(p.requests.len(), 1);
+        assert_eq!(p.requests[0].scope, Scope::All);
+        assert_eq!(p.request_for("AAA"), p.request_for("CCC"));
+        let few = plan(&claims[..2], 2);
+        assert_eq!(
+            few.requests[0].scope,
+            Scope::Countries(vec!["AAA".into(), "BBB".into()])
+        );
     }
 
     #[test]

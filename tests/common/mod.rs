@@ -90,6 +90,8 @@ impl TestApp {
         config.worldbank.max_attempts = 3;
         config.worldbank.timeout_secs = 10;
         config.db = Some(self.db());
+        // Every check asks the stand-in unless a test turns the response cache on.
+        config.cache.ttl_hours = 0;
         config
     }
 

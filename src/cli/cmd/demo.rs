@@ -76,6 +76,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs, out: &mut impl Write) -> Result
         json: false,
         fail_on: None,
         corroborate: false,
+        offline: false,
     };
     verify::run(&demo_app, &verify_args, out).await?;
     let report = dir.join("report");

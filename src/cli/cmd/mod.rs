@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod backup;
+pub mod cache;
 pub mod changes;
 pub mod completions;
 pub mod daemon;
