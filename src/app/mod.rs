@@ -121,6 +121,9 @@ pub struct App {
     /// Notified when work is queued (the daemon's worker waits on it).
     wake: Arc<Notify>,
     worker_id: String,
+    /// When `upkeep` last pruned finished jobs (pruning reads every succeeded job, so an
+    /// idle daemon does it hourly, not at every poll).
+    last_prune: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -144,6 +147,7 @@ impl App {
             config: Arc::new(config),
             wake: Arc::new(Notify::new()),
             worker_id: format!("claimcheck-{}", std::process::id()),
+            last_prune: Arc::default(),
         };
         let rescued = app
             .run(move |queue| {
@@ -400,11 +404,21 @@ impl App {
     /// Returns how many claims came due.
     pub async fn upkeep(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
         let worker = self.worker_id.clone();
+        let prune = {
+            let mut last = self.last_prune.lock().unwrap_or_else(|e| e.into_inner());
+            let due = last.is_none_or(|t| now - t >= chrono::Duration::hours(1));
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
         let due = self
             .run(move |queue| {
                 let due = schedule::tick(queue, now)?;
                 queue.renew(&worker, now)?;
-                queue.prune(now)?;
+                if prune {
+                    queue.prune(now)?;
+                }
                 if due > 0 {
                     queue.store().flush()?;
                 }
