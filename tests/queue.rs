@@ -493,3 +493,64 @@ async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed() {
+    let s = setup().await;
+    let store = s.queue.store();
+    for hours in [0, 1, 2] {
+        let now = t0() + Duration::hours(hours);
+        s.queue
+            .enqueue("sv-homicide-2015", Priority::User, now)
+            .unwrap();
+        step(&s.queue, &s.checker, "w", now, &mut |_| {})
+            .await
+            .unwrap();
+    }
+    let history = store.history("sv-homicide-2015").unwrap();
+    assert_eq!(history.len(), 3, "every check is listed");
+    assert_eq!(
+        history[0].checked_at,
+        t0() + Duration::hours(2),
+        "newest first"
+    );
+    assert_eq!(history[0].verdict.grade, history[2].verdict.grade);
+    assert_eq!(
+        history[0].verdict.explanation,
+        history[2].verdict.explanation
+    );
+    assert!(history[0].change.is_none());
+    // On disk: one full record with its evidence, then two small re-check entries.
+    let backup = store.backup().unwrap();
+    let mut sizes: Vec<usize> = backup
+        .entries
+        .iter()
+        .filter(|e| e.tree == "verdicts" && e.key.starts_with(&hex("sv-homicide-2015\0")))
+        .map(|e| e.value.len() / 2)
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes.len(), 3);
+    assert!(sizes[1] <= 200, "re-check entries are small: {sizes:?}");
+    assert!(
+        sizes[2] > 5 * sizes[1],
+        "the full record keeps the evidence: {sizes:?}"
+    );
+    eprintln!("bytes per history entry (value only): {sizes:?}");
+    // A revision is a full record again.
+    s.app
+        .standin
+        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.2);
+    let later = t0() + Duration::days(8);
+    s.queue
+        .enqueue("sv-homicide-2015", Priority::User, later)
+        .unwrap();
+    step(&s.queue, &s.checker, "w", later, &mut |_| {})
+        .await
+        .unwrap();
+    let latest = store.latest_verdict("sv-homicide-2015").unwrap().unwrap();
+    assert!(latest.change.unwrap().contains("value revised"));
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sled::transaction::{abort, ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
@@ -56,6 +57,23 @@ struct Trees {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
+
+/// A verdict-history entry as stored: the full record, or a re-check that found the same
+/// (about 60 bytes instead of several kilobytes of evidence).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredCheck {
+    Again(Again),
+    Full(Box<VerdictRecord>),
+}
+
+/// A re-check that repeats the full record `same_as` (its sequence number).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Again {
+    checked_at: DateTime<Utc>,
+    same_as: u64,
+}
 
 /// Why a transaction stopped without writing.
 #[derive(Debug)]
@@ -165,6 +183,55 @@ impl SledStore {
             .insert(INDEX_VERSION_KEY, INDEX_VERSION)
             .map_err(|e| self.err(e))?;
         self.flush()
+    }
+
+    /// A history entry as a full record: a re-check stored small is the full record it
+    /// repeats, at its own time.
+    fn expand(&self, claim_id: &str, bytes: &[u8]) -> Result<VerdictRecord, StoreError> {
+        match decode::<StoredCheck>("verdicts", claim_id, bytes)? {
+            StoredCheck::Full(record) => Ok(*record),
+            StoredCheck::Again(again) => {
+                let mut key = history_prefix(claim_id);
+                key.extend_from_slice(&again.same_as.to_be_bytes());
+                let full = self.trees.verdicts.get(key).map_err(|e| self.err(e))?;
+                let Some(full) = full else {
+                    return Err(StoreError::Backend {
+                        location: self.location(),
+                        source: format!(
+                            "the re-check of {claim_id} at {} points at a missing record {}",
+                            again.checked_at, again.same_as
+                        )
+                        .into(),
+                    });
+                };
+                let full: VerdictRecord = decode("verdicts", claim_id, &full)?;
+                Ok(VerdictRecord {
+                    checked_at: again.checked_at,
+                    change: None,
+                    ..full
+                })
+            }
+        }
+    }
+
+    /// The sequence number of the full record the claim's newest entry stands on.
+    fn latest_full_seq(&self, claim_id: &str) -> Result<Option<u64>, StoreError> {
+        let last = self
+            .trees
+            .verdicts
+            .scan_prefix(history_prefix(claim_id))
+            .next_back()
+            .transpose()
+            .map_err(|e| self.err(e))?;
+        let Some((key, bytes)) = last else {
+            return Ok(None);
+        };
+        Ok(Some(
+            match decode::<StoredCheck>("verdicts", claim_id, &bytes)? {
+                StoredCheck::Full(_) => job_id(&key),
+                StoredCheck::Again(again) => again.same_as,
+            },
+        ))
     }
 
     fn floor(&self) -> u64 {
@@ -479,7 +546,7 @@ impl Storage for SledStore {
             .rev()
             .map(|item| {
                 let (_, bytes) = item.map_err(|e| self.err(e))?;
-                decode("verdicts", claim_id, &bytes)
+                self.expand(claim_id, &bytes)
             })
             .collect()
     }
@@ -491,7 +558,7 @@ impl Storage for SledStore {
             .next_back()
             .transpose()
             .map_err(|e| self.err(e))?
-            .map(|(_, bytes)| decode("verdicts", claim_id, &bytes))
+            .map(|(_, bytes)| self.expand(claim_id, &bytes))
             .transpose()
     }
 
@@ -605,7 +672,9 @@ impl Storage for SledStore {
         for write in writes {
             previous.push(
                 match (write.verdict, self.get_job(&write.id.to_be_bytes())?) {
-                    (Some(_), Some(job)) => self.latest_verdict(&job.claim_id)?,
+                    (Some(_), Some(job)) => self
+                        .latest_verdict(&job.claim_id)?
+                        .zip(self.latest_full_seq(&job.claim_id)?),
                     _ => None,
                 },
             );
@@ -642,13 +711,26 @@ impl Storage for SledStore {
                     out.push(JobWrite::Written(new, None));
                     continue;
                 };
-                let record =
-                    VerdictRecord::after(previous.as_ref(), &new.claim_id, verdict.clone(), at);
+                let (previous, full_seq) = match previous {
+                    Some((record, seq)) => (Some(record), Some(*seq)),
+                    None => (None, None),
+                };
+                let record = VerdictRecord::after(previous, &new.claim_id, verdict.clone(), at);
                 let seq = floor + verdicts.generate_id()?;
                 let mut vkey = history_prefix(&new.claim_id);
                 vkey.extend_from_slice(&seq.to_be_bytes());
-                verdicts.insert(vkey, encode(&record))?;
-                if let Some(event) = record.event(previous.as_ref(), seq) {
+                // A re-check that found exactly what the last one found is stored small.
+                let stored = match (previous, full_seq) {
+                    (Some(p), Some(same_as)) if p.verdict.same_finding(&record.verdict) => {
+                        encode(&StoredCheck::Again(Again {
+                            checked_at: at,
+                            same_as,
+                        }))
+                    }
+                    _ => encode(&record),
+                };
+                verdicts.insert(vkey, stored)?;
+                if let Some(event) = record.event(previous, seq) {
                     changes.insert(&seq.to_be_bytes(), encode(&event))?;
                 }
                 out.push(JobWrite::Written(new, Some(Box::new(record))));

@@ -191,6 +191,16 @@ pub struct Verdict {
     pub evidence: Evidence,
 }
 
+impl Verdict {
+    /// True when `other` found exactly this (grade, explanation, evidence), apart from when
+    /// the data was retrieved.
+    pub fn same_finding(&self, other: &Verdict) -> bool {
+        let mut mine = self.evidence.clone();
+        mine.retrieved_at = other.evidence.retrieved_at;
+        self.grade == other.grade && self.explanation == other.explanation && mine == other.evidence
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
