@@ -144,9 +144,6 @@ impl Backend {
             Self::Daemon(client) => Ok(client.changes(since).await.map_err(client_error)?),
         }
     }
-}
-
-impl Backend {
     /// True when a daemon serves the requests.
     pub fn is_daemon(&self) -> bool {
         matches!(self, Self::Daemon(_))
