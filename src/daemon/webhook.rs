@@ -88,8 +88,7 @@ impl Notifier {
 /// Change events after the delivery cursor, oldest first.
 fn undelivered(store: &Store) -> Result<Vec<ChangeEvent>, StoreError> {
     let next: u64 = store::meta_get(store.as_ref(), CURSOR_KEY)?.unwrap_or(0);
-    let events = store.changes(None)?;
-    Ok(events.into_iter().filter(|e| e.seq >= next).collect())
+    store.changes_from(next)
 }
 
 /// Hex HMAC-SHA256 of `body` under `secret`.

@@ -250,6 +250,8 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError>;
     /// Change events at or after `since`, oldest first.
     fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError>;
+    /// Change events numbered `seq` or later, oldest first, without reading the earlier ones.
+    fn changes_from(&self, seq: u64) -> Result<Vec<ChangeEvent>, StoreError>;
 
     /// A unique, increasing id for a new job.
     fn new_job_id(&self) -> Result<u64, StoreError>;

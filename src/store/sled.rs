@@ -574,6 +574,17 @@ impl Storage for SledStore {
         Ok(events)
     }
 
+    fn changes_from(&self, seq: u64) -> Result<Vec<ChangeEvent>, StoreError> {
+        self.trees
+            .changes
+            .range(seq.to_be_bytes()..)
+            .map(|item| {
+                let (key, bytes) = item.map_err(|e| self.err(e))?;
+                decode("changes", &job_id(&key).to_string(), &bytes)
+            })
+            .collect()
+    }
+
     fn new_job_id(&self) -> Result<u64, StoreError> {
         Ok(self.floor() + self.db.generate_id().map_err(|e| self.err(e))?)
     }
