@@ -26,6 +26,8 @@ pub const KEYS: &[&str] = &[
     "direction",
     "from_value",
     "change_pct",
+    "factor",
+    "change_abs",
     "schedule",
     "tags",
     "note",

@@ -75,7 +75,7 @@ pub fn claim_from_body(
 /// The keys of `body` that state the claim itself (not labels), when set.
 fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
     let blank = ClaimSpec::new(String::new(), String::new());
-    let checks: [(&'static str, bool); 14] = [
+    let checks: [(&'static str, bool); 16] = [
         ("`year`", body.year != blank.year),
         ("`from_year`", body.from_year != blank.from_year),
         ("`value`", body.value.is_some()),
@@ -89,6 +89,8 @@ fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
         ("`direction`", body.direction.is_some()),
         ("`from_value`", body.from_value.is_some()),
         ("`change_pct`", body.change_pct.is_some()),
+        ("`factor`", body.factor.is_some()),
+        ("`change_abs`", body.change_abs.is_some()),
         ("`source`", body.source != blank.source),
     ];
     checks

@@ -258,10 +258,31 @@ pub struct ChangeClaim {
     pub end: Option<Assertion>,
     /// The claimed start value.
     pub from_value: Option<f64>,
-    /// The claimed change in percent (negative for a fall).
-    pub change_pct: Option<f64>,
-    /// Explicit tolerance for the start value and the percentage.
+    /// The claimed size of the change ("by 10%", "doubled", "by 4 years").
+    pub amount: Option<ChangeAmount>,
+    /// Explicit tolerance for the start value and the amount.
     pub tolerance: Option<Tolerance>,
+}
+
+/// How a change's size is stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeMeasure {
+    /// In percent of the start value (negative for a fall): `change_pct`.
+    Percent,
+    /// As the end value over the start value ("doubled" is 2): `factor`.
+    Factor,
+    /// In the indicator's unit (negative for a fall): `change_abs`.
+    Absolute,
+}
+
+/// A claimed size of a change: the measure and the claimed number with its relation
+/// (the claim's `relation` when no end value takes it, else `eq`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChangeAmount {
+    /// How the size is stated.
+    pub measure: ChangeMeasure,
+    /// The claimed number.
+    pub claimed: Assertion,
 }
 
 /// What a claim asserts, with the fields each kind needs and no others.
@@ -319,6 +340,31 @@ pub enum ClaimKind {
     },
 }
 
+/// The claimed size of a change in a checked spec (at most one of its keys is set).
+fn change_amount(spec: &ClaimSpec) -> Option<ChangeAmount> {
+    let (measure, value) = [
+        (ChangeMeasure::Percent, spec.change_pct),
+        (ChangeMeasure::Factor, spec.factor),
+        (ChangeMeasure::Absolute, spec.change_abs),
+    ]
+    .into_iter()
+    .find_map(|(measure, value)| value.map(|v| (measure, v)))?;
+    let relation = if spec.value.is_none() {
+        spec.relation
+    } else {
+        Relation::Eq
+    };
+    Some(ChangeAmount {
+        measure,
+        claimed: Assertion {
+            relation,
+            value,
+            value_max: None,
+            tolerance: spec.tolerance,
+        },
+    })
+}
+
 impl Claim {
     /// The claim a checked spec describes. Only [`ClaimSpec::validate`] calls this, after
     /// every key it reads here was checked, so the defaults below are never used.
@@ -365,7 +411,7 @@ impl Claim {
                     direction: spec.direction,
                     end: spec.value.map(assertion),
                     from_value: spec.from_value,
-                    change_pct: spec.change_pct,
+                    amount: change_amount(&spec),
                     tolerance: spec.tolerance,
                 },
             },
@@ -488,7 +534,17 @@ impl From<Claim> for ClaimSpec {
                 }
                 spec.direction = change.direction;
                 spec.from_value = change.from_value;
-                spec.change_pct = change.change_pct;
+                if let Some(amount) = change.amount {
+                    let slot = match amount.measure {
+                        ChangeMeasure::Percent => &mut spec.change_pct,
+                        ChangeMeasure::Factor => &mut spec.factor,
+                        ChangeMeasure::Absolute => &mut spec.change_abs,
+                    };
+                    *slot = Some(amount.claimed.value);
+                    if change.end.is_none() {
+                        spec.relation = amount.claimed.relation;
+                    }
+                }
                 spec.tolerance = change.tolerance;
             }
             ClaimKind::Sum {

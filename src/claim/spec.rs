@@ -47,6 +47,10 @@ pub struct ClaimSpec {
     pub from_value: Option<f64>,
     /// Claimed change in percent (negative for a fall).
     pub change_pct: Option<f64>,
+    /// Claimed ratio of the end value to the start value ("doubled" is 2, "halved" 0.5).
+    pub factor: Option<f64>,
+    /// Claimed change in the indicator's unit (negative for a fall; "rose by 4 years").
+    pub change_abs: Option<f64>,
     /// Cron expression for scheduled re-checks.
     pub schedule: Option<String>,
     /// Free labels.
@@ -83,6 +87,8 @@ impl ClaimSpec {
             direction: None,
             from_value: None,
             change_pct: None,
+            factor: None,
+            change_abs: None,
             schedule: None,
             tags: Vec::new(),
             note: None,
@@ -152,7 +158,14 @@ impl ClaimSpec {
                 ))
             })?;
         }
-        let numbers = [self.value, self.value_max, self.from_value, self.change_pct];
+        let numbers = [
+            self.value,
+            self.value_max,
+            self.from_value,
+            self.change_pct,
+            self.factor,
+            self.change_abs,
+        ];
         match numbers.into_iter().flatten().find(|v| !v.is_finite()) {
             Some(value) => Err(Invalid(format!("{value} is not a finite number"))),
             None => Ok(()),
@@ -192,13 +205,25 @@ impl ClaimSpec {
                         "kind = \"change\" needs `from_year` and `year`".into(),
                     ));
                 }
+                let amounts = [self.change_pct, self.factor, self.change_abs];
+                if amounts.iter().flatten().count() > 1 {
+                    return Err(Invalid(
+                        "give one of `change_pct`, `factor` and `change_abs`: they state the same change"
+                            .into(),
+                    ));
+                }
+                if self.factor.is_some_and(|f| f <= 0.0) {
+                    return Err(Invalid(
+                        "`factor` is the end value over the start value and must be above 0 (\"halved\" is 0.5)".into(),
+                    ));
+                }
                 if self.direction.is_none()
                     && self.value.is_none()
                     && self.from_value.is_none()
-                    && self.change_pct.is_none()
+                    && amounts.iter().all(Option::is_none)
                 {
                     return Err(Missing(
-                        "kind = \"change\" needs at least one of `direction`, `value`, `from_value`, `change_pct`".into(),
+                        "kind = \"change\" needs at least one of `direction`, `value`, `from_value`, `change_pct`, `factor`, `change_abs`".into(),
                     ));
                 }
             }
@@ -211,6 +236,12 @@ impl ClaimSpec {
                 )));
             }
             _ => {}
+        }
+        let amount = [self.change_pct, self.factor, self.change_abs];
+        if self.kind != Kind::Change && amount.iter().any(Option::is_some) {
+            return Err(Invalid(
+                "`change_pct`, `factor` and `change_abs` belong to kind = \"change\"".into(),
+            ));
         }
         if self.relation == Relation::Between {
             match (self.value, self.value_max) {

@@ -133,7 +133,7 @@ mod tests {
                     direction: Some(Direction::Decrease),
                     end: None,
                     from_value: None,
-                    change_pct: None,
+                    amount: None,
                     tolerance: None,
                 },
             },

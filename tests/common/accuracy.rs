@@ -70,7 +70,9 @@ pub fn run(file_name: &str) -> Report {
             (_, Some(kind), Err(e)) => {
                 let got = match e {
                     ParseError::Ambiguous { .. } => "ambiguous",
-                    ParseError::Missing(_) | ParseError::Invalid(_) => "missing",
+                    ParseError::Missing(_)
+                    | ParseError::Invalid(_)
+                    | ParseError::Unaccounted(_) => "missing",
                 };
                 (got == kind)
                     .then_some(())

@@ -23,6 +23,13 @@ pub(super) const AMBIGUOUS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "korea",
+        &[
+            "Korea, Rep. (South Korea)",
+            "Korea, Dem. People's Rep. (North Korea)",
+        ],
+    ),
+    (
         "the congo",
         &[
             "Congo, Dem. Rep. (DR Congo)",
@@ -162,6 +169,8 @@ pub(super) const RELATION_WORDS: &[(&str, Relation)] = &[
     ("exceeds", Relation::Gt),
     ("exceeding", Relation::Gt),
     ("topped", Relation::Gt),
+    ("passed", Relation::Gt),
+    ("barely", Relation::Nearly),
     ("surpassed", Relation::Gt),
     ("above", Relation::Gt),
     ("over", Relation::Gt),

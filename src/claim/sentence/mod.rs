@@ -7,6 +7,8 @@
 //! figures and years, `statistic` the indicator, `rank` ranks and relation words; this
 //! module assembles the claim from them. `lexicon` holds the words they know.
 
+mod account;
+mod change;
 mod lexicon;
 mod numbers;
 mod places;
@@ -17,12 +19,14 @@ mod words;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use self::lexicon::{Mention, DECREASE, DEMONYMS, INCREASE, MEAN_WORDS, SUM_WORDS};
+pub use self::account::{Unaccounted, Unhandled};
+
+use self::lexicon::{Mention, DEMONYMS, MEAN_WORDS, SUM_WORDS};
 use self::numbers::{is_denominator, preceded_by, scan_numbers, Number};
 use self::places::mask_source_names;
 use self::rank::{find_rank, relation_before, Rank};
-use self::statistic::{indicator_phrase_has_verb, prefer_owid, unit_mismatch};
-use self::words::{find_seq, inside, span, split_words, words_of, Word};
+use self::statistic::{prefer_owid, unit_mismatch};
+use self::words::{find_all, find_seq, inside, span, split_words, words_of, Word};
 use super::country::Countries;
 use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
 use super::wdi_match::WdiNames;
@@ -63,6 +67,9 @@ pub enum ParseError {
     /// What was read does not make a valid claim.
     #[error(transparent)]
     Invalid(#[from] super::ClaimError),
+    /// Words of the sentence the claim read does not use: a verdict would ignore them.
+    #[error("{}", refusal(.0))]
+    Unaccounted(Vec<Unaccounted>),
     /// A name matches several things.
     #[error("{what} is ambiguous: it could be {}; name one of them", .candidates.join(", "))]
     Ambiguous {
@@ -71,6 +78,20 @@ pub enum ParseError {
         /// What they could mean.
         candidates: Vec<String>,
     },
+}
+
+/// The refusal message for words left over.
+fn refusal(left: &[Unaccounted]) -> String {
+    let words: Vec<String> = left
+        .iter()
+        .map(|u| format!("\"{}\" ({})", u.words, u.kind.explain()))
+        .collect();
+    format!(
+        "could not handle {}: a verdict would ignore these words, so none is given; \
+         check each part as its own simple claim (country, statistic, year, number), or write \
+         the claim in a claim file",
+        words.join(", ")
+    )
 }
 
 /// Turns sentences into claims with a country table and an indicator table.
@@ -130,6 +151,11 @@ impl SentenceParser {
         }
     }
 
+    /// Parses a sentence into every claim it makes (one per clause), or refuses it whole.
+    pub fn parse_all(&self, text: &str, as_of: NaiveDate) -> Result<Vec<Parsed>, ParseError> {
+        Ok(vec![self.parse(text, as_of)?])
+    }
+
     /// Parses one sentence; `as_of` dates it for "last year".
     pub fn parse(&self, text: &str, as_of: NaiveDate) -> Result<Parsed, ParseError> {
         let mut reading = Reading::new(text);
@@ -156,30 +182,70 @@ impl SentenceParser {
             .filter(|_| figures.numbers.is_empty())
         {
             rank_claim(&mut claim, rank, place.scope.as_ref(), &mut reading);
-            return self.finish(claim, &indicator.name, reading);
+            return self.finish(claim, &indicator.name, reading, as_of);
         } else if statistic.rank.is_some() {
             reading.notes.push(
                 "the sentence also claims a rank; add it as a separate claim to check it".into(),
             );
         }
         let (mean, sum) = reading.aggregate_words(statistic.span);
-        let (decrease, increase) = reading.direction_words(statistic.span);
-        if years.two && (decrease || increase) && !mean && !sum {
-            change_claim(&mut claim, &years, decrease, &figures.numbers, &mut reading)?;
-            return self.finish(claim, &indicator.name, reading);
-        }
-        value_claim(&mut claim, indicator, &figures.numbers, &mut reading)?;
-        if years.two {
-            claim.from_year = years.from;
-            claim.kind = if mean {
-                Kind::Mean
-            } else if sum || indicator.unit.is_additive() {
-                Kind::Sum
+        let directions = change::direction_words(&reading.words, statistic.span);
+        let decrease = directions.iter().any(|d| d.0 == Direction::Decrease);
+        let increase = directions.iter().any(|d| d.0 == Direction::Increase);
+        // A growth or inflation rate is itself a change: "shrank 0.3% in 2023" is its value.
+        let growth = indicator.code.ends_with(".ZG");
+        let moved = (decrease || increase) && !mean && !sum && !(decrease && increase);
+        if moved && (years.two || years.year.is_some()) {
+            let direction = if decrease {
+                Direction::Decrease
             } else {
-                Kind::Mean
+                Direction::Increase
+            };
+            let read = change_claim(
+                &mut claim,
+                &years,
+                (direction, growth),
+                indicator,
+                &figures.numbers,
+                &mut reading,
+            )?;
+            if read {
+                for (_, start, end) in &directions {
+                    reading.add_span("direction", (*start, *end));
+                }
+                return self.finish(claim, &indicator.name, reading, as_of);
+            }
+            claim = ClaimSpec {
+                kind: Kind::Value,
+                from_year: None,
+                direction: None,
+                ..claim
             };
         }
-        self.finish(claim, &indicator.name, reading)
+        value_claim(&mut claim, indicator, &figures.numbers, &mut reading)?;
+        if !(decrease && increase) {
+            // Inside the statistic's name too: "the economy shrank 0.3%".
+            let every = change::direction_words(&reading.words, (0, 0));
+            reading.reached_by(&mut claim, &every, growth);
+        }
+        if years.two {
+            claim.from_year = years.from;
+            claim.kind = match (mean, sum) {
+                (true, _) => Kind::Mean,
+                (false, true) => Kind::Sum,
+                // Two years and one number, with no word saying what joins them: a guess
+                // between a total, an average and a change would be a misread.
+                (false, false) => {
+                    return Err(ParseError::Missing(format!(
+                        "the sentence names {} and {} but does not say whether its number is a total (\"a total of\"), an average (\"on average\") or a change (\"from … to …\"): say which",
+                        years.from.unwrap_or_default(),
+                        years.year.unwrap_or_default()
+                    )))
+                }
+            };
+            reading.aggregate_spans(statistic.span);
+        }
+        self.finish(claim, &indicator.name, reading, as_of)
     }
 
     /// The subject country and, when a region or income group follows "in"/"among" beside
@@ -211,6 +277,7 @@ impl SentenceParser {
             ));
         };
         reading.add_span("country", country_span);
+        reading.places = mentions;
         Ok(Place {
             iso3,
             span: country_span,
@@ -255,7 +322,12 @@ impl SentenceParser {
         claim: ClaimSpec,
         indicator_name: &str,
         reading: Reading<'_>,
+        as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
+        let left = reading.left_over(&claim, indicator_name, as_of);
+        if !left.is_empty() {
+            return Err(ParseError::Unaccounted(left));
+        }
         let Reading {
             mut spans, notes, ..
         } = reading;
@@ -273,6 +345,8 @@ impl SentenceParser {
 /// A sentence being read: its words, and the spans and notes gathered so far.
 struct Reading<'t> {
     text: &'t str,
+    /// Every place the sentence names; those no span uses are left over.
+    places: Vec<Mention>,
     words: Vec<Word>,
     spans: Vec<Span>,
     notes: Vec<String>,
@@ -282,6 +356,7 @@ impl<'t> Reading<'t> {
     fn new(text: &'t str) -> Self {
         Self {
             text,
+            places: Vec::new(),
             words: split_words(text),
             spans: Vec::new(),
             notes: Vec::new(),
@@ -290,6 +365,57 @@ impl<'t> Reading<'t> {
 
     fn add_span(&mut self, field: &'static str, (start, end): (usize, usize)) {
         self.spans.push(span(field, self.text, start, end));
+    }
+
+    /// The words no part of the claim used, a year after the claim was made, and a past
+    /// tense with no year (which the latest data would answer wrongly).
+    fn left_over(&self, claim: &ClaimSpec, statistic: &str, as_of: NaiveDate) -> Vec<Unaccounted> {
+        let numbers = scan_numbers(self.text, &self.words);
+        let mut left =
+            account::unaccounted(self.text, &self.words, &numbers, &self.spans, statistic);
+        for (code, (start, end)) in &self.places {
+            // "in the world" scopes a rank; it is no second place.
+            let scope = code == "WLD" && claim.kind == Kind::Rank;
+            if !scope && !self.spans.iter().any(|s| inside(&(s.start, s.end), *start)) {
+                left.push(Unaccounted {
+                    words: self.text[*start..*end].to_string(),
+                    kind: Unhandled::OtherPlace,
+                });
+            }
+        }
+        let year_span = |year: i32| {
+            self.spans
+                .iter()
+                .find(|s| s.field == "year" && s.text.contains(&year.to_string()))
+                .map(|s| s.text.clone())
+                .unwrap_or_else(|| year.to_string())
+        };
+        for year in [claim.year, claim.from_year].into_iter().flatten() {
+            if year > as_of.year() {
+                left.push(Unaccounted {
+                    words: year_span(year),
+                    kind: Unhandled::Forecast,
+                });
+            }
+        }
+        if claim.year.is_none() {
+            let statistic_span = self
+                .spans
+                .iter()
+                .find(|s| s.field == "indicator")
+                .map(|s| (s.start, s.end))
+                .unwrap_or_default();
+            if let Some(w) = self.words.iter().find(|w| {
+                matches!(w.lower.as_str(), "was" | "were" | "had" | "did")
+                    && !inside(&statistic_span, w.start)
+            }) {
+                left.push(Unaccounted {
+                    words: format!("{} (past tense with no year: which year?)", w.lower),
+                    kind: Unhandled::UndatableTime,
+                });
+            }
+        }
+        left
     }
 
     fn has(&self, word: &str) -> bool {
@@ -311,6 +437,23 @@ impl<'t> Reading<'t> {
             .collect()
     }
 
+    /// Marks the words that made the claim a total or an average as used.
+    fn aggregate_spans(&mut self, statistic: (usize, usize)) {
+        let outside: Vec<String> = self
+            .words_outside(statistic)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let outside: Vec<&str> = outside.iter().map(String::as_str).collect();
+        for phrase in MEAN_WORDS.iter().chain(SUM_WORDS) {
+            let needle = words_of(phrase);
+            for at in find_all(&outside, &needle) {
+                let (start, end) = (self.words[at].start, self.words[at + needle.len() - 1].end);
+                self.add_span("kind", (start, end));
+            }
+        }
+    }
+
     /// Whether the sentence claims an average or a total (outside the statistic's name).
     fn aggregate_words(&self, statistic: (usize, usize)) -> (bool, bool) {
         let outside = self.words_outside(statistic);
@@ -321,14 +464,43 @@ impl<'t> Reading<'t> {
         )
     }
 
-    /// Whether it says the figure fell or rose ("rose" inside a phrase such as "growth" is
-    /// not a claimed rise).
-    fn direction_words(&self, statistic: (usize, usize)) -> (bool, bool) {
-        let lower: Vec<&str> = self.words.iter().map(|w| w.lower.as_str()).collect();
-        let decrease = DECREASE.iter().any(|w| lower.contains(w));
-        let increase = INCREASE.iter().any(|w| lower.contains(w))
-            && !indicator_phrase_has_verb(&lower, statistic, &self.words);
-        (decrease, increase)
+    /// A value reached by a change ("fell below 40 in 2019", "climbed to 17.4 million",
+    /// "shrank 0.3%"): the direction word right before the value belongs to it, and for a
+    /// growth or inflation rate a fall makes the value negative.
+    fn reached_by(
+        &mut self,
+        claim: &mut ClaimSpec,
+        directions: &[(Direction, usize, usize)],
+        growth: bool,
+    ) {
+        let Some(value) = self.spans.iter().find(|s| s.field == "value").cloned() else {
+            return;
+        };
+        for (direction, start, end) in directions {
+            if *end > value.start {
+                continue;
+            }
+            // Only "to", "by" and the value's hedge ("fell below 40") may stand between.
+            let relation = self
+                .spans
+                .iter()
+                .find(|s| s.field == "relation" && s.start >= *end && s.end <= value.start);
+            let joins = self
+                .words
+                .iter()
+                .filter(|w| w.start >= *end && w.end <= value.start)
+                .all(|w| {
+                    matches!(w.lower.as_str(), "to" | "by")
+                        || relation.is_some_and(|r| inside(&(r.start, r.end), w.start))
+                });
+            if !joins {
+                continue;
+            }
+            self.add_span("direction", (*start, *end));
+            if growth && *direction == Direction::Decrease {
+                claim.value = claim.value.map(|v| -v.abs());
+            }
+        }
     }
 }
 
@@ -466,38 +638,81 @@ fn rank_claim(
     reading.add_span("kind", (rank.start, rank.end));
 }
 
-/// A change between two years: the direction, the end value after "to" and the start
-/// value after "from".
+/// A change: the direction, the end value after "to", the start value after "from", and
+/// the size of the change in any form. With one year only, a change needs a stated size
+/// ("jumped 30% in 2020": from the year before); false when the sentence is no change.
 fn change_claim(
     claim: &mut ClaimSpec,
     years: &Years,
-    decrease: bool,
+    (direction, growth): (Direction, bool),
+    indicator: &IndicatorAlias,
     numbers: &[Number],
     reading: &mut Reading<'_>,
-) -> Result<(), ParseError> {
+) -> Result<bool, ParseError> {
     let text = reading.text;
-    claim.kind = Kind::Change;
+    let end = numbers.iter().find(|n| preceded_by(text, n, &["to"]));
+    let start = numbers.iter().find(|n| preceded_by(text, n, &["from"]));
+    let rest: Vec<Number> = numbers
+        .iter()
+        .filter(|n| {
+            Some(n.start) != end.map(|e| e.start) && Some(n.start) != start.map(|s| s.start)
+        })
+        .cloned()
+        .collect();
+    let mut spans = Vec::new();
+    let amount = change::amount(
+        text,
+        &reading.words,
+        &rest,
+        direction == Direction::Decrease,
+        indicator.unit == Unit::Percent,
+        &mut spans,
+    );
     claim.from_year = years.from.filter(|f| Some(*f) != years.year);
+    if !years.two {
+        // A growth rate's one-year "fell 2%" is its value; "fell 20 points" is a change.
+        let single = amount
+            .as_ref()
+            .is_some_and(|a| !growth || a.key == change::AmountKey::Abs);
+        if !single || end.is_some() || start.is_some() {
+            return Ok(false);
+        }
+        claim.from_year = claim.year.map(|y| y - 1);
+        reading
+            .notes
+            .push("a change stated for one year is read from the year before".into());
+    }
     if claim.from_year.is_none() {
         return Err(ParseError::Missing(
             "a change needs a start year and an end year (\"from 2015 to 2016\")".into(),
         ));
     }
-    claim.direction = Some(if decrease {
-        Direction::Decrease
-    } else {
-        Direction::Increase
-    });
-    if let Some(end) = numbers.iter().find(|n| preceded_by(text, n, &["to"])) {
+    claim.kind = Kind::Change;
+    claim.direction = Some(direction);
+    if let Some(end) = end {
         claim.value = Some(end.value);
         claim.relation = relation_before(text, end, &mut reading.spans);
         reading.add_span("value", (end.start, end.end));
     }
-    if let Some(start) = numbers.iter().find(|n| preceded_by(text, n, &["from"])) {
+    if let Some(start) = start {
         claim.from_value = Some(start.value);
         reading.add_span("from_value", (start.start, start.end));
     }
-    Ok(())
+    if let Some(amount) = amount {
+        amount.fill(claim);
+        reading.spans.extend(spans);
+        let field = match amount.key {
+            change::AmountKey::Pct => "change_pct",
+            change::AmountKey::Factor => "factor",
+            change::AmountKey::Abs => "change_abs",
+        };
+        reading.add_span(field, amount.span);
+    }
+    if let Some(since) = reading.words.iter().find(|w| w.lower == "since") {
+        let at = (since.start, since.end);
+        reading.add_span("from_year", at);
+    }
+    Ok(true)
 }
 
 /// One value: the first number, checked against the statistic's unit and scale.

@@ -7,6 +7,10 @@ use super::numbers::{small_number, Number};
 use super::words::{span, Word};
 use super::Span;
 
+/// "One of the highest" means a place in the top ten: the tenth of the 130-odd economies
+/// with homicide data is at the top decile's edge, and "one of" rarely stretches further.
+pub const ONE_OF_THE_TOP: u32 = 10;
+
 /// Rank wording: "the (second) highest … in the world", "among the five highest".
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Rank {
@@ -41,6 +45,18 @@ pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Optio
                 order,
                 within: true,
                 start: words[i - lead].start,
+                end: words[i].end,
+            });
+        }
+        // "one of the highest", "one of the world's highest": any of the top ten.
+        if let Some(back) =
+            (2..=5).find(|k| before(*k) == Some("one") && before(k - 1) == Some("of"))
+        {
+            return Some(Rank {
+                rank: ONE_OF_THE_TOP,
+                order,
+                within: true,
+                start: words[i - back].start,
                 end: words[i].end,
             });
         }

@@ -6,7 +6,6 @@
 use super::super::indicator::{IndicatorAlias, Unit};
 use super::super::wdi_match::WdiMatch;
 use super::super::ClaimSpec;
-use super::lexicon::{DECREASE, INCREASE};
 use super::numbers::{after_denominator, Number};
 use super::words::{find_all, Word};
 use super::{ParseError, SentenceParser};
@@ -119,19 +118,4 @@ pub(super) fn unit_mismatch(
         )),
         _ => None,
     }
-}
-
-/// True when the indicator phrase itself holds the verb ("economy grew"), which then is not
-/// a change.
-pub(super) fn indicator_phrase_has_verb(
-    lower: &[&str],
-    span: (usize, usize),
-    words: &[Word],
-) -> bool {
-    words
-        .iter()
-        .zip(lower)
-        .filter(|(w, _)| w.start >= span.0 && w.end <= span.1)
-        .any(|(_, l)| INCREASE.contains(l) || DECREASE.contains(l))
-        && !lower.iter().any(|w| *w == "to" || *w == "from")
 }

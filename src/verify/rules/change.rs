@@ -2,7 +2,9 @@
 //! compared with it (direction, end value, start value, percentage), and the sentence.
 
 use super::{Judge, Outcome};
-use crate::claim::{Assertion, ChangeClaim, Direction, Period, Relation};
+use crate::claim::{
+    Assertion, ChangeAmount, ChangeClaim, ChangeMeasure, Direction, Period, Relation,
+};
 use crate::source::Series;
 use crate::verify::band::{compare, Comparison};
 use crate::verify::{Grade, YearValue};
@@ -133,21 +135,68 @@ impl Judge<'_> {
                 self.fmt(claimed)
             ));
         }
-        if let Some(claimed) = change.change_pct {
-            let actual = moved.pct();
-            let c = self.compare_plain(claimed, Relation::Approx, actual, change);
+        if let Some(amount) = &change.amount {
+            let (c, phrase) = self.amount(amount, moved);
             *grade = grade.worst(c.grade);
-            let verdict = if c.holds {
-                "matches".to_string()
-            } else {
-                format!("differs from {actual:+.1}%")
-            };
-            parts.push(format!("the claimed change of {claimed:+}% {verdict}"));
+            parts.push(phrase);
         }
         parts
     }
 
-    /// A claimed start value or percentage against the data, with the change's tolerance.
+    /// The claimed size of the change against the data's. A percentage or factor stated
+    /// without a hedge or bound ("grew 30%", "doubled") is read at ±5% (the approx band):
+    /// such round statements of change are not meant to the last digit.
+    fn amount(&self, amount: &ChangeAmount, moved: Movement) -> (Comparison, String) {
+        let mut claimed = amount.claimed;
+        let actual = match amount.measure {
+            ChangeMeasure::Percent => moved.pct(),
+            ChangeMeasure::Factor => moved.end / moved.start,
+            ChangeMeasure::Absolute => moved.end - moved.start,
+        };
+        if claimed.relation == Relation::Eq && amount.measure != ChangeMeasure::Absolute {
+            claimed.relation = Relation::Approx;
+        }
+        let c = compare(&claimed, actual, self.ctx.grading);
+        let (said, was) = match amount.measure {
+            ChangeMeasure::Percent => (
+                format!(
+                    "change of {}{:+}%",
+                    relation_words(claimed.relation),
+                    claimed.value
+                ),
+                format!("{actual:+.1}%"),
+            ),
+            ChangeMeasure::Factor => (
+                format!(
+                    "factor of {}{}",
+                    relation_words(claimed.relation),
+                    claimed.value
+                ),
+                format!("{actual:.2}×"),
+            ),
+            ChangeMeasure::Absolute => (
+                format!(
+                    "change of {}{}{}",
+                    relation_words(claimed.relation),
+                    if claimed.value > 0.0 { "+" } else { "" },
+                    self.fmt(claimed.value)
+                ),
+                format!(
+                    "{}{}",
+                    if actual > 0.0 { "+" } else { "" },
+                    self.fmt(actual)
+                ),
+            ),
+        };
+        let verdict = if c.holds {
+            format!("matches ({was})")
+        } else {
+            format!("differs: the data give {was}")
+        };
+        (c, format!("the claimed {said} {verdict}"))
+    }
+
+    /// A claimed start value against the data, with the change's tolerance.
     fn compare_plain(
         &self,
         claimed: f64,
@@ -162,5 +211,18 @@ impl Judge<'_> {
             tolerance: change.tolerance,
         };
         compare(&assertion, actual, self.ctx.grading)
+    }
+}
+
+/// "more than ", "nearly " … before a claimed amount; nothing for a plain one.
+fn relation_words(relation: Relation) -> &'static str {
+    match relation {
+        Relation::Eq | Relation::Approx => "",
+        Relation::Nearly => "nearly ",
+        Relation::Gt => "more than ",
+        Relation::Gte => "at least ",
+        Relation::Lt => "less than ",
+        Relation::Lte => "at most ",
+        Relation::Between => "between ",
     }
 }

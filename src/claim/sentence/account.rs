@@ -1,0 +1,313 @@
+//! Right or silent: every number, multiplier word, negation and time phrase of a sentence is
+//! used by the claim read, or the sentence is refused with those words named. A dropped
+//! number ("grew by 10% from 2000 to 2022" checked as a bare rise) or an ignored "not" is how
+//! a misread claim gets a confident verdict; this check runs last, over the spans the other
+//! phases used, so a phase that does not understand a word cannot silently skip it.
+
+use serde::Serialize;
+
+use super::numbers::{is_denominator, Number};
+use super::words::{inside, Word};
+use super::Span;
+
+/// What kind of word was left over, in the words a refusal gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unhandled {
+    /// A number the claim does not use.
+    UnplacedNumber,
+    /// "doubled", "three times", "half".
+    Multiplier,
+    /// "not", "never", "hasn't".
+    Negation,
+    /// A time that cannot be dated ("when the war ended"), or a relative one not supported.
+    UndatableTime,
+    /// A year after the claim was made ("by 2030"): the data hold no projections.
+    Forecast,
+    /// A record, streak or trend ("the highest in 30 years", "five years in a row").
+    RecordOrStreak,
+    /// A comparison with another place or an average ("than Chile's", "overtook").
+    Comparison,
+    /// A change word ("rose", "fell") in a claim read as one value.
+    Change,
+    /// A share of a total ("3% of the world's CO2").
+    Share,
+    /// A number of events ("3,000 murders") where the data hold a rate.
+    Count,
+    /// A statistic no series answers ("emigration").
+    NoSeries,
+    /// A group of people the statistic read does not cover ("young Egyptians").
+    Group,
+    /// Another place the claim read does not use ("half that of the UK").
+    OtherPlace,
+}
+
+impl Unhandled {
+    /// Why the words block a verdict, for the refusal message.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::UnplacedNumber => "a number the claim read does not use",
+            Self::Multiplier => "a multiplier the claim read does not use",
+            Self::Negation => "a negation",
+            Self::UndatableTime => "a time that cannot be dated",
+            Self::Forecast => "a future year (the data hold no projections)",
+            Self::RecordOrStreak => "a record, streak or trend",
+            Self::Comparison => "a comparison with another place, time or average",
+            Self::Change => "a change word in a claim read as one value",
+            Self::Share => "a share of a total",
+            Self::Count => "a number of events, where the data give a rate per 100,000 people",
+            Self::NoSeries => "a statistic no series of the data answers",
+            Self::Group => "a group of people the statistic read does not cover",
+            Self::OtherPlace => "another place the claim read does not use",
+        }
+    }
+}
+
+/// Words of the sentence no part of the claim used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unaccounted {
+    /// The words as written.
+    pub words: String,
+    /// What they are.
+    pub kind: Unhandled,
+}
+
+/// Single words that carry meaning a claim must use. Matched on whole lowercase words.
+const WORDS: &[(&str, Unhandled)] = &[
+    ("not", Unhandled::Negation),
+    ("t", Unhandled::Negation), // "hasn't" splits into "hasn" + "t"
+    ("never", Unhandled::Negation),
+    ("no", Unhandled::Negation),
+    ("nobody", Unhandled::Negation),
+    ("none", Unhandled::Negation),
+    ("neither", Unhandled::Negation),
+    ("nor", Unhandled::Negation),
+    ("nothing", Unhandled::Negation),
+    ("without", Unhandled::Negation),
+    ("doubled", Unhandled::Multiplier),
+    ("double", Unhandled::Multiplier),
+    ("doubling", Unhandled::Multiplier),
+    ("twice", Unhandled::Multiplier),
+    ("tripled", Unhandled::Multiplier),
+    ("triple", Unhandled::Multiplier),
+    ("trebled", Unhandled::Multiplier),
+    ("quadrupled", Unhandled::Multiplier),
+    ("quintupled", Unhandled::Multiplier),
+    ("halved", Unhandled::Multiplier),
+    ("times", Unhandled::Multiplier),
+    ("fold", Unhandled::Multiplier),
+    ("half", Unhandled::Multiplier),
+    ("third", Unhandled::Multiplier),
+    ("thirds", Unhandled::Multiplier),
+    ("quarter", Unhandled::Multiplier),
+    ("quarters", Unhandled::Multiplier),
+    ("fifth", Unhandled::Multiplier),
+    ("sixth", Unhandled::Multiplier),
+    ("tenth", Unhandled::Multiplier),
+    ("ago", Unhandled::UndatableTime),
+    ("decade", Unhandled::UndatableTime),
+    ("decades", Unhandled::UndatableTime),
+    ("century", Unhandled::UndatableTime),
+    ("when", Unhandled::UndatableTime),
+    ("after", Unhandled::UndatableTime),
+    ("before", Unhandled::UndatableTime),
+    ("during", Unhandled::UndatableTime),
+    ("until", Unhandled::UndatableTime),
+    ("since", Unhandled::UndatableTime),
+    ("past", Unhandled::UndatableTime),
+    ("previous", Unhandled::UndatableTime),
+    ("recent", Unhandled::UndatableTime),
+    ("recently", Unhandled::UndatableTime),
+    ("next", Unhandled::UndatableTime),
+    ("government", Unhandled::UndatableTime),
+    ("administration", Unhandled::UndatableTime),
+    ("office", Unhandled::UndatableTime),
+    ("pandemic", Unhandled::UndatableTime),
+    ("crisis", Unhandled::UndatableTime),
+    ("war", Unhandled::UndatableTime),
+    ("plan", Unhandled::UndatableTime),
+    ("record", Unhandled::RecordOrStreak),
+    ("records", Unhandled::RecordOrStreak),
+    ("ever", Unhandled::RecordOrStreak),
+    ("running", Unhandled::RecordOrStreak),
+    ("consecutive", Unhandled::RecordOrStreak),
+    ("straight", Unhandled::RecordOrStreak),
+    ("row", Unhandled::RecordOrStreak),
+    ("high", Unhandled::RecordOrStreak),
+    ("low", Unhandled::RecordOrStreak),
+    ("trend", Unhandled::RecordOrStreak),
+    ("than", Unhandled::Comparison),
+    ("compared", Unhandled::Comparison),
+    ("versus", Unhandled::Comparison),
+    ("vs", Unhandled::Comparison),
+    ("overtook", Unhandled::Comparison),
+    ("overtaken", Unhandled::Comparison),
+    ("overtake", Unhandled::Comparison),
+    ("behind", Unhandled::Comparison),
+    ("ahead", Unhandled::Comparison),
+    ("worse", Unhandled::Comparison),
+    ("better", Unhandled::Comparison),
+    ("same", Unhandled::Comparison),
+    ("humanity", Unhandled::Share),
+    ("fell", Unhandled::Change),
+    ("fall", Unhandled::Change),
+    ("falling", Unhandled::Change),
+    ("fallen", Unhandled::Change),
+    ("dropped", Unhandled::Change),
+    ("drop", Unhandled::Change),
+    ("declined", Unhandled::Change),
+    ("decline", Unhandled::Change),
+    ("decreased", Unhandled::Change),
+    ("plunged", Unhandled::Change),
+    ("plummeted", Unhandled::Change),
+    ("shrank", Unhandled::Change),
+    ("shrunk", Unhandled::Change),
+    ("shrink", Unhandled::Change),
+    ("slumped", Unhandled::Change),
+    ("sank", Unhandled::Change),
+    ("cut", Unhandled::Change),
+    ("down", Unhandled::Change),
+    ("rose", Unhandled::Change),
+    ("rise", Unhandled::Change),
+    ("rising", Unhandled::Change),
+    ("risen", Unhandled::Change),
+    ("increased", Unhandled::Change),
+    ("increase", Unhandled::Change),
+    ("grew", Unhandled::Change),
+    ("grown", Unhandled::Change),
+    ("climbed", Unhandled::Change),
+    ("jumped", Unhandled::Change),
+    ("soared", Unhandled::Change),
+    ("surged", Unhandled::Change),
+    ("added", Unhandled::Change),
+    ("up", Unhandled::Change),
+    ("growing", Unhandled::Change),
+    ("shot", Unhandled::Change),
+    ("gained", Unhandled::Change),
+    ("lost", Unhandled::Change),
+    ("highest", Unhandled::RecordOrStreak),
+    ("lowest", Unhandled::RecordOrStreak),
+    ("largest", Unhandled::RecordOrStreak),
+    ("smallest", Unhandled::RecordOrStreak),
+    ("biggest", Unhandled::RecordOrStreak),
+    ("worst", Unhandled::RecordOrStreak),
+    ("best", Unhandled::RecordOrStreak),
+    ("fastest", Unhandled::RecordOrStreak),
+    ("slowest", Unhandled::RecordOrStreak),
+    ("deadliest", Unhandled::RecordOrStreak),
+    ("safest", Unhandled::RecordOrStreak),
+    ("murders", Unhandled::Count),
+    ("homicides", Unhandled::Count),
+    ("killings", Unhandled::Count),
+    ("murdered", Unhandled::Count),
+    ("killed", Unhandled::Count),
+    ("deaths", Unhandled::Count),
+    ("victims", Unhandled::Count),
+    ("emigration", Unhandled::NoSeries),
+    ("emigrants", Unhandled::NoSeries),
+    ("immigrants", Unhandled::NoSeries),
+    ("immigration", Unhandled::NoSeries),
+    ("migrants", Unhandled::NoSeries),
+    ("refugees", Unhandled::NoSeries),
+    ("deportations", Unhandled::NoSeries),
+    ("again", Unhandled::RecordOrStreak),
+    ("young", Unhandled::Group),
+    ("youth", Unhandled::Group),
+    ("children", Unhandled::Group),
+    ("women", Unhandled::Group),
+    ("men", Unhandled::Group),
+    ("girls", Unhandled::Group),
+    ("boys", Unhandled::Group),
+    ("rural", Unhandled::Group),
+    ("urban", Unhandled::Group),
+];
+
+/// Small numbers written as words that no scan reads as a figure ("three times Chile's").
+const NUMBER_WORDS: &[&str] = &[
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "dozen",
+];
+
+/// The words of the sentence that carry meaning and are not inside any span the claim used.
+/// `numbers` is every number the scan found (years included); `statistic_name` is the
+/// series' full name (a group it names, such as "women", is no extra condition).
+pub(super) fn unaccounted(
+    text: &str,
+    words: &[Word],
+    numbers: &[Number],
+    spans: &[Span],
+    statistic_name: &str,
+) -> Vec<Unaccounted> {
+    let statistic_name = statistic_name.to_lowercase();
+    let used = |start: usize| spans.iter().any(|s| inside(&(s.start, s.end), start));
+    let mut left: Vec<(usize, Unaccounted)> = Vec::new();
+    for n in numbers {
+        if !used(n.start) && !is_denominator(text, n) && !after_every(text, n) && !ages(text, n) {
+            left.push((
+                n.start,
+                Unaccounted {
+                    words: text[n.start..n.end].to_string(),
+                    kind: Unhandled::UnplacedNumber,
+                },
+            ));
+        }
+    }
+    let in_number = |at: usize| numbers.iter().any(|n| inside(&(n.start, n.end), at));
+    let rate = words
+        .iter()
+        .any(|w| matches!(w.lower.as_str(), "rate" | "rates" | "per" | "every"));
+    for w in words {
+        // A count noun inside the statistic's name ("homicides") still says "a count".
+        let count = WORDS
+            .iter()
+            .any(|(word, kind)| *word == w.lower && *kind == Unhandled::Count);
+        if (used(w.start) && !count) || in_number(w.start) {
+            continue;
+        }
+        let kind = WORDS
+            .iter()
+            .find(|(word, _)| *word == w.lower)
+            .map(|(_, kind)| *kind)
+            .or_else(|| {
+                NUMBER_WORDS
+                    .contains(&w.lower.as_str())
+                    .then_some(Unhandled::UnplacedNumber)
+            });
+        if kind == Some(Unhandled::Count) && rate {
+            continue;
+        }
+        // "women" in "seats held by women" is the statistic's own group.
+        if kind == Some(Unhandled::Group) && statistic_name.contains(w.lower.as_str()) {
+            continue;
+        }
+        if kind == Some(Unhandled::Change) && super::change::made_up(words, w) {
+            continue;
+        }
+        if let Some(kind) = kind {
+            left.push((
+                w.start,
+                Unaccounted {
+                    words: text[w.start..w.end].to_string(),
+                    kind,
+                },
+            ));
+        }
+    }
+    left.sort_by_key(|(at, _)| *at);
+    left.into_iter().map(|(_, u)| u).collect()
+}
+
+/// "for every 100,000 people", "each 1,000": the denominator of a rate.
+fn after_every(text: &str, n: &Number) -> bool {
+    let before = text[..n.start].to_ascii_lowercase();
+    let before = before.trim_end();
+    (before.ends_with("every") || before.ends_with("each") || before.ends_with("per"))
+        && [1e3, 1e4, 1e5, 1e6].contains(&n.value)
+}
+
+/// "ages 15-49", "aged 65 and over": the ages a series covers, part of its name.
+fn ages(text: &str, n: &Number) -> bool {
+    let before = text[..n.start].to_ascii_lowercase();
+    let before = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == ' ');
+    before.ends_with("ages") || before.ends_with("aged") || before.ends_with("age")
+}

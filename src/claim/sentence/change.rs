@@ -1,0 +1,244 @@
+//! Changes as politicians state them: the direction words ("fell", "rose", "cut"), and the
+//! size of the change in any of its three forms: a percentage ("grew by 10%", "a 10% rise"),
+//! a multiplier ("doubled", "more than halved", "by half") or an amount in the statistic's
+//! unit ("rose by 4 years", "added 20 million people", "down 20 percentage points").
+
+use super::lexicon::{DECREASE, INCREASE};
+use super::numbers::{preceded_by, Number};
+use super::rank::relation_before;
+use super::words::{inside, Word};
+use super::Span;
+use crate::claim::{ClaimSpec, Direction, Relation};
+
+/// Verbs of change beyond the lexicon's, read the same way.
+const MORE_DECREASE: &[&str] = &["cut", "fallen", "shrink", "lost", "contracted", "reduced"];
+const MORE_INCREASE: &[&str] = &["risen", "grown", "added", "gained", "shot", "increasing"];
+
+/// The direction words outside the statistic's name, with their spans.
+pub(super) fn direction_words(
+    words: &[Word],
+    statistic: (usize, usize),
+) -> Vec<(Direction, usize, usize)> {
+    words
+        .iter()
+        .filter(|w| !inside(&statistic, w.start) && !made_up(words, w))
+        .filter_map(|w| {
+            let word = w.lower.as_str();
+            let direction = if DECREASE.contains(&word) || MORE_DECREASE.contains(&word) {
+                Direction::Decrease
+            } else if INCREASE.contains(&word) || MORE_INCREASE.contains(&word) {
+                Direction::Increase
+            } else {
+                return None;
+            };
+            Some((direction, w.start, w.end))
+        })
+        .collect()
+}
+
+/// A claimed size of a change, where it was written.
+pub(super) struct Amount {
+    pub(super) key: AmountKey,
+    pub(super) value: f64,
+    pub(super) relation: Relation,
+    pub(super) span: (usize, usize),
+}
+
+/// Which key of the claim the amount fills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum AmountKey {
+    Pct,
+    Factor,
+    Abs,
+}
+
+impl Amount {
+    /// Writes the amount into the claim.
+    pub(super) fn fill(&self, claim: &mut ClaimSpec) {
+        let slot = match self.key {
+            AmountKey::Pct => &mut claim.change_pct,
+            AmountKey::Factor => &mut claim.factor,
+            AmountKey::Abs => &mut claim.change_abs,
+        };
+        *slot = Some(self.value);
+        if claim.value.is_none() {
+            claim.relation = self.relation;
+        }
+    }
+}
+
+/// Multiplier verbs and the factor they state.
+const MULTIPLIER_VERBS: &[(&str, f64)] = &[
+    ("doubled", 2.0),
+    ("tripled", 3.0),
+    ("trebled", 3.0),
+    ("quadrupled", 4.0),
+    ("quintupled", 5.0),
+    ("halved", 0.5),
+];
+
+/// "by half", "by a third", "by two thirds", "by a quarter": the fraction and the words.
+fn by_fraction(words: &[Word], i: usize) -> Option<(f64, usize)> {
+    let at = |k: usize| words.get(k).map(|w| w.lower.as_str());
+    let (fraction, last) = match (at(i), at(i + 1)) {
+        (Some("half"), _) => (0.5, i),
+        (Some("a" | "one"), Some("third")) => (1.0 / 3.0, i + 1),
+        (Some("two"), Some("thirds")) => (2.0 / 3.0, i + 1),
+        (Some("a" | "one"), Some("quarter")) => (0.25, i + 1),
+        (Some("three"), Some("quarters")) => (0.75, i + 1),
+        _ => return None,
+    };
+    Some((fraction, last))
+}
+
+/// The relation of hedge words just before word `i` ("more than", "nearly") and where
+/// they start.
+fn hedge_before(words: &[Word], i: usize) -> (Relation, usize) {
+    let at = |k: usize| {
+        i.checked_sub(k)
+            .and_then(|j| words.get(j))
+            .map(|w| w.lower.as_str())
+    };
+    match (at(2), at(1)) {
+        (Some("more" | "greater"), Some("than")) => (Relation::Gt, words[i - 2].start),
+        (Some("less" | "fewer"), Some("than")) => (Relation::Lt, words[i - 2].start),
+        (Some("at"), Some("least")) => (Relation::Gte, words[i - 2].start),
+        (_, Some("nearly" | "almost")) => (Relation::Nearly, words[i - 1].start),
+        (_, Some("about" | "around" | "roughly" | "some")) => {
+            (Relation::Approx, words[i - 1].start)
+        }
+        _ => (Relation::Eq, words[i].start),
+    }
+}
+
+/// For a fall stated by its size ("cut by more than 90%"), "more than" bounds the size of
+/// the fall: the signed change is below -90.
+fn signed(relation: Relation, decrease: bool) -> Relation {
+    match (decrease, relation) {
+        (true, Relation::Gt) => Relation::Lt,
+        (true, Relation::Gte) => Relation::Lte,
+        (true, Relation::Lt) => Relation::Gt,
+        (true, Relation::Lte) => Relation::Gte,
+        (_, r) => r,
+    }
+}
+
+/// The size of the change, if the sentence states one. `numbers` are the figures not used
+/// as the start or end value.
+pub(super) fn amount(
+    text: &str,
+    words: &[Word],
+    numbers: &[Number],
+    decrease: bool,
+    percent_unit: bool,
+    spans: &mut Vec<Span>,
+) -> Option<Amount> {
+    for (i, w) in words.iter().enumerate() {
+        if let Some((_, factor)) = MULTIPLIER_VERBS.iter().find(|(v, _)| *v == w.lower) {
+            let (relation, start) = hedge_before(words, i);
+            // "more than halved": a smaller factor than a half.
+            let relation = signed(relation, *factor < 1.0);
+            return Some(Amount {
+                key: AmountKey::Factor,
+                value: *factor,
+                relation,
+                span: (start, w.end),
+            });
+        }
+        if w.lower == "by" {
+            let (relation, skip) = match words.get(i + 1).map(|w| w.lower.as_str()) {
+                Some("more" | "less") if words.get(i + 2).is_some_and(|w| w.lower == "than") => {
+                    (hedge_before(words, i + 3).0, 3)
+                }
+                Some("nearly" | "almost" | "about" | "around" | "roughly") => {
+                    (hedge_before(words, i + 2).0, 2)
+                }
+                _ => (Relation::Eq, 1),
+            };
+            if let Some((fraction, last)) = by_fraction(words, i + skip) {
+                // A fraction in words is a round figure: "by two-thirds" is about 67%.
+                let relation = match signed(relation, decrease) {
+                    Relation::Eq => Relation::Approx,
+                    r => r,
+                };
+                let (key, value) = if decrease && fraction == 0.5 {
+                    (AmountKey::Factor, 0.5)
+                } else if decrease {
+                    (AmountKey::Pct, -fraction * 100.0)
+                } else {
+                    (AmountKey::Pct, fraction * 100.0)
+                };
+                return Some(Amount {
+                    key,
+                    value,
+                    relation,
+                    span: (w.start, words[last].end),
+                });
+            }
+        }
+    }
+    let sign = if decrease { -1.0 } else { 1.0 };
+    // "fell 80%", "by 4 years", "added 20 million": a size. "fell below 40": a level.
+    let after_change_word = |n: &Number| {
+        let mut verbs: Vec<&str> = DECREASE.to_vec();
+        verbs.extend(INCREASE);
+        verbs.extend(MORE_DECREASE);
+        verbs.extend(MORE_INCREASE);
+        (n.percent && preceded_by(text, n, &verbs))
+            || preceded_by(text, n, &["by", "added", "gained", "lost"])
+    };
+    let before_change_noun = |n: &Number| {
+        let rest = text[n.end..].trim_start().to_ascii_lowercase();
+        let rest = rest.trim_start_matches(['%', ' ']);
+        let rest = rest.strip_prefix("percent").unwrap_or(rest).trim_start();
+        [
+            "rise",
+            "fall",
+            "increase",
+            "drop",
+            "decline",
+            "jump",
+            "cut",
+            "reduction",
+            "growth",
+        ]
+        .iter()
+        .any(|noun| rest.starts_with(noun))
+    };
+    let n = numbers
+        .iter()
+        .find(|n| after_change_word(n) || before_change_noun(n))?;
+    let points = {
+        let rest = text[n.end..].trim_start().to_ascii_lowercase();
+        rest.starts_with("percentage point") || rest.starts_with("points")
+    };
+    let key = if n.percent && !(percent_unit && points) {
+        AmountKey::Pct
+    } else if n.percent || points || !n.fraction {
+        AmountKey::Abs
+    } else {
+        return None;
+    };
+    let relation = signed(relation_before(text, n, spans), decrease);
+    Some(Amount {
+        key,
+        value: sign * n.value,
+        relation,
+        span: (n.start, n.end),
+    })
+}
+
+/// "made up", "add up to": an "up" that is no rise.
+pub(super) fn made_up(words: &[Word], w: &Word) -> bool {
+    w.lower == "up"
+        && words
+            .iter()
+            .rev()
+            .find(|x| x.end <= w.start)
+            .is_some_and(|x| {
+                matches!(
+                    x.lower.as_str(),
+                    "made" | "make" | "makes" | "added" | "adds" | "add"
+                )
+            })
+}

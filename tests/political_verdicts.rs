@@ -1,0 +1,100 @@
+//! Verdicts on political claims (`tests/fixtures/claim_text/political/`): every sentence of
+//! both sets that has an expected verdict and that the parser answers is checked end to end
+//! (the real queue and checker against the World Bank stand-in), and its grade compared with
+//! the one worked out by hand from the stand-in's data. A wrong grade is the worst outcome
+//! the tool has; the development set must have none.
+
+mod common;
+
+#[path = "common/political.rs"]
+mod political;
+
+use common::{check, TestApp};
+
+/// Checks every answered case of a set with a verdict; returns (answered, wrong lines).
+async fn verdicts(file: &str) -> (usize, usize, Vec<String>) {
+    let parser = political::parser();
+    let cases: Vec<political::Case> = political::cases(file)
+        .into_iter()
+        .filter(|c| c.verdict.is_some())
+        .collect();
+    let mut claims = Vec::new();
+    let mut wanted = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let Ok(mut parts) = parser.parse_all(&case.text, case.as_of()) else {
+            continue;
+        };
+        for (k, part) in parts.iter_mut().enumerate() {
+            part.claim.id = format!("case-{i}-{k}");
+        }
+        wanted.push((case, parts.len()));
+        claims.extend(parts.into_iter().map(|p| p.claim));
+    }
+    let app = TestApp::start().await;
+    let results = check(&app.app().await, claims, chrono::Utc::now()).await;
+    let mut results = results.into_iter();
+    let mut wrong = Vec::new();
+    let mut agree = 0;
+    for (case, parts) in &wanted {
+        // The sentence's grade is the worst of its parts'.
+        let grades: Vec<_> = results
+            .by_ref()
+            .take(*parts)
+            .map(|r| r.verdict.expect("every job settles with a verdict"))
+            .collect();
+        let worst = grades
+            .iter()
+            .map(|v| v.verdict.grade)
+            .reduce(|a, b| a.worst(b))
+            .unwrap();
+        let got = serde_json::to_value(worst).unwrap();
+        if got.as_str() == case.verdict.as_deref() {
+            agree += 1;
+        } else {
+            wrong.push(format!(
+                "{}\n    want {}, got {got}: {}",
+                case.text,
+                case.verdict.as_deref().unwrap(),
+                grades
+                    .iter()
+                    .map(|v| v.verdict.explanation.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+        }
+    }
+    (wanted.len(), agree, wrong)
+}
+
+fn report(name: &str, total: usize, (answered, agree, wrong): &(usize, usize, Vec<String>)) {
+    for line in wrong {
+        eprintln!("WRONG {line}");
+    }
+    eprintln!(
+        "{name}: {total} sentences with a verdict; answered {answered}, same grade {agree}, other grade {}",
+        wrong.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn development_verdicts_are_right_or_absent() {
+    let total = political::cases("political_dev.toml")
+        .iter()
+        .filter(|c| c.verdict.is_some())
+        .count();
+    let result = verdicts("political_dev.toml").await;
+    report("development", total, &result);
+    assert!(result.0 >= 20, "too few answered to mean anything");
+    assert!(result.2.is_empty(), "{} wrong verdicts", result.2.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn held_out_verdicts_are_scored() {
+    let total = political::cases("political_holdout.toml")
+        .iter()
+        .filter(|c| c.verdict.is_some())
+        .count();
+    let result = verdicts("political_holdout.toml").await;
+    report("held-out", total, &result);
+    assert_eq!(result.0, result.1 + result.2.len());
+}
