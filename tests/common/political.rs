@@ -7,6 +7,8 @@
 //! - `misread`: a claim was read that differs from what the sentence says: the outcome that
 //!   can publish a wrong verdict, and the one that must stay at zero.
 
+#![allow(dead_code)] // each test binary uses a different part of it
+
 use chrono::NaiveDate;
 use claimcheck::claim::country::Countries;
 use claimcheck::claim::indicator::IndicatorTable;
