@@ -75,7 +75,7 @@ pub fn claim_from_body(
 /// The keys of `body` that state the claim itself (not labels), when set.
 fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
     let blank = ClaimSpec::new(String::new(), String::new());
-    let checks: [(&'static str, bool); 16] = [
+    let checks: [(&'static str, bool); 20] = [
         ("`year`", body.year != blank.year),
         ("`from_year`", body.from_year != blank.from_year),
         ("`value`", body.value.is_some()),
@@ -91,6 +91,10 @@ fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
         ("`change_pct`", body.change_pct.is_some()),
         ("`factor`", body.factor.is_some()),
         ("`change_abs`", body.change_abs.is_some()),
+        ("`extreme`", body.extreme.is_some()),
+        ("`window`", body.window.is_some()),
+        ("`window_years`", body.window_years.is_some()),
+        ("`since`", body.since.is_some()),
         ("`source`", body.source != blank.source),
     ];
     checks

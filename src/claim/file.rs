@@ -14,6 +14,7 @@ use super::country::Countries;
 use super::{
     number, slug, Claim, ClaimError, ClaimSpec, Direction, Kind, Order, Relation, Tolerance,
 };
+use super::{AllYears, Extreme};
 
 /// Keys a `[[claim]]` table may hold.
 pub const CLAIM_KEYS: &[&str] = &[
@@ -37,6 +38,10 @@ pub const CLAIM_KEYS: &[&str] = &[
     "change_pct",
     "factor",
     "change_abs",
+    "extreme",
+    "window",
+    "window_years",
+    "since",
     "schedule",
     "tags",
     "note",
@@ -230,6 +235,14 @@ fn read_claim(
             "change_pct" => claim.change_pct = Some(field.number()?),
             "factor" => claim.factor = Some(field.number()?),
             "change_abs" => claim.change_abs = Some(field.number()?),
+            "extreme" => claim.extreme = Some(field.choice(EXTREMES)?),
+            "window" => claim.window = Some(field.choice(WINDOWS)?),
+            "since" => claim.since = Some(field.integer()?),
+            "window_years" => {
+                let years = field.integer()?;
+                claim.window_years =
+                    Some(u32::try_from(years).map_err(|_| field.err("a positive whole number"))?);
+            }
             "tolerance" => claim.tolerance = Some(field.tolerance()?),
             "kind" => claim.kind = field.choice(KINDS)?,
             "relation" => claim.relation = field.choice(RELATIONS)?,
@@ -292,6 +305,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("value", Kind::Value),
     ("rank", Kind::Rank),
     ("change", Kind::Change),
+    ("record", Kind::Record),
     ("sum", Kind::Sum),
     ("mean", Kind::Mean),
 ];
@@ -306,6 +320,9 @@ const RELATIONS: &[(&str, Relation)] = &[
     ("between", Relation::Between),
 ];
 const ORDERS: &[(&str, Order)] = &[("desc", Order::Desc), ("asc", Order::Asc)];
+const EXTREMES: &[(&str, Extreme)] = &[("max", Extreme::Max), ("min", Extreme::Min)];
+const WINDOWS: &[(&str, AllYears)] = &[("all", AllYears::All)];
+
 const DIRECTIONS: &[(&str, Direction)] = &[
     ("decrease", Direction::Decrease),
     ("increase", Direction::Increase),

@@ -12,7 +12,7 @@ pub mod sentence;
 mod spec;
 pub mod wdi_match;
 
-pub use spec::ClaimSpec;
+pub use spec::{AllYears, ClaimSpec};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,8 @@ pub enum Kind {
     Sum,
     /// The average over `from_year..=year`.
     Mean,
+    /// The country's own highest or lowest in a window of years ("the highest in 30 years").
+    Record,
 }
 
 /// How the claimed number relates to the true one.
@@ -96,7 +98,29 @@ macro_rules! written_as {
         }
     };
 }
-written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean" });
+written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record" });
+written_as!(Extreme { Max => "max", Min => "min" });
+
+/// Which end of its own series a record claim says the value reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extreme {
+    /// The highest.
+    Max,
+    /// The lowest.
+    Min,
+}
+
+/// The years a record is set against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordWindow {
+    /// Every earlier year with data ("a record", "ever", "on record").
+    All,
+    /// The N years before the claimed one ("the highest in 30 years").
+    Years(u32),
+    /// Every year after this one ("the lowest since 1994"), which itself was as extreme.
+    Since(i32),
+}
 written_as!(Relation { Eq => "eq", Approx => "approx", Nearly => "nearly", Gt => "gt", Gte => "gte", Lt => "lt", Lte => "lte", Between => "between" });
 written_as!(Order { Desc => "desc", Asc => "asc" });
 written_as!(Direction { Decrease => "decrease", Increase => "increase" });
@@ -329,6 +353,17 @@ pub enum ClaimKind {
         /// The claimed total.
         claimed: Assertion,
     },
+    /// The country's own highest or lowest over a window of years.
+    Record {
+        /// The series.
+        subject: Subject,
+        /// The year (`None`: the latest with data).
+        year: Option<i32>,
+        /// Highest or lowest.
+        extreme: Extreme,
+        /// Against which years.
+        window: RecordWindow,
+    },
     /// The average over a period.
     Mean {
         /// The series.
@@ -425,6 +460,16 @@ impl Claim {
                 period,
                 claimed: assertion(spec.value.unwrap_or_default()),
             },
+            (Some(subject), Kind::Record) => ClaimKind::Record {
+                subject,
+                year: spec.year,
+                extreme: spec.extreme.unwrap_or(Extreme::Max),
+                window: match (spec.window_years, spec.since) {
+                    (Some(n), _) => RecordWindow::Years(n),
+                    (None, Some(since)) => RecordWindow::Since(since),
+                    (None, None) => RecordWindow::All,
+                },
+            },
         };
         Self {
             id: spec.id,
@@ -445,6 +490,7 @@ impl Claim {
             | ClaimKind::Rank { subject, .. }
             | ClaimKind::Change { subject, .. }
             | ClaimKind::Sum { subject, .. }
+            | ClaimKind::Record { subject, .. }
             | ClaimKind::Mean { subject, .. } => Some(subject),
         }
     }
@@ -466,6 +512,7 @@ impl Claim {
             | ClaimKind::Mean { claimed, .. } => Some(claimed.value),
             ClaimKind::Change { change, .. } => change.end.map(|a| a.value),
             ClaimKind::Rank { ranking, .. } => Some(f64::from(ranking.rank)),
+            ClaimKind::Record { .. } => None,
         }
     }
 
@@ -566,6 +613,22 @@ impl From<Claim> for ClaimSpec {
                 spec.kind = Kind::Mean;
                 (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
                 set_assertion(&mut spec, claimed);
+            }
+            ClaimKind::Record {
+                subject,
+                year,
+                extreme,
+                window,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Record;
+                spec.year = year;
+                spec.extreme = Some(extreme);
+                match window {
+                    RecordWindow::All => spec.window = Some(AllYears::All),
+                    RecordWindow::Years(n) => spec.window_years = Some(n),
+                    RecordWindow::Since(y) => spec.since = Some(y),
+                }
             }
         }
         spec

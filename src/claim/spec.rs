@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{country, slug, Claim, ClaimError, Direction, Kind, Order, Relation, Tolerance};
+use super::{
+    country, slug, Claim, ClaimError, Direction, Extreme, Kind, Order, Relation, Tolerance,
+};
 use super::{is_id_char, WORLD_BANK};
 
 /// A claim as written in claim files, API bodies and the sentence parser's output: every key
@@ -51,6 +53,14 @@ pub struct ClaimSpec {
     pub factor: Option<f64>,
     /// Claimed change in the indicator's unit (negative for a fall; "rose by 4 years").
     pub change_abs: Option<f64>,
+    /// For `kind = "record"`: `max` (the highest) or `min`.
+    pub extreme: Option<Extreme>,
+    /// For `kind = "record"`: the record is over the N years before `year`.
+    pub window_years: Option<u32>,
+    /// For `kind = "record"`: every year after this one was less extreme ("lowest since 1994").
+    pub since: Option<i32>,
+    /// For `kind = "record"`: `"all"`, every year with data (the default window).
+    pub window: Option<AllYears>,
     /// Cron expression for scheduled re-checks.
     pub schedule: Option<String>,
     /// Free labels.
@@ -89,6 +99,10 @@ impl ClaimSpec {
             change_pct: None,
             factor: None,
             change_abs: None,
+            extreme: None,
+            window_years: None,
+            since: None,
+            window: None,
             schedule: None,
             tags: Vec::new(),
             note: None,
@@ -235,7 +249,18 @@ impl ClaimSpec {
                     self.kind_name()
                 )));
             }
+            Kind::Record => self.check_record()?,
             _ => {}
+        }
+        let record = self.extreme.is_some()
+            || self.window_years.is_some()
+            || self.since.is_some()
+            || self.window.is_some();
+        if self.kind != Kind::Record && record {
+            return Err(Invalid(
+                "`extreme`, `window`, `window_years` and `since` belong to kind = \"record\""
+                    .into(),
+            ));
         }
         let amount = [self.change_pct, self.factor, self.change_abs];
         if self.kind != Kind::Change && amount.iter().any(Option::is_some) {
@@ -255,6 +280,40 @@ impl ClaimSpec {
                     ))
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A record needs its end (`extreme`) and at most one window.
+    fn check_record(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        if self.extreme.is_none() {
+            return Err(Missing(
+                "kind = \"record\" needs `extreme` (\"max\": the highest, or \"min\")".into(),
+            ));
+        }
+        let windows = [
+            self.window.is_some(),
+            self.window_years.is_some(),
+            self.since.is_some(),
+        ];
+        if windows.iter().filter(|w| **w).count() > 1 {
+            return Err(Invalid(
+                "give one of `window = \"all\"`, `window_years` and `since`".into(),
+            ));
+        }
+        if self.window_years == Some(0) {
+            return Err(Invalid("`window_years` must be at least 1".into()));
+        }
+        if let (Some(since), Some(year)) = (self.since, self.year) {
+            if since >= year {
+                return Err(Invalid(format!("since {since} must be before year {year}")));
+            }
+        }
+        if self.value.is_some() {
+            return Err(Invalid(
+                "a record claim has no `value`: state the value as a separate value claim".into(),
+            ));
         }
         Ok(())
     }
@@ -289,4 +348,12 @@ fn check_indicator(source: &str, indicator: &str) -> Result<(), ClaimError> {
         )));
     }
     Ok(())
+}
+
+/// `window = "all"`: a record over every year with data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllYears {
+    /// Every year with data.
+    All,
 }

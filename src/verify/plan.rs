@@ -49,6 +49,7 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
             ClaimKind::Value { subject, .. }
             | ClaimKind::Change { subject, .. }
             | ClaimKind::Sum { subject, .. }
+            | ClaimKind::Record { subject, .. }
             | ClaimKind::Mean { subject, .. } => {
                 let Subject { indicator, country } = subject;
                 by_country.entry(indicator).or_default().insert(country);

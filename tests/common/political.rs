@@ -25,6 +25,9 @@ pub struct Case {
     pub refuse: Option<String>,
     pub reason: Option<String>,
     pub verdict: Option<String>,
+    /// Other readings the set accepts (each overrides keys of `expect`).
+    #[serde(default)]
+    pub also: Vec<toml::Table>,
 }
 
 impl Case {
@@ -152,12 +155,21 @@ pub fn outcome(case: &Case, result: Result<Vec<Parsed>, String>) -> Outcome {
             specs(&parsed)
         ));
     }
-    let mut diffs = Vec::new();
-    for (want, got) in wanted.iter().zip(&parsed) {
-        let spec = serde_json::to_value(got.claim.spec()).unwrap();
-        diffs.extend(compare(want, &spec));
-    }
-    if diffs.is_empty() {
+    let diffs_for = |wanted: &[toml::Table]| {
+        let mut diffs = Vec::new();
+        for (want, got) in wanted.iter().zip(&parsed) {
+            let spec = serde_json::to_value(got.claim.spec()).unwrap();
+            diffs.extend(compare(want, &spec));
+        }
+        diffs
+    };
+    let diffs = diffs_for(&wanted);
+    let accepted = case.also.iter().any(|other| {
+        let mut want = wanted[0].clone();
+        want.extend(other.clone());
+        wanted.len() == 1 && diffs_for(&[want]).is_empty()
+    });
+    if diffs.is_empty() || accepted {
         Outcome::Exact
     } else {
         Outcome::Misread(format!("{}; read {}", diffs.join("; "), specs(&parsed)))

@@ -280,6 +280,9 @@ pub(super) fn unaccounted(
         if kind == Some(Unhandled::Group) && statistic_name.contains(w.lower.as_str()) {
             continue;
         }
+        if kind == Some(Unhandled::UndatableTime) && adverb_since(words, w) {
+            continue;
+        }
         if kind == Some(Unhandled::Change) && super::change::made_up(words, w) {
             continue;
         }
@@ -310,4 +313,11 @@ fn ages(text: &str, n: &Number) -> bool {
     let before = text[..n.start].to_ascii_lowercase();
     let before = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == ' ');
     before.ends_with("ages") || before.ends_with("aged") || before.ends_with("age")
+}
+
+/// "has since spiraled", "have since fallen": "since" as an adverb after a perfect tense,
+/// which dates nothing.
+fn adverb_since(words: &[Word], w: &Word) -> bool {
+    let at = words.iter().position(|x| x.start == w.start).unwrap_or(0);
+    w.lower == "since" && at > 0 && matches!(words[at - 1].lower.as_str(), "has" | "have" | "had")
 }

@@ -22,18 +22,19 @@ pub(super) fn direction_words(
     words
         .iter()
         .filter(|w| !inside(&statistic, w.start) && !made_up(words, w))
-        .filter_map(|w| {
-            let word = w.lower.as_str();
-            let direction = if DECREASE.contains(&word) || MORE_DECREASE.contains(&word) {
-                Direction::Decrease
-            } else if INCREASE.contains(&word) || MORE_INCREASE.contains(&word) {
-                Direction::Increase
-            } else {
-                return None;
-            };
-            Some((direction, w.start, w.end))
-        })
+        .filter_map(|w| direction_of(&w.lower).map(|d| (d, w.start, w.end)))
         .collect()
+}
+
+/// The direction a change verb states ("fell", "rose"), if it is one.
+pub(super) fn direction_of(word: &str) -> Option<Direction> {
+    if DECREASE.contains(&word) || MORE_DECREASE.contains(&word) {
+        Some(Direction::Decrease)
+    } else if INCREASE.contains(&word) || MORE_INCREASE.contains(&word) {
+        Some(Direction::Increase)
+    } else {
+        None
+    }
 }
 
 /// A claimed size of a change, where it was written.

@@ -13,6 +13,7 @@ mod lexicon;
 mod numbers;
 mod places;
 mod rank;
+mod record;
 mod statistic;
 mod words;
 
@@ -173,8 +174,19 @@ impl SentenceParser {
         if masked != text && claim.source != crate::source::owid::NAME {
             prefer_owid(&mut claim, &indicator.code, &mut reading.notes);
         }
-        let years = Years::read(&figures.year_values, reading.has("since"));
+        let record = record::find_record(&reading.words);
+        if let Some(phrase) = &record {
+            figures.take_inside((phrase.start, phrase.end));
+        }
+        let years = Years::read(
+            &figures.year_values,
+            reading.since_year() && record.is_none(),
+        );
         claim.year = years.year;
+        if let Some(phrase) = record {
+            record_claim(&mut claim, phrase, &years, &mut reading)?;
+            return self.finish(claim, &indicator.name, reading, as_of);
+        }
 
         if let Some(rank) = statistic
             .rank
@@ -418,8 +430,11 @@ impl<'t> Reading<'t> {
         left
     }
 
-    fn has(&self, word: &str) -> bool {
-        self.words.iter().any(|w| w.lower == word)
+    /// "since 2012": a "since" that starts a span of years (not "has since spiraled").
+    fn since_year(&self) -> bool {
+        self.words.windows(2).any(|w| {
+            w[0].lower == "since" && w[1].lower.len() == 4 && w[1].lower.parse::<i32>().is_ok()
+        })
     }
 
     /// The lowercase words, with those inside `blank` (the statistic's name) left empty:
@@ -528,6 +543,21 @@ struct Figures {
 }
 
 impl Figures {
+    /// Removes the numbers and years written inside `span` (a phrase that used them).
+    fn take_inside(&mut self, span: (usize, usize)) {
+        self.numbers.retain(|n| !inside(&span, n.start));
+        let taken: Vec<i32> = self
+            .years
+            .iter()
+            .filter(|y| inside(&span, y.1))
+            .map(|y| y.0)
+            .collect();
+        let years = &self.years;
+        self.year_values.retain(|v| {
+            !taken.contains(v) || years.iter().any(|y| y.0 == *v && !inside(&span, y.1))
+        });
+    }
+
     /// Drops the years written inside `span`, unless the same year is also written outside.
     fn drop_years_inside(&mut self, span: (usize, usize)) {
         let named: Vec<i32> = self
@@ -636,6 +666,43 @@ fn rank_claim(
         Relation::Eq
     };
     reading.add_span("kind", (rank.start, rank.end));
+}
+
+/// A record in the country's own series, in one year (or the latest).
+fn record_claim(
+    claim: &mut ClaimSpec,
+    phrase: record::RecordPhrase,
+    years: &Years,
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    if years.two {
+        return Err(ParseError::Missing(
+            "a record is claimed for one year; the sentence names two: say which year".into(),
+        ));
+    }
+    if phrase.contradicts {
+        return Err(ParseError::Missing(format!(
+            "\"{}\" moves one way and names the other end of the series: say whether the value was the highest or the lowest",
+            &reading.text[phrase.verb.map_or(phrase.start, |v| v.0)..phrase.end]
+        )));
+    }
+    if let Some(verb) = phrase.verb {
+        reading.add_span("kind", verb);
+    }
+    claim.kind = Kind::Record;
+    claim.extreme = Some(phrase.extreme);
+    match phrase.window {
+        crate::claim::RecordWindow::All => claim.window = Some(crate::claim::AllYears::All),
+        crate::claim::RecordWindow::Years(n) => claim.window_years = Some(n),
+        crate::claim::RecordWindow::Since(y) => claim.since = Some(y),
+    }
+    reading.add_span("kind", (phrase.start, phrase.end));
+    if claim.year.is_none() {
+        reading
+            .notes
+            .push("no year named: the record is checked in the latest year with data".into());
+    }
+    Ok(())
 }
 
 /// A change: the direction, the end value after "to", the start value after "from", and

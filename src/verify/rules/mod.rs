@@ -5,6 +5,7 @@
 
 mod change;
 mod rank;
+mod record;
 mod words;
 
 use self::words::{relation_words, source_label, source_name};
@@ -97,6 +98,12 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
         ClaimKind::Mean {
             period, claimed, ..
         } => judge.aggregate(*period, claimed, true),
+        ClaimKind::Record {
+            year,
+            extreme,
+            window,
+            ..
+        } => judge.own_record(*year, *extreme, *window),
     };
     let (grade, explanation) = outcome.unwrap_or_else(|missing| (Grade::Unverifiable, missing));
     Verdict {
@@ -315,7 +322,7 @@ mod tests {
     use crate::source::Observation;
     use chrono::{TimeZone, Utc};
 
-    fn series(rows: &[(&str, i32, Option<f64>)]) -> Series {
+    pub(super) fn series(rows: &[(&str, i32, Option<f64>)]) -> Series {
         Series {
             source: "worldbank".into(),
             indicator: "VC.IHR.PSRC.P5".into(),
@@ -347,7 +354,7 @@ mod tests {
         }
     }
 
-    fn countries() -> CountryList {
+    pub(super) fn countries() -> CountryList {
         CountryList::new(
             ["SLV", "HND", "VEN", "GTM", "LCN"]
                 .iter()
@@ -380,7 +387,7 @@ mod tests {
         ])
     }
 
-    fn claim(kind: Kind) -> ClaimSpec {
+    pub(super) fn claim(kind: Kind) -> ClaimSpec {
         let mut c = ClaimSpec::new("c", "claim text");
         c.indicator = Some("VC.IHR.PSRC.P5".into());
         c.country = Some("SLV".into());
@@ -389,7 +396,7 @@ mod tests {
     }
 
     /// The typed claim a spec describes (the spec must be valid).
-    fn typed(c: &ClaimSpec) -> Claim {
+    pub(super) fn typed(c: &ClaimSpec) -> Claim {
         c.clone().validate(Countries::shared()).unwrap()
     }
 
