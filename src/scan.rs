@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::claim::country::Countries;
 use crate::claim::indicator::IndicatorTable;
 use crate::claim::sentence::{ParseError, Parsed, SentenceParser};
-use crate::claim::{slug, Claim, ClaimKind, ClaimSpec, Kind};
+use crate::claim::{slug, Claim, ClaimKind, ClaimSpec};
 
 /// One sentence the scanner found worth checking, with what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -337,10 +337,23 @@ impl Scanner {
                     claims.push(claim);
                 }
             }
-            if let Some(last) = parsed
+            // The place and statistic words of the sentence (a later clause of it may have
+            // taken them from an earlier one), for "this"/"it" in the next sentence.
+            let named: Vec<_> = parsed
+                .iter()
+                .flat_map(|p| &p.spans)
+                .filter(|s| matches!(s.field, "country" | "indicator"))
+                .cloned()
+                .collect();
+            if let Some(mut last) = parsed
                 .into_iter()
                 .find(|p| !matches!(p.claim.kind, ClaimKind::Rank { .. }))
             {
+                for span in named {
+                    if !last.spans.iter().any(|s| s.field == span.field) {
+                        last.spans.push(span);
+                    }
+                }
                 previous = Some(last);
             }
             findings.push(finding);
@@ -364,8 +377,9 @@ impl Scanner {
         previous: Option<&Parsed>,
         as_of: NaiveDate,
     ) -> (Vec<Parsed>, Vec<String>) {
+        // Every claim of the sentence, read together ("the highest in the world, at 105").
         let first_error = match self.parse_with_context(sentence, previous, as_of) {
-            Ok(parsed) => return self.with_rank_part(parsed, as_of),
+            Ok(parts) => return (parts, Vec::new()),
             Err(e) => e.to_string(),
         };
         let mut parsed = Vec::new();
@@ -375,11 +389,7 @@ impl Scanner {
                 continue;
             }
             match self.parse_with_context(clause, previous, as_of) {
-                Ok(p) => {
-                    let (more, why) = self.with_rank_part(p, as_of);
-                    parsed.extend(more);
-                    refusals.extend(why);
-                }
+                Ok(parts) => parsed.extend(parts),
                 Err(e) => refusals.push(format!("\"{}\": {e}", clause.trim())),
             }
         }
@@ -396,9 +406,9 @@ impl Scanner {
         sentence: &str,
         previous: Option<&Parsed>,
         as_of: NaiveDate,
-    ) -> Result<Parsed, ParseError> {
-        let error = match self.parser.parse(sentence, as_of) {
-            Ok(parsed) => return Ok(parsed),
+    ) -> Result<Vec<Parsed>, ParseError> {
+        let error = match self.parser.parse_all(sentence, as_of) {
+            Ok(parts) => return Ok(parts),
             Err(e) => e,
         };
         let Some(prev) = previous else {
@@ -407,57 +417,16 @@ impl Scanner {
         let Some((rewritten, subject)) = resolve_pronoun(sentence, prev) else {
             return Err(error);
         };
-        let mut parsed = self.parser.parse(&rewritten, as_of).map_err(|_| error)?;
-        parsed.notes.push(format!(
-            "the article's pronoun was read as \"{subject}\" from the previous sentence"
-        ));
-        Ok(parsed)
-    }
-
-    /// A parse that also claims a rank ("the highest in the world, at 105") gives a second
-    /// claim for the rank, read with the number left out.
-    fn with_rank_part(&self, parsed: Parsed, as_of: NaiveDate) -> (Vec<Parsed>, Vec<String>) {
-        if !parsed
-            .notes
-            .iter()
-            .any(|n| n.contains("also claims a rank"))
-        {
-            return (vec![parsed], Vec::new());
+        let mut parts = self
+            .parser
+            .parse_all(&rewritten, as_of)
+            .map_err(|_| error)?;
+        for parsed in &mut parts {
+            parsed.notes.push(format!(
+                "the article's pronoun was read as \"{subject}\" from the previous sentence"
+            ));
         }
-        let text = parsed.claim.text.clone();
-        let mut without = text.clone();
-        let mut value_spans: Vec<_> = parsed
-            .spans
-            .iter()
-            .filter(|s| matches!(s.field, "value" | "relation" | "from_value"))
-            .collect();
-        value_spans.sort_by_key(|s| std::cmp::Reverse(s.start));
-        for s in value_spans {
-            without.replace_range(s.start..s.end, "");
-        }
-        let lower = text.to_lowercase();
-        let vague = ["some of the ", "one of the "]
-            .iter()
-            .any(|w| lower.contains(w));
-        let mut parsed = parsed;
-        parsed.notes.retain(|n| !n.contains("also claims a rank"));
-        match self.parser.parse(&without, as_of) {
-            Ok(rank) if rank.claim.spec().kind == Kind::Rank && vague && rank.claim.spec().rank == Some(1) => (
-                vec![parsed],
-                vec!["the rank it also claims (\"some of the …\") does not say how many places; \"among the five highest\" could be checked".into()],
-            ),
-            Ok(mut rank) if matches!(rank.claim.kind, ClaimKind::Rank { .. }) => {
-                rank.claim.id = format!("{}-rank", parsed.claim.id);
-                rank.claim.text = text;
-                rank.notes.push("the rank this sentence also claims".into());
-                (vec![parsed, rank], Vec::new())
-            }
-            Ok(_) => (vec![parsed], vec!["the rank it also claims could not be read".into()]),
-            Err(e) => (
-                vec![parsed],
-                vec![format!("the rank it also claims could not be read: {e}")],
-            ),
-        }
+        Ok(parts)
     }
 }
 

@@ -27,7 +27,7 @@ pub fn build_report(app: &TestApp, out: &Path) {
     ok(&["import".as_ref(), seed_claims().as_os_str()]);
     ok(&["verify".as_ref(), "--all".as_ref()]);
     let printed = ok(&["report".as_ref(), "--out".as_ref(), out.as_os_str()]);
-    assert!(printed.contains("wrote 17 claim pages"), "{printed}");
+    assert!(printed.contains("wrote 18 claim pages"), "{printed}");
     assert!(printed.contains("1 article pages"), "{printed}");
 }
 
@@ -43,7 +43,7 @@ async fn report_has_an_index_claim_pages_charts_and_the_article() {
 
     let index = read(out.join("index.html"));
     let listed = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
-    assert_eq!(listed.len(), 17);
+    assert_eq!(listed.len(), 18);
     for claim in &listed {
         let id = claim["id"].as_str().unwrap();
         assert!(

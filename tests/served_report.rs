@@ -84,7 +84,11 @@ async fn the_api_serves_the_report_pages_with_charts_and_working_links() {
     assert_eq!(status, 200, "{index}");
     assert!(content_type.starts_with("text/html"), "{content_type}");
     let claims = claimcheck.list().await.unwrap();
-    assert_eq!(claims.len(), 17);
+    assert_eq!(
+        claims.len(),
+        18,
+        "9 seed claims and 9 scanned from the article"
+    );
     for summary in &claims {
         let link = format!("href=\"claims/{}.html\"", summary.claim.id);
         assert!(

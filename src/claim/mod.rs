@@ -227,6 +227,9 @@ pub struct Claim {
     pub tags: Vec<String>,
     /// A note for readers, e.g. why no series answers the claim.
     pub note: Option<String>,
+    /// A claim with no year, made in this year: "latest" is the latest year with data up to
+    /// it.
+    pub latest_by: Option<i32>,
 }
 
 /// The series a claim is about: one indicator for one country (or aggregate).
@@ -479,6 +482,7 @@ impl Claim {
             schedule: spec.schedule,
             tags: spec.tags,
             note: spec.note,
+            latest_by: spec.latest_by,
         }
     }
 
@@ -530,6 +534,7 @@ impl From<Claim> for ClaimSpec {
         spec.schedule = claim.schedule;
         spec.tags = claim.tags;
         spec.note = claim.note;
+        spec.latest_by = claim.latest_by;
         let set_subject = |spec: &mut ClaimSpec, subject: Subject| {
             spec.indicator = Some(subject.indicator);
             spec.country = Some(subject.country);

@@ -25,6 +25,10 @@ pub struct ClaimSpec {
     pub country: Option<String>,
     /// The year claimed; `None` means the latest year with data.
     pub year: Option<i32>,
+    /// With no `year`: the year the claim was made ("still", "now" in an article of 2019
+    /// mean the latest year with data up to 2019, not today's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_by: Option<i32>,
     /// First year of a change, sum or mean.
     pub from_year: Option<i32>,
     /// What is asserted.
@@ -85,6 +89,7 @@ impl ClaimSpec {
             indicator: None,
             country: None,
             year: None,
+            latest_by: None,
             from_year: None,
             kind: Kind::Value,
             relation: Relation::Eq,

@@ -9,6 +9,7 @@
 
 mod account;
 mod change;
+mod clauses;
 mod lexicon;
 mod numbers;
 mod places;
@@ -53,6 +54,9 @@ pub struct Parsed {
     pub claim: Claim,
     /// The indicator's name, from the alias table.
     pub indicator_name: String,
+    /// The indicator's unit (a later clause of the sentence may share the statistic).
+    #[serde(skip)]
+    pub unit: Unit,
     /// The spans used.
     pub spans: Vec<Span>,
     /// Assumptions and things left out, in words.
@@ -152,19 +156,64 @@ impl SentenceParser {
         }
     }
 
-    /// Parses a sentence into every claim it makes (one per clause), or refuses it whole.
+    /// Parses a sentence into every claim it makes (one per clause: "Ecuador has 18 million
+    /// people and a murder rate of 90 per 100,000"), or refuses it whole.
     pub fn parse_all(&self, text: &str, as_of: NaiveDate) -> Result<Vec<Parsed>, ParseError> {
-        Ok(vec![self.parse(text, as_of)?])
+        clauses::parse_all(self, text, as_of)
     }
 
-    /// Parses one sentence; `as_of` dates it for "last year".
+    /// Parses one sentence as one claim; `as_of` dates it for "last year".
     pub fn parse(&self, text: &str, as_of: NaiveDate) -> Result<Parsed, ParseError> {
+        self.parse_in(text, as_of, None)
+    }
+
+    /// Parses one clause; the place, statistic and year it leaves out come from `earlier`,
+    /// the claim of the sentence's clause before it.
+    fn parse_in(
+        &self,
+        text: &str,
+        as_of: NaiveDate,
+        earlier: Option<&clauses::Earlier>,
+    ) -> Result<Parsed, ParseError> {
         let mut reading = Reading::new(text);
         // "Our World in Data" names a source, not the world.
         let masked = mask_source_names(text);
-        let place = self.place(&mut reading, &masked)?;
+        let place = self.place(&mut reading, &masked, earlier)?;
         let mut figures = read_figures(&mut reading, &place, as_of);
-        let statistic = self.statistic(&mut reading, &mut figures, place.scope.is_some())?;
+        let statistic = match (
+            self.statistic(&mut reading, &mut figures, place.scope.is_some()),
+            earlier,
+        ) {
+            (Err(ParseError::Missing(_)), Some(earlier))
+                if clauses::bare(&reading.words, &figures.numbers, &reading.places) =>
+            {
+                reading.notes.push(format!(
+                    "the statistic, {}, is the earlier clause's",
+                    earlier.indicator.name
+                ));
+                let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
+                Statistic {
+                    rank: find_rank(&lower, &reading.words, place.scope.is_some()),
+                    indicator: earlier.indicator.clone(),
+                    span: (0, 0),
+                }
+            }
+            (result, _) => result?,
+        };
+        let present = reading
+            .words
+            .iter()
+            .any(|w| clauses::PRESENT.contains(&w.lower.as_str()));
+        if let (true, false, Some(year)) = (
+            figures.year_values.is_empty(),
+            present,
+            earlier.and_then(|e| e.year),
+        ) {
+            figures.year_values.push(year);
+            reading
+                .notes
+                .push(format!("the year, {year}, is the earlier clause's"));
+        }
         let indicator = &statistic.indicator;
 
         let mut claim = ClaimSpec::new(slug(text), text.trim());
@@ -185,7 +234,7 @@ impl SentenceParser {
         claim.year = years.year;
         if let Some(phrase) = record {
             record_claim(&mut claim, phrase, &years, &mut reading)?;
-            return self.finish(claim, &indicator.name, reading, as_of);
+            return self.finish(claim, indicator, reading, as_of);
         }
 
         if let Some(rank) = statistic
@@ -194,7 +243,7 @@ impl SentenceParser {
             .filter(|_| figures.numbers.is_empty())
         {
             rank_claim(&mut claim, rank, place.scope.as_ref(), &mut reading);
-            return self.finish(claim, &indicator.name, reading, as_of);
+            return self.finish(claim, indicator, reading, as_of);
         } else if statistic.rank.is_some() {
             reading.notes.push(
                 "the sentence also claims a rank; add it as a separate claim to check it".into(),
@@ -225,7 +274,7 @@ impl SentenceParser {
                 for (_, start, end) in &directions {
                     reading.add_span("direction", (*start, *end));
                 }
-                return self.finish(claim, &indicator.name, reading, as_of);
+                return self.finish(claim, indicator, reading, as_of);
             }
             claim = ClaimSpec {
                 kind: Kind::Value,
@@ -257,14 +306,22 @@ impl SentenceParser {
             };
             reading.aggregate_spans(statistic.span);
         }
-        self.finish(claim, &indicator.name, reading, as_of)
+        self.finish(claim, indicator, reading, as_of)
     }
 
     /// The subject country and, when a region or income group follows "in"/"among" beside
     /// another country ("highest in Latin America"), the scope of a rank.
-    fn place(&self, reading: &mut Reading<'_>, masked: &str) -> Result<Place, ParseError> {
+    fn place(
+        &self,
+        reading: &mut Reading<'_>,
+        masked: &str,
+        earlier: Option<&clauses::Earlier>,
+    ) -> Result<Place, ParseError> {
         let text = reading.text;
-        let mentions = self.find_countries(masked, &split_words(masked))?;
+        let mentions = match (self.find_countries(masked, &split_words(masked)), earlier) {
+            (Err(ParseError::Missing(_)), Some(_)) => Vec::new(),
+            (found, _) => found?,
+        };
         let scope = mentions
             .iter()
             .find(|(code, (start, _))| {
@@ -276,7 +333,7 @@ impl SentenceParser {
                             .rfind(|w| !w.is_empty()),
                         Some("in" | "among")
                     )
-                    && mentions.iter().any(|(other, _)| other != code)
+                    && (earlier.is_some() || mentions.iter().any(|(other, _)| other != code))
             })
             .cloned();
         let Some((iso3, country_span)) = mentions
@@ -284,6 +341,18 @@ impl SentenceParser {
             .find(|m| Some(*m) != scope.as_ref())
             .cloned()
         else {
+            if let Some(earlier) = earlier {
+                reading.places = mentions;
+                reading.notes.push(format!(
+                    "the place, {}, is the earlier clause's",
+                    earlier.iso3
+                ));
+                return Ok(Place {
+                    iso3: earlier.iso3.clone(),
+                    span: (0, 0),
+                    scope,
+                });
+            }
             return Err(ParseError::Missing(
                 "no country or region named: say which (\"in El Salvador\")".into(),
             ));
@@ -332,10 +401,11 @@ impl SentenceParser {
     fn finish(
         &self,
         claim: ClaimSpec,
-        indicator_name: &str,
+        indicator: &IndicatorAlias,
         reading: Reading<'_>,
         as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
+        let indicator_name = indicator.name.as_str();
         let left = reading.left_over(&claim, indicator_name, as_of);
         if !left.is_empty() {
             return Err(ParseError::Unaccounted(left));
@@ -344,10 +414,16 @@ impl SentenceParser {
             mut spans, notes, ..
         } = reading;
         spans.sort_by_key(|s| s.start);
+        let mut claim = claim;
+        if claim.year.is_none() {
+            // "still", "now": the latest data when the sentence was written.
+            claim.latest_by = Some(as_of.year());
+        }
         let claim = claim.validate(&self.countries)?;
         Ok(Parsed {
             claim,
             indicator_name: indicator_name.to_string(),
+            unit: indicator.unit,
             spans,
             notes,
         })
@@ -508,7 +584,14 @@ impl<'t> Reading<'t> {
                     matches!(w.lower.as_str(), "to" | "by")
                         || relation.is_some_and(|r| inside(&(r.start, r.end), w.start))
                 });
-            if !joins {
+            // "fell 3 points", "rose by 4": the size of a change, not the level reached; only a
+            // growth rate's "shrank 0.3%" is its value.
+            let reaches = relation.is_some()
+                || self
+                    .words
+                    .iter()
+                    .any(|w| w.start >= *end && w.end <= value.start && w.lower == "to");
+            if !joins || !(growth || reaches) {
                 continue;
             }
             self.add_span("direction", (*start, *end));

@@ -49,9 +49,11 @@ pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Optio
             });
         }
         // "one of the highest", "one of the world's highest": any of the top ten.
-        if let Some(back) =
-            (2..=5).find(|k| before(*k) == Some("one") && before(k - 1) == Some("of"))
-        {
+        // "some of the worst", "among the highest": the same, with no number of places.
+        if let Some(back) = (2..=5).find(|k| {
+            (matches!(before(*k), Some("one" | "some")) && before(k - 1) == Some("of"))
+                || (before(*k) == Some("among") && before(k - 1) == Some("the"))
+        }) {
             return Some(Rank {
                 rank: ONE_OF_THE_TOP,
                 order,

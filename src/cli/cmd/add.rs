@@ -30,41 +30,52 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    store_and_verify(&backend, claim, args.json, out).await
+    store_and_verify(&backend, vec![claim], args.json, out).await
 }
 
-/// Stores the claim and, when it is new or changed, waits for its verification (here, or
-/// by the daemon) and prints the recorded edit and the verdict.
+/// Stores the claims (the parts of one sentence, or one claim) and, for those new or
+/// changed, waits for their verification (here, or by the daemon) and prints the recorded
+/// edits and the verdicts.
 pub(super) async fn store_and_verify(
     backend: &Backend,
-    claim: crate::claim::Claim,
+    claims: Vec<crate::claim::Claim>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let added = backend.add(vec![claim]).await?.remove(0);
-    let Some(job) = &added.job else {
+    let added = backend.add(claims).await?;
+    let mut jobs = Vec::new();
+    for added in &added {
+        let Some(job) = &added.job else {
+            if !json {
+                writeln!(
+                    out,
+                    "unchanged {}: already stored as it is; `claimcheck verify {}` checks it again",
+                    added.claim.id, added.claim.id
+                )?;
+            }
+            continue;
+        };
+        jobs.push(job.id);
         if !json {
-            writeln!(
-                out,
-                "unchanged {}: already stored as it is; `claimcheck verify {}` checks it again",
-                added.claim.id, added.claim.id
-            )?;
+            writeln!(out, "{} {}", added.upsert.as_str(), added.claim.id)?;
+            if let Some(edit) = &added.edit {
+                writeln!(out, "  {}", edit.change)?;
+            }
         }
-        return Ok(EXIT_OK);
-    };
-    let results = settle(backend, &[job.id]).await?;
-    if json {
+    }
+    if jobs.is_empty() {
         return Ok(EXIT_OK);
     }
-    writeln!(out, "{} {}", added.upsert.as_str(), added.claim.id)?;
-    if let Some(edit) = &added.edit {
-        writeln!(out, "  {}", edit.change)?;
+    let results = settle(backend, &jobs).await?;
+    if json {
+        return Ok(EXIT_OK);
     }
     writeln!(out)?;
     print_results(&results, false, None, out)
 }
 
-/// `add "sentence"`: parse, show what was understood, store and verify.
+/// `add "sentence"`: parse, show what was understood (each claim of the sentence), store and
+/// verify them.
 async fn add_sentence(
     ctx: &Context,
     sentence: &str,
@@ -73,20 +84,30 @@ async fn add_sentence(
 ) -> Result<u8> {
     let parser = intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
     let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let parsed = parser
-        .parse(sentence, as_of)
+    let parts = parser
+        .parse_all(sentence, as_of)
         .map_err(|e| InputError::Message(format!("cannot turn this sentence into a claim: {e}")))?;
-    if args.json {
-        let mut value = report::claim_json(&parsed.claim);
-        value["spans"] = serde_json::to_value(&parsed.spans)?;
-        value["notes"] = serde_json::to_value(&parsed.notes)?;
-        writeln!(out, "{value}")?;
-    } else {
-        write!(out, "{}", report::parse_text(&parsed))?;
+    if parts.len() > 1 && !args.json {
+        writeln!(
+            out,
+            "This sentence makes {} claims; each is checked, and the sentence is as good as its worst part.\n",
+            parts.len()
+        )?;
+    }
+    for parsed in &parts {
+        if args.json {
+            let mut value = report::claim_json(&parsed.claim);
+            value["spans"] = serde_json::to_value(&parsed.spans)?;
+            value["notes"] = serde_json::to_value(&parsed.notes)?;
+            writeln!(out, "{value}")?;
+        } else {
+            write!(out, "{}", report::parse_text(parsed))?;
+        }
     }
     if args.dry_run {
         return Ok(EXIT_OK);
     }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    store_and_verify(&backend, parsed.claim, args.json, out).await
+    let claims = parts.into_iter().map(|p| p.claim).collect();
+    store_and_verify(&backend, claims, args.json, out).await
 }

@@ -30,5 +30,5 @@ pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result
     if args.json {
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
-    store_and_verify(&backend, claim, args.json, out).await
+    store_and_verify(&backend, vec![claim], args.json, out).await
 }

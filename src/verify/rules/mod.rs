@@ -183,10 +183,22 @@ impl Judge<'_> {
         if let Some(year) = claimed {
             return Ok((year, String::new()));
         }
-        match self.ctx.series.values_for(&self.iso3).last() {
+        let by = self.claim.latest_by;
+        let latest = self
+            .ctx
+            .series
+            .values_for(&self.iso3)
+            .into_iter()
+            .rfind(|(y, _)| by.is_none_or(|by| *y <= by));
+        match latest {
             Some((year, _)) => Ok((
-                *year,
-                format!(" (no year claimed; latest year with data: {year})"),
+                year,
+                match by {
+                    Some(by) => format!(
+                        " (no year claimed; latest year with data up to {by}, when the claim was made: {year})"
+                    ),
+                    None => format!(" (no year claimed; latest year with data: {year})"),
+                },
             )),
             None => Err(format!(
                 "{} has no data for {} in this series {}.",
