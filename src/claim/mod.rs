@@ -250,6 +250,17 @@ pub struct Period {
     pub to: i32,
 }
 
+/// The years a change is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSpan {
+    /// Between two named years.
+    Years(Period),
+    /// From a year to the latest with data ("has more than halved since 2011").
+    Since(i32),
+    /// Over the last N years with data ("over the past 15 years").
+    Last(u32),
+}
+
 /// What the claim asserts about one number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assertion {
@@ -343,7 +354,7 @@ pub enum ClaimKind {
         /// The series.
         subject: Subject,
         /// The years.
-        period: Period,
+        period: ChangeSpan,
         /// What changed, as claimed.
         change: ChangeClaim,
     },
@@ -444,7 +455,11 @@ impl Claim {
             },
             (Some(subject), Kind::Change) => ClaimKind::Change {
                 subject,
-                period,
+                period: match (spec.from_year, spec.year, spec.span_years) {
+                    (Some(_), Some(_), _) => ChangeSpan::Years(period),
+                    (Some(from), None, _) => ChangeSpan::Since(from),
+                    (None, _, span) => ChangeSpan::Last(span.unwrap_or(1)),
+                },
                 change: ChangeClaim {
                     direction: spec.direction,
                     end: spec.value.map(assertion),
@@ -580,7 +595,13 @@ impl From<Claim> for ClaimSpec {
             } => {
                 set_subject(&mut spec, subject);
                 spec.kind = Kind::Change;
-                (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
+                match period {
+                    ChangeSpan::Years(p) => {
+                        (spec.from_year, spec.year) = (Some(p.from), Some(p.to))
+                    }
+                    ChangeSpan::Since(from) => spec.from_year = Some(from),
+                    ChangeSpan::Last(n) => spec.span_years = Some(n),
+                }
                 if let Some(end) = change.end {
                     set_assertion(&mut spec, end);
                 }

@@ -31,6 +31,10 @@ pub struct ClaimSpec {
     pub latest_by: Option<i32>,
     /// First year of a change, sum or mean.
     pub from_year: Option<i32>,
+    /// For a change with no `year`: over the last N years with data ("over the past 15
+    /// years"); with a `year` it is read as `from_year = year - N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span_years: Option<u32>,
     /// What is asserted.
     pub kind: Kind,
     /// How the claimed number relates to the data.
@@ -91,6 +95,7 @@ impl ClaimSpec {
             year: None,
             latest_by: None,
             from_year: None,
+            span_years: None,
             kind: Kind::Value,
             relation: Relation::Eq,
             value: None,
@@ -126,6 +131,11 @@ impl ClaimSpec {
     fn checked(mut self, countries: &country::Countries) -> Result<Self, ClaimError> {
         if self.id.is_empty() {
             self.id = slug(&self.text);
+        }
+        // "the 10 years to 2020" is "from 2010 to 2020": one way to write it, stored.
+        if let (Some(span), Some(year), None) = (self.span_years, self.year, self.from_year) {
+            self.from_year = i32::try_from(span).ok().map(|span| year - span);
+            self.span_years = None;
         }
         self.check_labels()?;
         if let Some(country) = &self.country {
@@ -219,10 +229,19 @@ impl ClaimSpec {
                 return Err(Invalid("rank counts from 1 (the first)".into()))
             }
             Kind::Change => {
-                if self.from_year.is_none() || self.year.is_none() {
+                if self.from_year.is_none() && self.span_years.is_none() {
                     return Err(Missing(
-                        "kind = \"change\" needs `from_year` and `year`".into(),
+                        "kind = \"change\" needs `from_year` (and `year`, or none for the latest year with data), or `span_years`".into(),
                     ));
+                }
+                if self.from_year.is_some() && self.span_years.is_some() {
+                    return Err(Invalid(
+                        "give `from_year` or `span_years`, not both: they state the same start"
+                            .into(),
+                    ));
+                }
+                if self.span_years == Some(0) {
+                    return Err(Invalid("`span_years` must be at least 1".into()));
                 }
                 let amounts = [self.change_pct, self.factor, self.change_abs];
                 if amounts.iter().flatten().count() > 1 {

@@ -126,10 +126,10 @@ mod tests {
             },
             Kind::Change => ClaimKind::Change {
                 subject,
-                period: Period {
+                period: crate::claim::ChangeSpan::Years(Period {
                     from: 2000,
                     to: year.unwrap_or(2001),
-                },
+                }),
                 change: ChangeClaim {
                     direction: Some(Direction::Decrease),
                     end: None,

@@ -268,6 +268,8 @@ pub(super) fn unaccounted(
             .iter()
             .find(|(word, _)| *word == w.lower)
             .map(|(_, kind)| *kind)
+            .or_else(|| super::change::fold(&w.lower).map(|_| Unhandled::Multiplier))
+            .or_else(|| every_year(words, w).then_some(Unhandled::RecordOrStreak))
             .or_else(|| {
                 NUMBER_WORDS
                     .contains(&w.lower.as_str())
@@ -320,4 +322,13 @@ fn ages(text: &str, n: &Number) -> bool {
 fn adverb_since(words: &[Word], w: &Word) -> bool {
     let at = words.iter().position(|x| x.start == w.start).unwrap_or(0);
     w.lower == "since" && at > 0 && matches!(words[at - 1].lower.as_str(), "has" | "have" | "had")
+}
+
+/// "every year", "each year", "every single year": a streak, whatever else is read.
+fn every_year(words: &[Word], w: &Word) -> bool {
+    let at = words.iter().position(|x| x.start == w.start).unwrap_or(0);
+    let year = |k: usize| words.get(k).is_some_and(|x| x.lower == "year");
+    matches!(w.lower.as_str(), "every" | "each")
+        && (year(at + 1)
+            || (words.get(at + 1).is_some_and(|x| x.lower == "single") && year(at + 2)))
 }

@@ -135,13 +135,18 @@ pub(super) fn amount(
     spans: &mut Vec<Span>,
 ) -> Option<Amount> {
     for (i, w) in words.iter().enumerate() {
-        if let Some((_, factor)) = MULTIPLIER_VERBS.iter().find(|(v, _)| *v == w.lower) {
+        let factor = MULTIPLIER_VERBS
+            .iter()
+            .find(|(v, _)| *v == w.lower)
+            .map(|(_, f)| *f)
+            .or_else(|| fold(&w.lower));
+        if let Some(factor) = factor {
             let (relation, start) = hedge_before(words, i);
             // "more than halved": a smaller factor than a half.
-            let relation = signed(relation, *factor < 1.0);
+            let relation = signed(relation, factor < 1.0);
             return Some(Amount {
                 key: AmountKey::Factor,
-                value: *factor,
+                value: factor,
                 relation,
                 span: (start, w.end),
             });
@@ -242,4 +247,12 @@ pub(super) fn made_up(words: &[Word], w: &Word) -> bool {
                     "made" | "make" | "makes" | "added" | "adds" | "add"
                 )
             })
+}
+
+/// "fivefold", "tenfold": the factor a one-word multiplier states.
+pub(super) fn fold(word: &str) -> Option<f64> {
+    let n = word.strip_suffix("fold")?;
+    super::numbers::small_number(n)
+        .filter(|n| *n >= 2)
+        .map(|n| n as f64)
 }

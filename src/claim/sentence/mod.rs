@@ -256,7 +256,8 @@ impl SentenceParser {
         // A growth or inflation rate is itself a change: "shrank 0.3% in 2023" is its value.
         let growth = indicator.code.ends_with(".ZG");
         let moved = (decrease || increase) && !mean && !sum && !(decrease && increase);
-        if moved && (years.two || years.year.is_some()) {
+        let span = relative_span(&reading.words, figures.year_values.is_empty());
+        if moved && (years.two || years.year.is_some() || span.is_some()) {
             let direction = if decrease {
                 Direction::Decrease
             } else {
@@ -264,7 +265,7 @@ impl SentenceParser {
             };
             let read = change_claim(
                 &mut claim,
-                &years,
+                (&years, span),
                 (direction, growth),
                 indicator,
                 &figures.numbers,
@@ -717,7 +718,8 @@ impl Years {
     fn read(values: &[i32], since: bool) -> Self {
         let (from, year) = match values {
             [] => (None, None),
-            [only] if since => (Some(*only), Some(*only)),
+            // "has halved since 2011": from then to the latest year with data.
+            [only] if since => (Some(*only), None),
             [only] => (None, Some(*only)),
             [first, .., last] => (Some(*first), Some(*last)),
         };
@@ -749,6 +751,55 @@ fn rank_claim(
         Relation::Eq
     };
     reading.add_span("kind", (rank.start, rank.end));
+}
+
+/// "over the past 15 years", "in the last decade": a change over the last N years with
+/// data, and where it is written.
+#[derive(Debug, Clone, Copy)]
+struct RelativeSpan {
+    years: u32,
+    start: usize,
+    end: usize,
+}
+
+/// The relative span of a sentence naming no year. "in eight years" counts only in a
+/// sentence with no future word ("will", "would"): otherwise it is a forecast.
+fn relative_span(words: &[Word], no_year: bool) -> Option<RelativeSpan> {
+    if !no_year {
+        return None;
+    }
+    let lower: Vec<&str> = words.iter().map(|w| w.lower.as_str()).collect();
+    let at = |k: usize| lower.get(k).copied().unwrap_or("");
+    let future = lower
+        .iter()
+        .any(|w| matches!(*w, "will" | "would" | "ll" | "next"));
+    let count = |w: &str| {
+        w.parse::<u32>()
+            .ok()
+            .or_else(|| numbers::small_number(w).and_then(|n| u32::try_from(n).ok()))
+            .filter(|n| (1..=100).contains(n))
+    };
+    for i in 0..lower.len() {
+        if !matches!(at(i), "over" | "in" | "during" | "within" | "for") {
+            continue;
+        }
+        let (years, last) = match (at(i + 1), at(i + 2), at(i + 3), at(i + 4)) {
+            ("the", "past" | "last", n, "years") if count(n).is_some() => (count(n)?, i + 4),
+            ("the", "past" | "last", "decade", _) => (10, i + 3),
+            ("the", "past" | "last", n, "decades") if count(n).is_some() => (10 * count(n)?, i + 4),
+            ("a" | "one", "decade", _, _) if !future => (10, i + 2),
+            (n, "years", _, _) if !future && at(i) == "in" && count(n).is_some() => {
+                (count(n)?, i + 2)
+            }
+            _ => continue,
+        };
+        return Some(RelativeSpan {
+            years,
+            start: words[i].start,
+            end: words[last].end,
+        });
+    }
+    None
 }
 
 /// A record in the country's own series, in one year (or the latest).
@@ -793,7 +844,7 @@ fn record_claim(
 /// ("jumped 30% in 2020": from the year before); false when the sentence is no change.
 fn change_claim(
     claim: &mut ClaimSpec,
-    years: &Years,
+    (years, span): (&Years, Option<RelativeSpan>),
     (direction, growth): (Direction, bool),
     indicator: &IndicatorAlias,
     numbers: &[Number],
@@ -819,12 +870,20 @@ fn change_claim(
         &mut spans,
     );
     claim.from_year = years.from.filter(|f| Some(*f) != years.year);
-    if !years.two {
+    if let Some(span) = span {
+        claim.span_years = Some(span.years);
+        reading.add_span("from_year", (span.start, span.end));
+    } else if !years.two {
         // A growth rate's one-year "fell 2%" is its value; "fell 20 points" is a change.
         let single = amount
             .as_ref()
             .is_some_and(|a| !growth || a.key == change::AmountKey::Abs);
-        if !single || end.is_some() || start.is_some() {
+        // "rose in 2016": the direction alone, from the year before; not for a growth rate
+        // ("shrank in 2020" is growth below zero) nor a dollar series (a nominal fall is
+        // no shrinking economy).
+        let direction_only =
+            amount.is_none() && numbers.is_empty() && !growth && indicator.unit != Unit::Currency;
+        if !(single || direction_only) || end.is_some() || start.is_some() {
             return Ok(false);
         }
         claim.from_year = claim.year.map(|y| y - 1);
@@ -832,10 +891,15 @@ fn change_claim(
             .notes
             .push("a change stated for one year is read from the year before".into());
     }
-    if claim.from_year.is_none() {
+    if claim.from_year.is_none() && claim.span_years.is_none() {
         return Err(ParseError::Missing(
             "a change needs a start year and an end year (\"from 2015 to 2016\")".into(),
         ));
+    }
+    if claim.year.is_none() {
+        reading
+            .notes
+            .push("no end year named: the change runs to the latest year with data".into());
     }
     claim.kind = Kind::Change;
     claim.direction = Some(direction);

@@ -3,7 +3,7 @@
 
 use super::{Judge, Outcome};
 use crate::claim::{
-    Assertion, ChangeAmount, ChangeClaim, ChangeMeasure, Direction, Period, Relation,
+    Assertion, ChangeAmount, ChangeClaim, ChangeMeasure, ChangeSpan, Direction, Period, Relation,
 };
 use crate::source::Series;
 use crate::verify::band::{compare, Comparison};
@@ -61,6 +61,30 @@ pub(super) fn movement(series: &Series, iso3: &str, period: Period) -> Result<Mo
 }
 
 impl Judge<'_> {
+    /// A change over named years, or up to the latest year with data (said in the sentence).
+    pub(super) fn change_over(&mut self, span: ChangeSpan, change: &ChangeClaim) -> Outcome {
+        let (period, note) = match span {
+            ChangeSpan::Years(period) => (period, String::new()),
+            ChangeSpan::Since(from) => {
+                let (to, note) = self.year(None)?;
+                (Period { from, to }, note)
+            }
+            ChangeSpan::Last(n) => {
+                let (to, note) = self.year(None)?;
+                let from = to - i32::try_from(n).unwrap_or(i32::MAX / 2);
+                (Period { from, to }, note)
+            }
+        };
+        if period.from >= period.to {
+            return Err(format!(
+                "the latest year with data for {} is {}, not after {}: no change to check{note}.",
+                self.name, period.to, period.from
+            ));
+        }
+        let (grade, sentence) = self.change(period, change)?;
+        Ok((grade, format!("{sentence}{}", note_sentence(&note))))
+    }
+
     pub(super) fn change(&mut self, period: Period, change: &ChangeClaim) -> Outcome {
         let Period { from, to } = period;
         self.evidence.years = vec![from, to];
@@ -224,5 +248,20 @@ fn relation_words(relation: Relation) -> &'static str {
         Relation::Lt => "less than ",
         Relation::Lte => "at most ",
         Relation::Between => "between ",
+    }
+}
+
+/// " (no year claimed; latest year with data: 2023)" as a sentence of its own.
+fn note_sentence(note: &str) -> String {
+    let inner = note.trim().trim_start_matches('(').trim_end_matches(')');
+    if inner.is_empty() {
+        String::new()
+    } else {
+        let mut chars = inner.chars();
+        let first = chars
+            .next()
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default();
+        format!(" {first}{}.", chars.as_str())
     }
 }

@@ -91,7 +91,7 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
         ClaimKind::Unanswered { .. } => unreachable!("handled above: no subject"),
         ClaimKind::Value { year, claimed, .. } => judge.value(*year, claimed),
         ClaimKind::Rank { year, ranking, .. } => judge.rank(*year, ranking),
-        ClaimKind::Change { period, change, .. } => judge.change(*period, change),
+        ClaimKind::Change { period, change, .. } => judge.change_over(*period, change),
         ClaimKind::Sum {
             period, claimed, ..
         } => judge.aggregate(*period, claimed, false),
@@ -599,6 +599,32 @@ mod tests {
         assert_eq!(judge(&c).grade, Grade::True);
         c.change_pct = Some(-40.0);
         assert_eq!(judge(&c).grade, Grade::False);
+    }
+
+    #[test]
+    fn open_changes_run_to_the_latest_year_with_data() {
+        // "has risen since 2014": SLV 62 in 2014, 85.1 in 2016 (the latest).
+        let mut c = claim(Kind::Change);
+        c.from_year = Some(2014);
+        c.direction = Some(Direction::Increase);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert!(
+            v.explanation.contains("latest year with data: 2016"),
+            "{}",
+            v.explanation
+        );
+        assert_eq!(v.evidence.years, vec![2014, 2016]);
+        // "fell over the past year": 107.6 in 2015 to 85.1 in 2016.
+        c.from_year = None;
+        c.span_years = Some(1);
+        c.direction = Some(Direction::Decrease);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert_eq!(v.evidence.years, vec![2015, 2016]);
+        // A claim made in 2015 means the data up to 2015: 2014 to 2015.
+        c.latest_by = Some(2015);
+        assert_eq!(judge(&c).evidence.years, vec![2014, 2015]);
     }
 
     #[test]
