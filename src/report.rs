@@ -351,10 +351,20 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
         ("country", country, from("country")),
         ("indicator", indicator, from("indicator")),
     ];
-    match (c.from_year, c.year) {
-        (Some(a), Some(b)) => rows.push(("years", format!("{a}–{b}"), from("year"))),
-        (None, Some(y)) => rows.push(("year", y.to_string(), from("year"))),
-        _ => rows.push(("year", "latest with data".into(), String::new())),
+    let latest = match c.latest_by {
+        Some(by) => format!("latest with data up to {by}"),
+        None => "latest with data".into(),
+    };
+    match (c.from_year, c.year, c.span_years) {
+        (Some(a), Some(b), _) => rows.push(("years", format!("{a}–{b}"), from("year"))),
+        (Some(a), None, _) => rows.push(("years", format!("{a}–{latest}"), from("year"))),
+        (None, _, Some(n)) => rows.push((
+            "years",
+            format!("the {n} years to the {latest}"),
+            from("from_year"),
+        )),
+        (None, Some(y), _) => rows.push(("year", y.to_string(), from("year"))),
+        _ => rows.push(("year", latest, String::new())),
     }
     rows.push(("kind", c.kind_name().to_string(), from("kind")));
     if !c.among.is_empty() {
@@ -379,7 +389,52 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
         from("relation"),
     ));
     if let Some(d) = c.direction {
-        rows.push(("direction", d.to_string(), String::new()));
+        rows.push(("direction", d.to_string(), from("direction")));
+    }
+    let amounts = [
+        (
+            "change",
+            c.change_pct.map(|p| format!("{p:+}%")),
+            "change_pct",
+        ),
+        ("factor", c.factor.map(|f| format!("×{f}")), "factor"),
+        (
+            "change",
+            c.change_abs
+                .map(|a| format!("{}{}", if a > 0.0 { "+" } else { "" }, human(a, 6))),
+            "change_abs",
+        ),
+    ];
+    for (key, value, field) in amounts {
+        if let Some(value) = value {
+            rows.push((key, value, from(field)));
+        }
+    }
+    if let Some(extreme) = c.extreme {
+        let window = match (c.window_years, c.since) {
+            (Some(n), _) => format!("in the {n} years before"),
+            (None, Some(y)) => format!("since {y}"),
+            (None, None) => "in every year with data".into(),
+        };
+        rows.push((
+            "record",
+            format!(
+                "the {} {window}",
+                if extreme == crate::claim::Extreme::Max {
+                    "highest"
+                } else {
+                    "lowest"
+                }
+            ),
+            String::new(),
+        ));
+    }
+    if c.negated {
+        rows.push((
+            "negated",
+            "yes: the sentence denies this claim".into(),
+            from("negated"),
+        ));
     }
     let mut out = format!("understood: {}\n", c.text);
     for (key, value, source) in rows {

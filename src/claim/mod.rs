@@ -230,6 +230,8 @@ pub struct Claim {
     /// A claim with no year, made in this year: "latest" is the latest year with data up to
     /// it.
     pub latest_by: Option<i32>,
+    /// The sentence denies the claim: the verdict is the opposite.
+    pub negated: bool,
 }
 
 /// The series a claim is about: one indicator for one country (or aggregate).
@@ -498,6 +500,7 @@ impl Claim {
             tags: spec.tags,
             note: spec.note,
             latest_by: spec.latest_by,
+            negated: spec.negated,
         }
     }
 
@@ -550,6 +553,7 @@ impl From<Claim> for ClaimSpec {
         spec.tags = claim.tags;
         spec.note = claim.note;
         spec.latest_by = claim.latest_by;
+        spec.negated = claim.negated;
         let set_subject = |spec: &mut ClaimSpec, subject: Subject| {
             spec.indicator = Some(subject.indicator);
             spec.country = Some(subject.country);

@@ -29,6 +29,10 @@ pub struct ClaimSpec {
     /// mean the latest year with data up to 2019, not today's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_by: Option<i32>,
+    /// The sentence denies the claim ("did not fall in 2017"): the verdict is the opposite
+    /// of the claim's. For changes, records, ranks and bounds (`gt`, `lt`, …) only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub negated: bool,
     /// First year of a change, sum or mean.
     pub from_year: Option<i32>,
     /// For a change with no `year`: over the last N years with data ("over the past 15
@@ -94,6 +98,7 @@ impl ClaimSpec {
             country: None,
             year: None,
             latest_by: None,
+            negated: false,
             from_year: None,
             span_years: None,
             kind: Kind::Value,
@@ -284,6 +289,17 @@ impl ClaimSpec {
             return Err(Invalid(
                 "`extreme`, `window`, `window_years` and `since` belong to kind = \"record\""
                     .into(),
+            ));
+        }
+        let bound = !matches!(
+            self.relation,
+            Relation::Eq | Relation::Approx | Relation::Nearly
+        );
+        let deniable = matches!(self.kind, Kind::Change | Kind::Record | Kind::Rank)
+            || (self.kind == Kind::Value && bound);
+        if self.negated && !deniable {
+            return Err(Invalid(
+                "`negated` applies to a change, a record, a rank or a bound (`gt`, `lt`, …): the opposite of an exact value is no claim to check".into(),
             ));
         }
         let amount = [self.change_pct, self.factor, self.change_abs];

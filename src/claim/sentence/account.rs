@@ -36,6 +36,8 @@ pub enum Unhandled {
     Count,
     /// A statistic no series answers ("emigration").
     NoSeries,
+    /// A condition on any or every year ("in any year", "every year").
+    Quantifier,
     /// A group of people the statistic read does not cover ("young Egyptians").
     Group,
     /// Another place the claim read does not use ("half that of the UK").
@@ -57,6 +59,7 @@ impl Unhandled {
             Self::Share => "a share of a total",
             Self::Count => "a number of events, where the data give a rate per 100,000 people",
             Self::NoSeries => "a statistic no series of the data answers",
+            Self::Quantifier => "a condition on any or every year of a period",
             Self::Group => "a group of people the statistic read does not cover",
             Self::OtherPlace => "another place the claim read does not use",
         }
@@ -211,6 +214,8 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("refugees", Unhandled::NoSeries),
     ("deportations", Unhandled::NoSeries),
     ("again", Unhandled::RecordOrStreak),
+    ("any", Unhandled::Quantifier),
+    ("whenever", Unhandled::Quantifier),
     ("young", Unhandled::Group),
     ("youth", Unhandled::Group),
     ("children", Unhandled::Group),

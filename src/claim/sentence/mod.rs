@@ -257,6 +257,14 @@ impl SentenceParser {
         let growth = indicator.code.ends_with(".ZG");
         let moved = (decrease || increase) && !mean && !sum && !(decrease && increase);
         let span = relative_span(&reading.words, figures.year_values.is_empty());
+        let named = &text[statistic.span.0..statistic.span.1];
+        if moved && indicator.unit == Unit::Currency && named.to_lowercase().contains("economy") {
+            // "The economy grew 3%" speaks of real growth; the dollar value of GDP moves with
+            // prices and exchange rates, so checking it would misread the claim.
+            return Err(ParseError::Missing(format!(
+                "\"{named}\" growing or shrinking means real GDP growth, not the dollar value of GDP: write \"GDP growth\" with the year (\"GDP growth was 2.1% in 2019\")"
+            )));
+        }
         if moved && (years.two || years.year.is_some() || span.is_some()) {
             let direction = if decrease {
                 Direction::Decrease
@@ -407,6 +415,8 @@ impl SentenceParser {
         as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
         let indicator_name = indicator.name.as_str();
+        let mut reading = reading;
+        let claim = deny(claim, &mut reading);
         let left = reading.left_over(&claim, indicator_name, as_of);
         if !left.is_empty() {
             return Err(ParseError::Unaccounted(left));
@@ -753,6 +763,56 @@ fn rank_claim(
     reading.add_span("kind", (rank.start, rank.end));
 }
 
+/// A sentence that denies its claim ("did not fall in 2017", "hasn't been above 10%"):
+/// the claim is marked negated when its kind can be denied (a change, record, rank or
+/// bound); otherwise the "not" stays unused and the sentence is refused for it.
+fn deny(mut claim: ClaimSpec, reading: &mut Reading<'_>) -> ClaimSpec {
+    let Some(at) = negation(&reading.words) else {
+        return claim;
+    };
+    let bound = !matches!(
+        claim.relation,
+        Relation::Eq | Relation::Approx | Relation::Nearly
+    );
+    if matches!(claim.kind, Kind::Change | Kind::Record | Kind::Rank)
+        || (claim.kind == Kind::Value && bound)
+    {
+        claim.negated = true;
+        reading.add_span("negated", at);
+    }
+    claim
+}
+
+/// The one negated verb of the sentence ("did not", "hasn't", "is not"), where it is
+/// written; none when the sentence has no negation or more than one (a double negative is
+/// not guessed at).
+fn negation(words: &[Word]) -> Option<(usize, usize)> {
+    const AUX: &[&str] = &[
+        "did", "does", "do", "has", "have", "had", "is", "was", "were", "are",
+    ];
+    let negations = words
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.lower.as_str(),
+                "not" | "t" | "never" | "no" | "nor" | "neither"
+            )
+        })
+        .count();
+    if negations != 1 {
+        return None;
+    }
+    words.windows(2).find_map(|pair| {
+        let (aux, not) = (pair[0].lower.as_str(), pair[1].lower.as_str());
+        let contracted = not == "t"
+            && aux
+                .strip_suffix('n')
+                .is_some_and(|a| AUX.contains(&a) || a == "don");
+        let full = not == "not" && AUX.contains(&aux);
+        (contracted || full).then_some((pair[0].start, pair[1].end))
+    })
+}
+
 /// "over the past 15 years", "in the last decade": a change over the last N years with
 /// data, and where it is written.
 #[derive(Debug, Clone, Copy)]
@@ -1005,6 +1065,26 @@ mod tests {
     fn scale_is_checked_against_the_unit() {
         let err = parse("Honduras's population was 10.4 in 2022.").unwrap_err();
         assert!(err.to_string().contains("write the scale"), "{err}");
+    }
+
+    #[test]
+    fn a_denied_change_is_negated_and_a_double_negative_refused() {
+        let p = parse("Mexico's murder rate did not fall in 2017.").unwrap();
+        let spec = p.claim.spec();
+        assert!(spec.negated);
+        assert_eq!((spec.from_year, spec.year), (Some(2016), Some(2017)));
+        assert!(
+            parse("Brazil's murder rate didn't rise in 2018.")
+                .unwrap()
+                .claim
+                .spec()
+                .negated
+        );
+        // Two negations: nothing is guessed.
+        assert!(parse("Mexico's murder rate did not fail to fall in 2017, not at all.").is_err());
+        // "not" before an exact value cannot be denied: refused, not dropped.
+        let err = parse("Mexico's murder rate was not 29 in 2017.").unwrap_err();
+        assert!(err.to_string().contains("\"not\""), "{err}");
     }
 
     #[test]

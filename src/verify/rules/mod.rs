@@ -105,12 +105,35 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
             ..
         } => judge.own_record(*year, *extreme, *window),
     };
-    let (grade, explanation) = outcome.unwrap_or_else(|missing| (Grade::Unverifiable, missing));
+    let (grade, explanation) = match outcome {
+        Ok(judged) if claim.negated => denied(judged),
+        Ok(judged) => judged,
+        Err(missing) => (Grade::Unverifiable, missing),
+    };
     Verdict {
         grade,
         explanation,
         evidence: judge.evidence,
     }
+}
+
+/// The verdict on a sentence that denies the claim ("did not fall"): the claim's grade
+/// turned over, true for false and mostly-true for mostly-false; a half-true stays half-true.
+fn denied((grade, explanation): (Grade, String)) -> (Grade, String) {
+    let turned = match grade {
+        Grade::True => Grade::False,
+        Grade::False => Grade::True,
+        Grade::MostlyTrue => Grade::MostlyFalse,
+        Grade::MostlyFalse => Grade::MostlyTrue,
+        other => other,
+    };
+    (
+        turned,
+        format!(
+            "The sentence denies the claim, which on its own would be {}: {explanation}",
+            grade.as_str()
+        ),
+    )
 }
 
 /// Judging state for one claim; methods return `(grade, sentence)` or the reason it is
@@ -330,7 +353,7 @@ impl Judge<'_> {
 mod tests {
     use super::*;
     use crate::claim::country::{Countries, CountryInfo};
-    use crate::claim::{ClaimSpec, Direction, Kind, Order};
+    use crate::claim::{ClaimSpec, Direction, Kind, Order, Relation};
     use crate::source::Observation;
     use chrono::{TimeZone, Utc};
 
@@ -599,6 +622,41 @@ mod tests {
         assert_eq!(judge(&c).grade, Grade::True);
         c.change_pct = Some(-40.0);
         assert_eq!(judge(&c).grade, Grade::False);
+    }
+
+    #[test]
+    fn a_denied_claim_gets_the_opposite_grade() {
+        // "El Salvador's murder rate did not fall in 2016": it fell, 107.6 to 85.1.
+        let mut c = claim(Kind::Change);
+        (c.from_year, c.year) = (Some(2015), Some(2016));
+        c.direction = Some(Direction::Decrease);
+        c.negated = true;
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::False, "{}", v.explanation);
+        assert!(
+            v.explanation
+                .starts_with("The sentence denies the claim, which on its own would be true"),
+            "{}",
+            v.explanation
+        );
+        // "did not rise in 2016": true.
+        c.direction = Some(Direction::Increase);
+        assert_eq!(judge(&c).grade, Grade::True);
+        // No data stays unverifiable, whatever the wording.
+        (c.from_year, c.year) = (Some(2019), Some(2020));
+        assert_eq!(judge(&c).grade, Grade::Unverifiable);
+    }
+
+    #[test]
+    fn an_exact_value_cannot_be_denied() {
+        let mut c = claim(Kind::Value);
+        c.year = Some(2015);
+        c.value = Some(105.0);
+        c.negated = true;
+        let err = c.clone().validate(Countries::shared()).unwrap_err();
+        assert!(err.to_string().contains("`negated`"), "{err}");
+        c.relation = Relation::Gt;
+        assert!(c.validate(Countries::shared()).is_ok());
     }
 
     #[test]
