@@ -14,7 +14,7 @@ use super::country::Countries;
 use super::{
     number, slug, Claim, ClaimError, ClaimSpec, Direction, Kind, Order, Relation, Tolerance,
 };
-use super::{AllYears, Extreme};
+use super::{AllYears, Event, Extreme};
 
 /// Keys a `[[claim]]` table may hold.
 pub const CLAIM_KEYS: &[&str] = &[
@@ -42,6 +42,11 @@ pub const CLAIM_KEYS: &[&str] = &[
     "window",
     "window_years",
     "since",
+    "other",
+    "event",
+    "span_years",
+    "latest_by",
+    "negated",
     "schedule",
     "tags",
     "note",
@@ -238,6 +243,15 @@ fn read_claim(
             "extreme" => claim.extreme = Some(field.choice(EXTREMES)?),
             "window" => claim.window = Some(field.choice(WINDOWS)?),
             "since" => claim.since = Some(field.integer()?),
+            "other" => claim.other = Some(field.string()?),
+            "event" => claim.event = Some(field.choice(EVENTS)?),
+            "span_years" => {
+                let years = field.integer()?;
+                claim.span_years =
+                    Some(u32::try_from(years).map_err(|_| field.err("a positive whole number"))?);
+            }
+            "latest_by" => claim.latest_by = Some(field.integer()?),
+            "negated" => claim.negated = field.boolean()?,
             "window_years" => {
                 let years = field.integer()?;
                 claim.window_years =
@@ -306,6 +320,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("rank", Kind::Rank),
     ("change", Kind::Change),
     ("record", Kind::Record),
+    ("compare", Kind::Compare),
     ("sum", Kind::Sum),
     ("mean", Kind::Mean),
 ];
@@ -322,6 +337,7 @@ const RELATIONS: &[(&str, Relation)] = &[
 const ORDERS: &[(&str, Order)] = &[("desc", Order::Desc), ("asc", Order::Asc)];
 const EXTREMES: &[(&str, Extreme)] = &[("max", Extreme::Max), ("min", Extreme::Min)];
 const WINDOWS: &[(&str, AllYears)] = &[("all", AllYears::All)];
+const EVENTS: &[(&str, Event)] = &[("overtake", Event::Overtake)];
 
 const DIRECTIONS: &[(&str, Direction)] = &[
     ("decrease", Direction::Decrease),
@@ -350,6 +366,13 @@ impl Field<'_, '_> {
         match self.value.get_ref() {
             DeValue::String(s) => Ok(s.to_string()),
             _ => Err(self.err("a string")),
+        }
+    }
+
+    fn boolean(&self) -> Result<bool, Located> {
+        match self.value.get_ref() {
+            DeValue::Boolean(b) => Ok(*b),
+            _ => Err(self.err("true or false")),
         }
     }
 

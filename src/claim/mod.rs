@@ -36,6 +36,8 @@ pub enum Kind {
     Mean,
     /// The country's own highest or lowest in a window of years ("the highest in 30 years").
     Record,
+    /// Two places in one year: "three times Chile's", "higher than Mexico's", "overtook".
+    Compare,
 }
 
 /// How the claimed number relates to the true one.
@@ -98,7 +100,27 @@ macro_rules! written_as {
         }
     };
 }
-written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record" });
+written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record", Compare => "compare" });
+written_as!(Event { Overtake => "overtake" });
+
+/// Something that happened between two places, in a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Event {
+    /// Below (or level with) the other place the year before, above it in the year.
+    Overtake,
+}
+
+/// How a comparison between two places is claimed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Versus {
+    /// Higher (`gt`) or lower (`lt`) than the other place.
+    Side(Relation),
+    /// The ratio of the two values ("three times": 3, with its relation).
+    Ratio(Assertion),
+    /// Overtook the other place in the year.
+    Overtake,
+}
 written_as!(Extreme { Max => "max", Min => "min" });
 
 /// Which end of its own series a record claim says the value reached.
@@ -380,6 +402,17 @@ pub enum ClaimKind {
         /// Against which years.
         window: RecordWindow,
     },
+    /// The subject's value against another place's in the same year.
+    Compare {
+        /// The series.
+        subject: Subject,
+        /// The other place (ISO3 or aggregate), on the same indicator.
+        other: String,
+        /// The year (`None`: the latest both have data for).
+        year: Option<i32>,
+        /// What is claimed.
+        versus: Versus,
+    },
     /// The average over a period.
     Mean {
         /// The series.
@@ -480,6 +513,16 @@ impl Claim {
                 period,
                 claimed: assertion(spec.value.unwrap_or_default()),
             },
+            (Some(subject), Kind::Compare) => ClaimKind::Compare {
+                subject,
+                other: spec.other.clone().unwrap_or_default(),
+                year: spec.year,
+                versus: match (spec.event, spec.factor) {
+                    (Some(Event::Overtake), _) => Versus::Overtake,
+                    (None, Some(factor)) => Versus::Ratio(assertion(factor)),
+                    (None, None) => Versus::Side(spec.relation),
+                },
+            },
             (Some(subject), Kind::Record) => ClaimKind::Record {
                 subject,
                 year: spec.year,
@@ -513,6 +556,7 @@ impl Claim {
             | ClaimKind::Change { subject, .. }
             | ClaimKind::Sum { subject, .. }
             | ClaimKind::Record { subject, .. }
+            | ClaimKind::Compare { subject, .. }
             | ClaimKind::Mean { subject, .. } => Some(subject),
         }
     }
@@ -535,6 +579,10 @@ impl Claim {
             ClaimKind::Change { change, .. } => change.end.map(|a| a.value),
             ClaimKind::Rank { ranking, .. } => Some(f64::from(ranking.rank)),
             ClaimKind::Record { .. } => None,
+            ClaimKind::Compare { versus, .. } => match versus {
+                Versus::Ratio(ratio) => Some(ratio.value),
+                _ => None,
+            },
         }
     }
 
@@ -643,6 +691,29 @@ impl From<Claim> for ClaimSpec {
                 spec.kind = Kind::Mean;
                 (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
                 set_assertion(&mut spec, claimed);
+            }
+            ClaimKind::Compare {
+                subject,
+                other,
+                year,
+                versus,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Compare;
+                spec.other = Some(other);
+                spec.year = year;
+                match versus {
+                    Versus::Side(relation) => spec.relation = relation,
+                    Versus::Ratio(ratio) => {
+                        spec.factor = Some(ratio.value);
+                        spec.relation = ratio.relation;
+                        spec.tolerance = ratio.tolerance;
+                    }
+                    Versus::Overtake => {
+                        spec.event = Some(Event::Overtake);
+                        spec.relation = Relation::Gt;
+                    }
+                }
             }
             ClaimKind::Record {
                 subject,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    country, slug, Claim, ClaimError, Direction, Extreme, Kind, Order, Relation, Tolerance,
+    country, slug, Claim, ClaimError, Direction, Event, Extreme, Kind, Order, Relation, Tolerance,
 };
 use super::{is_id_char, WORLD_BANK};
 
@@ -65,6 +65,11 @@ pub struct ClaimSpec {
     pub factor: Option<f64>,
     /// Claimed change in the indicator's unit (negative for a fall; "rose by 4 years").
     pub change_abs: Option<f64>,
+    /// For `kind = "compare"`: the other place (ISO3 or aggregate code).
+    pub other: Option<String>,
+    /// For `kind = "compare"`: `"overtake"`: below the other place the year before, above it
+    /// in `year`.
+    pub event: Option<Event>,
     /// For `kind = "record"`: `max` (the highest) or `min`.
     pub extreme: Option<Extreme>,
     /// For `kind = "record"`: the record is over the N years before `year`.
@@ -114,6 +119,8 @@ impl ClaimSpec {
             change_pct: None,
             factor: None,
             change_abs: None,
+            other: None,
+            event: None,
             extreme: None,
             window_years: None,
             since: None,
@@ -161,6 +168,9 @@ impl ClaimSpec {
             .iter()
             .map(|c| countries.resolve(c).map(str::to_string))
             .collect::<Result<_, _>>()?;
+        if let Some(other) = &self.other {
+            self.other = Some(countries.resolve(other)?.to_string());
+        }
         self.check_years()?;
         self.check_kind_keys()?;
         Ok(self)
@@ -279,6 +289,7 @@ impl ClaimSpec {
                 )));
             }
             Kind::Record => self.check_record()?,
+            Kind::Compare => self.check_compare()?,
             _ => {}
         }
         let record = self.extreme.is_some()
@@ -302,8 +313,15 @@ impl ClaimSpec {
                 "`negated` applies to a change, a record, a rank or a bound (`gt`, `lt`, …): the opposite of an exact value is no claim to check".into(),
             ));
         }
+        if self.kind != Kind::Compare && (self.other.is_some() || self.event.is_some()) {
+            return Err(Invalid(
+                "`other` and `event` belong to kind = \"compare\"".into(),
+            ));
+        }
         let amount = [self.change_pct, self.factor, self.change_abs];
-        if self.kind != Kind::Change && amount.iter().any(Option::is_some) {
+        let ratio =
+            self.kind == Kind::Compare && self.change_pct.is_none() && self.change_abs.is_none();
+        if self.kind != Kind::Change && !ratio && amount.iter().any(Option::is_some) {
             return Err(Invalid(
                 "`change_pct`, `factor` and `change_abs` belong to kind = \"change\"".into(),
             ));
@@ -322,6 +340,35 @@ impl ClaimSpec {
             }
         }
         Ok(())
+    }
+
+    /// A comparison needs the other place, and either a side (`relation = "gt"` or `"lt"`),
+    /// a ratio (`factor`) or an event.
+    fn check_compare(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        let Some(other) = &self.other else {
+            return Err(Missing(
+                "kind = \"compare\" needs `other`: the place compared with (ISO3 or aggregate code)".into(),
+            ));
+        };
+        if Some(other) == self.country.as_ref() {
+            return Err(Invalid(format!(
+                "`other` is {other}, the claim's own country: compare two places"
+            )));
+        }
+        if self.value.is_some() {
+            return Err(Invalid(
+                "a comparison has no `value`: state a ratio with `factor`, or a side with `relation`".into(),
+            ));
+        }
+        match (self.event, self.factor) {
+            (Some(_), Some(_)) => Err(Invalid("give `event` or `factor`, not both".into())),
+            (None, Some(f)) if f <= 0.0 => Err(Invalid("`factor` must be above 0".into())),
+            (None, None) if !matches!(self.relation, Relation::Gt | Relation::Gte | Relation::Lt | Relation::Lte) => Err(Missing(
+                "kind = \"compare\" needs `relation = \"gt\"` (higher) or `\"lt\"` (lower), a `factor`, or `event = \"overtake\"`".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// A record needs its end (`extreme`) and at most one window.

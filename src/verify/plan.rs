@@ -54,6 +54,13 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
                 let Subject { indicator, country } = subject;
                 by_country.entry(indicator).or_default().insert(country);
             }
+            // Both places, on one request for the indicator.
+            ClaimKind::Compare { subject, other, .. } => {
+                let Subject { indicator, country } = subject;
+                let countries = by_country.entry(indicator).or_default();
+                countries.insert(country);
+                countries.insert(other);
+            }
         }
     }
     let mut plan = Plan::default();

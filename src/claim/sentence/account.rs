@@ -287,6 +287,10 @@ pub(super) fn unaccounted(
         if kind == Some(Unhandled::Group) && statistic_name.contains(w.lower.as_str()) {
             continue;
         }
+        // "the most of any country": a rank's scope, not a condition on years.
+        if kind == Some(Unhandled::Quantifier) && any_country(words, w) {
+            continue;
+        }
         if kind == Some(Unhandled::UndatableTime) && adverb_since(words, w) {
             continue;
         }
@@ -336,4 +340,12 @@ fn every_year(words: &[Word], w: &Word) -> bool {
     matches!(w.lower.as_str(), "every" | "each")
         && (year(at + 1)
             || (words.get(at + 1).is_some_and(|x| x.lower == "single") && year(at + 2)))
+}
+
+/// "of any country", "any other nation": "any" over places, part of a rank's scope.
+fn any_country(words: &[Word], w: &Word) -> bool {
+    let at = words.iter().position(|x| x.start == w.start).unwrap_or(0);
+    words
+        .get(at + 1)
+        .is_some_and(|x| matches!(x.lower.as_str(), "country" | "other" | "nation" | "economy"))
 }

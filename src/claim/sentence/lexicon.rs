@@ -70,6 +70,7 @@ pub(super) const DEMONYMS: &[(&str, &str)] = &[
     ("uruguayan", "URY"),
     ("paraguayan", "PRY"),
     ("american", "USA"),
+    ("latin american", "LCN"),
     ("canadian", "CAN"),
     ("british", "GBR"),
     ("briton", "GBR"),

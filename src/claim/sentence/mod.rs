@@ -10,6 +10,7 @@
 mod account;
 mod change;
 mod clauses;
+mod compare;
 mod lexicon;
 mod numbers;
 mod places;
@@ -222,6 +223,14 @@ impl SentenceParser {
         claim.country = Some(place.iso3.clone());
         if masked != text && claim.source != crate::source::owid::NAME {
             prefer_owid(&mut claim, &indicator.code, &mut reading.notes);
+        }
+        if let Some(comparison) = compare::find(&reading.words, &reading.places, &place.iso3) {
+            for at in &comparison.spans {
+                figures.take_inside(*at);
+            }
+            let years = Years::read(&figures.year_values, false);
+            compare_claim(&mut claim, comparison, &years, &figures, &mut reading)?;
+            return self.finish(claim, indicator, reading, as_of);
         }
         let record = record::find_record(&reading.words);
         if let Some(phrase) = &record {
@@ -862,6 +871,39 @@ fn relative_span(words: &[Word], no_year: bool) -> Option<RelativeSpan> {
     None
 }
 
+/// A comparison with another place in one year (or the latest both have).
+fn compare_claim(
+    claim: &mut ClaimSpec,
+    comparison: compare::Comparison,
+    years: &Years,
+    figures: &Figures,
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    if years.two {
+        return Err(ParseError::Missing(
+            "a comparison between two places is checked in one year; the sentence names two: say which".into(),
+        ));
+    }
+    if let Some(n) = figures.numbers.first() {
+        return Err(ParseError::Unaccounted(vec![account::Unaccounted {
+            words: reading.text[n.start..n.end].to_string(),
+            kind: account::Unhandled::UnplacedNumber,
+        }]));
+    }
+    claim.kind = Kind::Compare;
+    claim.year = years.year;
+    claim.other = Some(comparison.other);
+    claim.relation = comparison.relation;
+    claim.factor = comparison.factor;
+    if comparison.overtake {
+        claim.event = Some(crate::claim::Event::Overtake);
+    }
+    for at in comparison.spans {
+        reading.add_span("kind", at);
+    }
+    Ok(())
+}
+
 /// A record in the country's own series, in one year (or the latest).
 fn record_claim(
     claim: &mut ClaimSpec,
@@ -1085,6 +1127,38 @@ mod tests {
         // "not" before an exact value cannot be denied: refused, not dropped.
         let err = parse("Mexico's murder rate was not 29 in 2017.").unwrap_err();
         assert!(err.to_string().contains("\"not\""), "{err}");
+    }
+
+    #[test]
+    fn comparisons_name_the_other_place() {
+        let spec = parse("Colombia's homicide rate was three times Chile's in 2015.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(
+            (spec.kind, spec.other.as_deref(), spec.factor, spec.year),
+            (Kind::Compare, Some("CHL"), Some(3.0), Some(2015))
+        );
+        let spec = parse(
+            "Sub-Saharan Africa's fertility rate was more than double the world average in 2015.",
+        )
+        .unwrap()
+        .claim
+        .spec();
+        assert_eq!(
+            (spec.other.as_deref(), spec.factor, spec.relation),
+            (Some("WLD"), Some(2.0), Relation::Gt)
+        );
+        let spec = parse("Jamaica overtook Honduras' murder rate in 2017.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(
+            (spec.event, spec.year),
+            (Some(crate::claim::Event::Overtake), Some(2017))
+        );
+        // "more than a fifth of the EU's" is a share, not a comparison of two values.
+        assert!(parse("Germany makes up more than a fifth of the EU's population.").is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! wording shared by all.
 
 mod change;
+mod compare;
 mod rank;
 mod record;
 mod words;
@@ -104,6 +105,12 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
             window,
             ..
         } => judge.own_record(*year, *extreme, *window),
+        ClaimKind::Compare {
+            other,
+            year,
+            versus,
+            ..
+        } => judge.versus(other, *year, *versus),
     };
     let (grade, explanation) = match outcome {
         Ok(judged) if claim.negated => denied(judged),

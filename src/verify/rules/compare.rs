@@ -1,0 +1,271 @@
+//! Comparisons between two places on one indicator in one year: a side ("higher than
+//! Mexico's"), a ratio ("three times Chile's", read at ±5% when unhedged, like a change's
+//! factor), or an overtaking (below or level the year before, above in the year). With no
+//! year, the latest year both places have data for (up to the year the claim was made).
+
+use super::{Judge, Outcome};
+use crate::claim::{Assertion, Relation, Tolerance, Versus};
+use crate::verify::band::compare;
+use crate::verify::{Grade, YearValue};
+
+impl Judge<'_> {
+    pub(super) fn versus(&mut self, other: &str, year: Option<i32>, versus: Versus) -> Outcome {
+        let other_name = self.place_name(other);
+        let (year, note) = self.common_year(other, &other_name, year)?;
+        let (a, b) = self.both(other, &other_name, year)?;
+        self.evidence.years = vec![year];
+        self.evidence.actual = Some(a);
+        self.evidence.values = vec![YearValue { year, value: a }];
+        let stated = format!(
+            "{} {} for {} and {} for {other_name} in {year}{note} {}",
+            self.reports(),
+            self.fmt(a),
+            self.name,
+            self.fmt(b),
+            self.vintage()
+        );
+        match versus {
+            Versus::Side(relation) => Ok(self.side(relation, a, b, &stated)),
+            Versus::Ratio(claimed) => Ok(self.ratio(claimed, a, b, &stated)),
+            Versus::Overtake => self.overtook(other, &other_name, year, (a, b), &stated),
+        }
+    }
+
+    fn place_name(&self, iso3: &str) -> String {
+        self.ctx
+            .countries
+            .get(iso3)
+            .map(|c| c.name.clone())
+            .or_else(|| self.ctx.series.country_name(iso3).map(str::to_string))
+            .unwrap_or_else(|| iso3.to_string())
+    }
+
+    /// The claimed year, or the latest year with data for both places.
+    fn common_year(
+        &self,
+        other: &str,
+        other_name: &str,
+        year: Option<i32>,
+    ) -> Result<(i32, String), String> {
+        if let Some(year) = year {
+            return Ok((year, String::new()));
+        }
+        let by = self.claim.latest_by;
+        let theirs = self.ctx.series.values_for(other);
+        let common = self
+            .ctx
+            .series
+            .values_for(&self.iso3)
+            .into_iter()
+            .rev()
+            .find(|(y, _)| by.is_none_or(|by| *y <= by) && theirs.iter().any(|(t, _)| t == y));
+        match common {
+            Some((y, _)) => Ok((
+                y,
+                format!(" (no year claimed; the latest year with data for both: {y})"),
+            )),
+            None => Err(format!(
+                "{} has no year with data for both {} and {other_name} {}.",
+                super::source_label(&self.ctx.series.source),
+                self.name,
+                self.vintage()
+            )),
+        }
+    }
+
+    /// Both places' values in `year`, or which one is missing.
+    fn both(&self, other: &str, other_name: &str, year: i32) -> Result<(f64, f64), String> {
+        let series = self.ctx.series;
+        match (series.value(&self.iso3, year), series.value(other, year)) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            (a, _) => Err(format!(
+                "{} has no value for {} in {year} {}, so the comparison cannot be checked.",
+                super::source_label(&series.source),
+                if a.is_none() {
+                    self.name.as_str()
+                } else {
+                    other_name
+                },
+                self.vintage()
+            )),
+        }
+    }
+
+    /// "higher than", "lower than": true when it holds; a near miss graded by the gap.
+    fn side(&self, relation: Relation, a: f64, b: f64, stated: &str) -> (Grade, String) {
+        let bound = Assertion {
+            relation,
+            value: b,
+            value_max: None,
+            tolerance: Some(Tolerance::Absolute(0.0)),
+        };
+        let c = compare(&bound, a, self.ctx.grading);
+        let word = match relation {
+            Relation::Gt | Relation::Gte => "higher",
+            _ => "lower",
+        };
+        let verdict = if c.holds {
+            format!("{stated}: {word}, as claimed.")
+        } else {
+            format!(
+                "{stated}: not {word} ({:.1}% apart).",
+                ((a - b) / b.abs() * 100.0).abs()
+            )
+        };
+        (c.grade, verdict)
+    }
+
+    /// "three times Chile's": the ratio against the claimed one.
+    fn ratio(&self, mut claimed: Assertion, a: f64, b: f64, stated: &str) -> (Grade, String) {
+        if b == 0.0 {
+            return (
+                Grade::Unverifiable,
+                format!("{stated}: a ratio to zero cannot be checked."),
+            );
+        }
+        // A round ratio ("three times", "double") is not meant to the last digit.
+        if claimed.relation == Relation::Eq {
+            claimed.relation = Relation::Approx;
+        }
+        let actual = a / b;
+        let c = compare(&claimed, actual, self.ctx.grading);
+        let words = super::words::relation_words(claimed.relation);
+        let verdict = if c.holds {
+            format!(
+                "{stated}, {actual:.2} times as much: the claimed {words}{}× holds.",
+                claimed.value
+            )
+        } else {
+            format!(
+                "{stated}, {actual:.2} times as much, not {words}{}× ({:+.1}%).",
+                claimed.value,
+                c.deviation * 100.0
+            )
+        };
+        (c.grade, verdict)
+    }
+
+    /// "overtook": level or below the year before, above in the year.
+    fn overtook(
+        &self,
+        other: &str,
+        other_name: &str,
+        year: i32,
+        (a, b): (f64, f64),
+        stated: &str,
+    ) -> Outcome {
+        let (pa, pb) = self.both(other, other_name, year - 1)?;
+        let before = format!("{} and {} in {}", self.fmt(pa), self.fmt(pb), year - 1);
+        let (grade, what) = match (pa <= pb, a > b) {
+            (true, true) => (Grade::True, "it overtook then"),
+            (false, true) => (Grade::False, "it was already higher the year before"),
+            (_, false) => (Grade::False, "it was not higher that year"),
+        };
+        Ok((grade, format!("{stated}; {before}: {what}.")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{claim, countries, series, typed};
+    use super::super::{evaluate, Context};
+    use crate::claim::{Event, Kind, Relation};
+    use crate::config::GradingConfig;
+    use crate::verify::{Grade, Verdict};
+
+    type Edit = Box<dyn Fn(&mut crate::claim::ClaimSpec)>;
+
+    /// SLV against HND: HND higher in 2014, SLV higher (and about double) in 2015.
+    fn judge(edit: impl Fn(&mut crate::claim::ClaimSpec)) -> Verdict {
+        let s = series(&[
+            ("SLV", 2014, Some(62.0)),
+            ("SLV", 2015, Some(107.6)),
+            ("HND", 2014, Some(66.0)),
+            ("HND", 2015, Some(55.7)),
+        ]);
+        let mut c = claim(Kind::Compare);
+        c.other = Some("HND".into());
+        c.year = Some(2015);
+        c.relation = Relation::Gt;
+        edit(&mut c);
+        let list = countries();
+        evaluate(
+            &typed(&c),
+            Context {
+                series: &s,
+                countries: &list,
+                grading: &GradingConfig::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn sides_ratios_and_overtaking() {
+        let table: Vec<(&str, Edit, Grade)> = vec![
+            ("higher in 2015", Box::new(|_| {}), Grade::True),
+            (
+                "lower in 2015",
+                Box::new(|c| c.relation = Relation::Lt),
+                Grade::False,
+            ),
+            (
+                "higher in 2014 (6% under)",
+                Box::new(|c| c.year = Some(2014)),
+                Grade::HalfTrue,
+            ),
+            // 107.6 / 55.7 = 1.93: "double" is read at ±5% (1.9..2.1).
+            (
+                "double",
+                Box::new(|c| {
+                    c.factor = Some(2.0);
+                    c.relation = Relation::Eq;
+                }),
+                Grade::True,
+            ),
+            (
+                "three times",
+                Box::new(|c| {
+                    c.factor = Some(3.0);
+                    c.relation = Relation::Eq;
+                }),
+                Grade::False,
+            ),
+            (
+                "more than double",
+                Box::new(|c| c.factor = Some(2.0)),
+                Grade::MostlyTrue,
+            ),
+            (
+                "overtook in 2015",
+                Box::new(|c| c.event = Some(Event::Overtake)),
+                Grade::True,
+            ),
+            (
+                "latest year both have: 2015",
+                Box::new(|c| c.year = None),
+                Grade::True,
+            ),
+            (
+                "no data in 2016",
+                Box::new(|c| c.year = Some(2016)),
+                Grade::Unverifiable,
+            ),
+        ];
+        for (what, edit, want) in table {
+            let v = judge(edit);
+            assert_eq!(v.grade, want, "{what}: {}", v.explanation);
+        }
+    }
+
+    #[test]
+    fn the_explanation_gives_both_values() {
+        let v = judge(|c| c.factor = Some(3.0));
+        assert!(
+            v.explanation
+                .contains("107.6 for El Salvador and 55.7 for Honduras"),
+            "{}",
+            v.explanation
+        );
+        assert!(v.explanation.contains("1.93 times"), "{}", v.explanation);
+    }
+}
