@@ -33,6 +33,7 @@ pub const KEYS: &[&str] = &[
     "window_years",
     "since",
     "other",
+    "years",
     "event",
     "span_years",
     "negated",

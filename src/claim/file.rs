@@ -43,6 +43,7 @@ pub const CLAIM_KEYS: &[&str] = &[
     "window_years",
     "since",
     "other",
+    "years",
     "event",
     "span_years",
     "latest_by",
@@ -244,6 +245,11 @@ fn read_claim(
             "window" => claim.window = Some(field.choice(WINDOWS)?),
             "since" => claim.since = Some(field.integer()?),
             "other" => claim.other = Some(field.string()?),
+            "years" => {
+                let years = field.integer()?;
+                claim.years =
+                    Some(u32::try_from(years).map_err(|_| field.err("a positive whole number"))?);
+            }
             "event" => claim.event = Some(field.choice(EVENTS)?),
             "span_years" => {
                 let years = field.integer()?;
@@ -321,6 +327,8 @@ const KINDS: &[(&str, Kind)] = &[
     ("change", Kind::Change),
     ("record", Kind::Record),
     ("compare", Kind::Compare),
+    ("streak", Kind::Streak),
+    ("trend", Kind::Trend),
     ("sum", Kind::Sum),
     ("mean", Kind::Mean),
 ];

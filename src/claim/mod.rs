@@ -38,6 +38,10 @@ pub enum Kind {
     Record,
     /// Two places in one year: "three times Chile's", "higher than Mexico's", "overtook".
     Compare,
+    /// Moves the same way N years in a row ("fell for seven years in a row").
+    Streak,
+    /// Moving one way in the latest years with data ("is rising").
+    Trend,
 }
 
 /// How the claimed number relates to the true one.
@@ -100,7 +104,7 @@ macro_rules! written_as {
         }
     };
 }
-written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record", Compare => "compare" });
+written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record", Compare => "compare", Streak => "streak", Trend => "trend" });
 written_as!(Event { Overtake => "overtake" });
 
 /// Something that happened between two places, in a comparison.
@@ -109,6 +113,20 @@ written_as!(Event { Overtake => "overtake" });
 pub enum Event {
     /// Below (or level with) the other place the year before, above it in the year.
     Overtake,
+}
+
+/// How long a claimed streak is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreakLength {
+    /// N annual moves in a row, ending in the claim's year; `at_least` for "more than N".
+    Moves {
+        /// How many.
+        n: u32,
+        /// "for more than ten years": a longer streak holds too, and N itself does not.
+        more: bool,
+    },
+    /// Every annual move from this year to the claim's ("every year since 2014").
+    Since(i32),
 }
 
 /// How a comparison between two places is claimed.
@@ -413,6 +431,26 @@ pub enum ClaimKind {
         /// What is claimed.
         versus: Versus,
     },
+    /// The same direction every year of a streak.
+    Streak {
+        /// The series.
+        subject: Subject,
+        /// The last year (`None`: the latest with data).
+        year: Option<i32>,
+        /// Up or down.
+        direction: Direction,
+        /// How long.
+        length: StreakLength,
+    },
+    /// A direction in the latest years with data.
+    Trend {
+        /// The series.
+        subject: Subject,
+        /// The last year (`None`: the latest with data).
+        year: Option<i32>,
+        /// Up or down.
+        direction: Direction,
+    },
     /// The average over a period.
     Mean {
         /// The series.
@@ -523,6 +561,23 @@ impl Claim {
                     (None, None) => Versus::Side(spec.relation),
                 },
             },
+            (Some(subject), Kind::Streak) => ClaimKind::Streak {
+                subject,
+                year: spec.year,
+                direction: spec.direction.unwrap_or(Direction::Increase),
+                length: match (spec.years, spec.from_year) {
+                    (Some(n), _) => StreakLength::Moves {
+                        n,
+                        more: matches!(spec.relation, Relation::Gt),
+                    },
+                    (None, from) => StreakLength::Since(from.unwrap_or_default()),
+                },
+            },
+            (Some(subject), Kind::Trend) => ClaimKind::Trend {
+                subject,
+                year: spec.year,
+                direction: spec.direction.unwrap_or(Direction::Increase),
+            },
             (Some(subject), Kind::Record) => ClaimKind::Record {
                 subject,
                 year: spec.year,
@@ -557,6 +612,8 @@ impl Claim {
             | ClaimKind::Sum { subject, .. }
             | ClaimKind::Record { subject, .. }
             | ClaimKind::Compare { subject, .. }
+            | ClaimKind::Streak { subject, .. }
+            | ClaimKind::Trend { subject, .. }
             | ClaimKind::Mean { subject, .. } => Some(subject),
         }
     }
@@ -578,7 +635,11 @@ impl Claim {
             | ClaimKind::Mean { claimed, .. } => Some(claimed.value),
             ClaimKind::Change { change, .. } => change.end.map(|a| a.value),
             ClaimKind::Rank { ranking, .. } => Some(f64::from(ranking.rank)),
-            ClaimKind::Record { .. } => None,
+            ClaimKind::Record { .. } | ClaimKind::Trend { .. } => None,
+            ClaimKind::Streak { length, .. } => match length {
+                StreakLength::Moves { n, .. } => Some(f64::from(*n)),
+                StreakLength::Since(_) => None,
+            },
             ClaimKind::Compare { versus, .. } => match versus {
                 Versus::Ratio(ratio) => Some(ratio.value),
                 _ => None,
@@ -691,6 +752,35 @@ impl From<Claim> for ClaimSpec {
                 spec.kind = Kind::Mean;
                 (spec.from_year, spec.year) = (Some(period.from), Some(period.to));
                 set_assertion(&mut spec, claimed);
+            }
+            ClaimKind::Streak {
+                subject,
+                year,
+                direction,
+                length,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Streak;
+                spec.year = year;
+                spec.direction = Some(direction);
+                match length {
+                    StreakLength::Moves { n, more } => {
+                        spec.years = Some(n);
+                        spec.from_year = year.map(|y| y - i32::try_from(n).unwrap_or(0) + 1);
+                        spec.relation = if more { Relation::Gt } else { Relation::Eq };
+                    }
+                    StreakLength::Since(from) => spec.from_year = Some(from),
+                }
+            }
+            ClaimKind::Trend {
+                subject,
+                year,
+                direction,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Trend;
+                spec.year = year;
+                spec.direction = Some(direction);
             }
             ClaimKind::Compare {
                 subject,

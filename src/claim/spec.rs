@@ -65,6 +65,8 @@ pub struct ClaimSpec {
     pub factor: Option<f64>,
     /// Claimed change in the indicator's unit (negative for a fall; "rose by 4 years").
     pub change_abs: Option<f64>,
+    /// For `kind = "streak"`: how many annual moves in a row, ending in `year`.
+    pub years: Option<u32>,
     /// For `kind = "compare"`: the other place (ISO3 or aggregate code).
     pub other: Option<String>,
     /// For `kind = "compare"`: `"overtake"`: below the other place the year before, above it
@@ -119,6 +121,7 @@ impl ClaimSpec {
             change_pct: None,
             factor: None,
             change_abs: None,
+            years: None,
             other: None,
             event: None,
             extreme: None,
@@ -290,6 +293,7 @@ impl ClaimSpec {
             }
             Kind::Record => self.check_record()?,
             Kind::Compare => self.check_compare()?,
+            Kind::Streak | Kind::Trend => self.check_moves()?,
             _ => {}
         }
         let record = self.extreme.is_some()
@@ -306,8 +310,10 @@ impl ClaimSpec {
             self.relation,
             Relation::Eq | Relation::Approx | Relation::Nearly
         );
-        let deniable = matches!(self.kind, Kind::Change | Kind::Record | Kind::Rank)
-            || (self.kind == Kind::Value && bound);
+        let deniable = matches!(
+            self.kind,
+            Kind::Change | Kind::Record | Kind::Rank | Kind::Compare | Kind::Trend | Kind::Streak
+        ) || (self.kind == Kind::Value && bound);
         if self.negated && !deniable {
             return Err(Invalid(
                 "`negated` applies to a change, a record, a rank or a bound (`gt`, `lt`, …): the opposite of an exact value is no claim to check".into(),
@@ -366,6 +372,45 @@ impl ClaimSpec {
             (None, Some(f)) if f <= 0.0 => Err(Invalid("`factor` must be above 0".into())),
             (None, None) if !matches!(self.relation, Relation::Gt | Relation::Gte | Relation::Lt | Relation::Lte) => Err(Missing(
                 "kind = \"compare\" needs `relation = \"gt\"` (higher) or `\"lt\"` (lower), a `factor`, or `event = \"overtake\"`".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A streak or a trend needs a direction; a streak, its length (`years`) or its first
+    /// year (`from_year`, "every year since 2014").
+    fn check_moves(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        let kind = self.kind_name();
+        if self.direction.is_none() {
+            return Err(Missing(format!(
+                "kind = \"{kind}\" needs `direction` (\"increase\" or \"decrease\")"
+            )));
+        }
+        if self.value.is_some() {
+            return Err(Invalid(format!("kind = \"{kind}\" has no `value`")));
+        }
+        if self.kind == Kind::Trend {
+            return match (self.years, self.from_year) {
+                (None, None) => Ok(()),
+                _ => Err(Invalid(
+                    "a trend has no `years` or `from_year`: that is a streak or a change".into(),
+                )),
+            };
+        }
+        match (self.years, self.from_year, self.year) {
+            (None, None, _) => Err(Missing(
+                "kind = \"streak\" needs `years` (moves in a row) or `from_year` (every year since)".into(),
+            )),
+            (Some(0 | 1), _, _) => Err(Invalid("a streak is at least 2 years".into())),
+            (Some(n), Some(from), Some(year)) if i64::from(year - from) + 1 != i64::from(n) => {
+                Err(Invalid(format!(
+                    "{n} years in a row ending in {year} start in {}, not {from}",
+                    year - i32::try_from(n).unwrap_or(0) + 1
+                )))
+            }
+            (Some(_), Some(_), None) => Err(Invalid(
+                "give `years` or `from_year` for a streak to the latest year, not both".into(),
             )),
             _ => Ok(()),
         }

@@ -50,6 +50,8 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
             | ClaimKind::Change { subject, .. }
             | ClaimKind::Sum { subject, .. }
             | ClaimKind::Record { subject, .. }
+            | ClaimKind::Streak { subject, .. }
+            | ClaimKind::Trend { subject, .. }
             | ClaimKind::Mean { subject, .. } => {
                 let Subject { indicator, country } = subject;
                 by_country.entry(indicator).or_default().insert(country);

@@ -17,6 +17,7 @@ mod places;
 mod rank;
 mod record;
 mod statistic;
+mod streak;
 mod words;
 
 use chrono::{Datelike, NaiveDate};
@@ -231,6 +232,25 @@ impl SentenceParser {
             let years = Years::read(&figures.year_values, false);
             compare_claim(&mut claim, comparison, &years, &figures, &mut reading)?;
             return self.finish(claim, indicator, reading, as_of);
+        }
+        if let Some(phrase) = streak::find_streak(&reading.words) {
+            figures.take_inside((phrase.start, phrase.end));
+            let years = Years::read(&figures.year_values, false);
+            let directions = change::direction_words(&reading.words, statistic.span);
+            streak_claim(&mut claim, phrase, &years, &directions, &mut reading)?;
+            return self.finish(claim, indicator, reading, as_of);
+        }
+        if figures.numbers.is_empty() && figures.year_values.is_empty() {
+            if let Some((direction, start, end)) = streak::find_trend(&reading.words) {
+                claim.kind = Kind::Trend;
+                claim.direction = Some(direction);
+                reading.add_span("kind", (start, end));
+                reading.notes.push(format!(
+                    "a trend with no years is read over the last {} annual moves with data",
+                    crate::verify::rules::TREND_MOVES
+                ));
+                return self.finish(claim, indicator, reading, as_of);
+            }
         }
         let record = record::find_record(&reading.words);
         if let Some(phrase) = &record {
@@ -783,8 +803,10 @@ fn deny(mut claim: ClaimSpec, reading: &mut Reading<'_>) -> ClaimSpec {
         claim.relation,
         Relation::Eq | Relation::Approx | Relation::Nearly
     );
-    if matches!(claim.kind, Kind::Change | Kind::Record | Kind::Rank)
-        || (claim.kind == Kind::Value && bound)
+    if matches!(
+        claim.kind,
+        Kind::Change | Kind::Record | Kind::Rank | Kind::Compare | Kind::Trend | Kind::Streak
+    ) || (claim.kind == Kind::Value && bound)
     {
         claim.negated = true;
         reading.add_span("negated", at);
@@ -900,6 +922,40 @@ fn compare_claim(
     }
     for at in comparison.spans {
         reading.add_span("kind", at);
+    }
+    Ok(())
+}
+
+/// A streak: the direction it moved every year, and how long.
+fn streak_claim(
+    claim: &mut ClaimSpec,
+    phrase: streak::StreakPhrase,
+    years: &Years,
+    directions: &[(Direction, usize, usize)],
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    let ways: Vec<Direction> = directions.iter().map(|d| d.0).collect();
+    let Some(&direction) = ways.first().filter(|d| ways.iter().all(|w| w == *d)) else {
+        return Err(ParseError::Missing(
+            "a streak needs one way it moved (\"fell for five years in a row\"): the sentence names none, or both".into(),
+        ));
+    };
+    claim.kind = Kind::Streak;
+    claim.direction = Some(direction);
+    claim.year = years.year;
+    match phrase.length {
+        streak::Length::Moves(n) => {
+            claim.years = Some(n);
+            claim.relation = phrase.relation;
+            if years.two {
+                claim.from_year = years.from;
+            }
+        }
+        streak::Length::Since(from) => claim.from_year = Some(from),
+    }
+    reading.add_span("kind", (phrase.start, phrase.end));
+    for (_, start, end) in directions {
+        reading.add_span("direction", (*start, *end));
     }
     Ok(())
 }

@@ -6,6 +6,9 @@
 mod change;
 mod compare;
 mod rank;
+mod streak;
+
+pub use self::streak::TREND_MOVES;
 mod record;
 mod words;
 
@@ -111,6 +114,15 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
             versus,
             ..
         } => judge.versus(other, *year, *versus),
+        ClaimKind::Streak {
+            year,
+            direction,
+            length,
+            ..
+        } => judge.streak(*year, *direction, *length),
+        ClaimKind::Trend {
+            year, direction, ..
+        } => judge.trend(*year, *direction),
     };
     let (grade, explanation) = match outcome {
         Ok(judged) if claim.negated => denied(judged),
