@@ -6,6 +6,7 @@ use super::{Judge, Outcome};
 use crate::claim::country::CountryList;
 use crate::claim::{Order, Ranking};
 use crate::source::Series;
+use crate::verify::band::precision_half_width;
 use crate::verify::{Grade, RankEntry, RankEvidence};
 
 /// Where an economy stands in one year's ranking.
@@ -70,9 +71,17 @@ pub(super) fn standing(
     })
 }
 
-/// The grade of a claimed place against the standing: exact (or within "the N highest"),
-/// one place off, or further.
-pub(super) fn grade(standing: &Standing, ranking: &Ranking) -> Grade {
+/// The grade of a claimed place against the standing: true when it holds (exactly, or
+/// within "the N highest"); otherwise graded by the value gap to what would have made it
+/// true (the value at the claimed place), as record near misses are: within the data's
+/// precision mostly-true, within 5% half-true, within 10% mostly-false, beyond false. Second
+/// place at half the leader's value is plainly false; second by a hair is nearly right.
+pub(super) fn grade(
+    standing: &Standing,
+    ranking: &Ranking,
+    actual: f64,
+    grading: &crate::config::GradingConfig,
+) -> (Grade, Option<f64>) {
     let claimed = ranking.rank as usize;
     let holds = if ranking.within {
         standing.rank <= claimed
@@ -80,12 +89,21 @@ pub(super) fn grade(standing: &Standing, ranking: &Ranking) -> Grade {
         standing.rank == claimed
     };
     if holds {
-        Grade::True
-    } else if standing.rank.abs_diff(claimed) == 1 {
-        Grade::MostlyFalse
-    } else {
-        Grade::False
+        return (Grade::True, None);
     }
+    // Placed worse than claimed: the value at the claimed place is the one needed. Placed
+    // better than an exact claim ("the third highest", but first): the value that third
+    // place has.
+    let Some(needed) = standing
+        .ranked
+        .get(claimed.saturating_sub(1))
+        .map(|e| e.value)
+    else {
+        return (Grade::False, None);
+    };
+    let gap = ((needed - actual) / actual.abs()).abs();
+    let within = (needed - actual).abs() <= precision_half_width(actual, grading);
+    (super::record::near_miss_grade(gap, within), Some(needed))
 }
 
 impl Judge<'_> {
@@ -107,7 +125,7 @@ impl Judge<'_> {
             actual,
             ranking,
         )?;
-        let grade = grade(&standing, ranking);
+        let (grade, needed) = grade(&standing, ranking, actual, self.ctx.grading);
         self.evidence.actual = Some(actual);
         self.evidence.claimed = Some(f64::from(ranking.rank));
         self.evidence.rank = Some(RankEvidence {
@@ -116,7 +134,15 @@ impl Judge<'_> {
             order: ranking.order,
             leaders: standing.ranked.iter().take(5).cloned().collect(),
         });
-        let sentence = self.rank_sentence(year, &year_note, actual, &standing, ranking);
+        let mut sentence = self.rank_sentence(year, &year_note, actual, &standing, ranking);
+        if let Some(needed) = needed {
+            sentence.push_str(&format!(
+                " The claimed place needed {} ({:.1}% from {}).",
+                self.fmt(needed),
+                ((needed - actual) / actual.abs() * 100.0).abs(),
+                self.fmt(actual)
+            ));
+        }
         Ok((grade, sentence))
     }
 
