@@ -33,6 +33,7 @@ pub const KEYS: &[&str] = &[
     "window_years",
     "since",
     "other",
+    "of",
     "years",
     "event",
     "span_years",

@@ -75,7 +75,7 @@ pub fn claim_from_body(
 /// The keys of `body` that state the claim itself (not labels), when set.
 fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
     let blank = ClaimSpec::new(String::new(), String::new());
-    let checks: [(&'static str, bool); 25] = [
+    let checks: [(&'static str, bool); 26] = [
         ("`year`", body.year != blank.year),
         ("`from_year`", body.from_year != blank.from_year),
         ("`value`", body.value.is_some()),
@@ -96,6 +96,7 @@ fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
         ("`window_years`", body.window_years.is_some()),
         ("`since`", body.since.is_some()),
         ("`other`", body.other.is_some()),
+        ("`of`", body.of.is_some()),
         ("`years`", body.years.is_some()),
         ("`event`", body.event.is_some()),
         ("`span_years`", body.span_years.is_some()),

@@ -43,6 +43,7 @@ pub const CLAIM_KEYS: &[&str] = &[
     "window_years",
     "since",
     "other",
+    "of",
     "years",
     "event",
     "span_years",
@@ -245,6 +246,7 @@ fn read_claim(
             "window" => claim.window = Some(field.choice(WINDOWS)?),
             "since" => claim.since = Some(field.integer()?),
             "other" => claim.other = Some(field.string()?),
+            "of" => claim.of = Some(field.string()?),
             "years" => {
                 let years = field.integer()?;
                 claim.years =
@@ -329,6 +331,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("compare", Kind::Compare),
     ("streak", Kind::Streak),
     ("trend", Kind::Trend),
+    ("share", Kind::Share),
     ("sum", Kind::Sum),
     ("mean", Kind::Mean),
 ];

@@ -42,6 +42,8 @@ pub enum Kind {
     Streak,
     /// Moving one way in the latest years with data ("is rising").
     Trend,
+    /// A place's part of a whole, in percent ("3% of the world's CO2", "a sixth of humanity").
+    Share,
 }
 
 /// How the claimed number relates to the true one.
@@ -104,7 +106,7 @@ macro_rules! written_as {
         }
     };
 }
-written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record", Compare => "compare", Streak => "streak", Trend => "trend" });
+written_as!(Kind { Value => "value", Rank => "rank", Change => "change", Sum => "sum", Mean => "mean", Record => "record", Compare => "compare", Streak => "streak", Trend => "trend", Share => "share" });
 written_as!(Event { Overtake => "overtake" });
 
 /// Something that happened between two places, in a comparison.
@@ -451,6 +453,17 @@ pub enum ClaimKind {
         /// Up or down.
         direction: Direction,
     },
+    /// The subject's value as a percentage of a whole's (an aggregate's, usually the world's).
+    Share {
+        /// The series (additive: a count or money).
+        subject: Subject,
+        /// The whole (ISO3 or aggregate code).
+        of: String,
+        /// The year (`None`: the latest both have data for).
+        year: Option<i32>,
+        /// The claimed share in percent.
+        claimed: Assertion,
+    },
     /// The average over a period.
     Mean {
         /// The series.
@@ -573,6 +586,12 @@ impl Claim {
                     (None, from) => StreakLength::Since(from.unwrap_or_default()),
                 },
             },
+            (Some(subject), Kind::Share) => ClaimKind::Share {
+                subject,
+                of: spec.of.clone().unwrap_or_default(),
+                year: spec.year,
+                claimed: assertion(spec.value.unwrap_or_default()),
+            },
             (Some(subject), Kind::Trend) => ClaimKind::Trend {
                 subject,
                 year: spec.year,
@@ -614,6 +633,7 @@ impl Claim {
             | ClaimKind::Compare { subject, .. }
             | ClaimKind::Streak { subject, .. }
             | ClaimKind::Trend { subject, .. }
+            | ClaimKind::Share { subject, .. }
             | ClaimKind::Mean { subject, .. } => Some(subject),
         }
     }
@@ -631,6 +651,7 @@ impl Claim {
         match &self.kind {
             ClaimKind::Unanswered { value } => *value,
             ClaimKind::Value { claimed, .. }
+            | ClaimKind::Share { claimed, .. }
             | ClaimKind::Sum { claimed, .. }
             | ClaimKind::Mean { claimed, .. } => Some(claimed.value),
             ClaimKind::Change { change, .. } => change.end.map(|a| a.value),
@@ -771,6 +792,18 @@ impl From<Claim> for ClaimSpec {
                     }
                     StreakLength::Since(from) => spec.from_year = Some(from),
                 }
+            }
+            ClaimKind::Share {
+                subject,
+                of,
+                year,
+                claimed,
+            } => {
+                set_subject(&mut spec, subject);
+                spec.kind = Kind::Share;
+                spec.of = Some(of);
+                spec.year = year;
+                set_assertion(&mut spec, claimed);
             }
             ClaimKind::Trend {
                 subject,

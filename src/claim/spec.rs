@@ -67,6 +67,8 @@ pub struct ClaimSpec {
     pub change_abs: Option<f64>,
     /// For `kind = "streak"`: how many annual moves in a row, ending in `year`.
     pub years: Option<u32>,
+    /// For `kind = "share"`: the whole (ISO3 or aggregate code; `WLD` for the world).
+    pub of: Option<String>,
     /// For `kind = "compare"`: the other place (ISO3 or aggregate code).
     pub other: Option<String>,
     /// For `kind = "compare"`: `"overtake"`: below the other place the year before, above it
@@ -122,6 +124,7 @@ impl ClaimSpec {
             factor: None,
             change_abs: None,
             years: None,
+            of: None,
             other: None,
             event: None,
             extreme: None,
@@ -173,6 +176,9 @@ impl ClaimSpec {
             .collect::<Result<_, _>>()?;
         if let Some(other) = &self.other {
             self.other = Some(countries.resolve(other)?.to_string());
+        }
+        if let Some(of) = &self.of {
+            self.of = Some(countries.resolve(of)?.to_string());
         }
         self.check_years()?;
         self.check_kind_keys()?;
@@ -294,6 +300,7 @@ impl ClaimSpec {
             Kind::Record => self.check_record()?,
             Kind::Compare => self.check_compare()?,
             Kind::Streak | Kind::Trend => self.check_moves()?,
+            Kind::Share => self.check_share()?,
             _ => {}
         }
         let record = self.extreme.is_some()
@@ -318,6 +325,9 @@ impl ClaimSpec {
             return Err(Invalid(
                 "`negated` applies to a change, a record, a rank or a bound (`gt`, `lt`, …): the opposite of an exact value is no claim to check".into(),
             ));
+        }
+        if self.kind != Kind::Share && self.of.is_some() {
+            return Err(Invalid("`of` belongs to kind = \"share\"".into()));
         }
         if self.kind != Kind::Compare && (self.other.is_some() || self.event.is_some()) {
             return Err(Invalid(
@@ -374,6 +384,31 @@ impl ClaimSpec {
                 "kind = \"compare\" needs `relation = \"gt\"` (higher) or `\"lt\"` (lower), a `factor`, or `event = \"overtake\"`".into(),
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// A share needs the whole (`of`, not the country itself) and a percentage (`value`,
+    /// 0 to 100).
+    fn check_share(&self) -> Result<(), ClaimError> {
+        use ClaimError::{Invalid, Missing};
+        let Some(of) = &self.of else {
+            return Err(Missing(
+                "kind = \"share\" needs `of`: the whole (\"WLD\" for the world, or an aggregate such as \"EUU\")".into(),
+            ));
+        };
+        if Some(of) == self.country.as_ref() {
+            return Err(Invalid(format!(
+                "`of` is {of}, the claim's own country: a share is of a larger whole"
+            )));
+        }
+        match self.value {
+            None => Err(Missing(
+                "kind = \"share\" needs `value`: the share in percent".into(),
+            )),
+            Some(v) if !(0.0..=100.0).contains(&v) => Err(Invalid(format!(
+                "a share is a percentage from 0 to 100, not {v}"
+            ))),
+            Some(_) => Ok(()),
         }
     }
 

@@ -57,7 +57,10 @@ pub fn plan(claims: &[Claim], chunk: usize) -> Plan {
                 by_country.entry(indicator).or_default().insert(country);
             }
             // Both places, on one request for the indicator.
-            ClaimKind::Compare { subject, other, .. } => {
+            ClaimKind::Compare { subject, other, .. }
+            | ClaimKind::Share {
+                subject, of: other, ..
+            } => {
                 let Subject { indicator, country } = subject;
                 let countries = by_country.entry(indicator).or_default();
                 countries.insert(country);

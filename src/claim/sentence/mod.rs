@@ -16,6 +16,7 @@ mod numbers;
 mod places;
 mod rank;
 mod record;
+mod share;
 mod statistic;
 mod streak;
 mod words;
@@ -224,6 +225,14 @@ impl SentenceParser {
         claim.country = Some(place.iso3.clone());
         if masked != text && claim.source != crate::source::owid::NAME {
             prefer_owid(&mut claim, &indicator.code, &mut reading.notes);
+        }
+        if let Some(share) = share::find(text, &reading.words, &reading.places, &place.iso3) {
+            for at in &share.spans {
+                figures.take_inside(*at);
+            }
+            let years = Years::read(&figures.year_values, false);
+            share_claim(&mut claim, share, &years, indicator, &mut reading)?;
+            return self.finish(claim, indicator, reading, as_of);
         }
         if let Some(comparison) = compare::find(&reading.words, &reading.places, &place.iso3) {
             for at in &comparison.spans {
@@ -893,6 +902,36 @@ fn relative_span(words: &[Word], no_year: bool) -> Option<RelativeSpan> {
     None
 }
 
+/// A share of a whole, for a statistic that adds up (people, money, tonnes).
+fn share_claim(
+    claim: &mut ClaimSpec,
+    share: share::SharePhrase,
+    years: &Years,
+    indicator: &IndicatorAlias,
+    reading: &mut Reading<'_>,
+) -> Result<(), ParseError> {
+    if !indicator.unit.is_additive() {
+        return Err(ParseError::Missing(format!(
+            "a share of a total needs a statistic that adds up across places (population, GDP in dollars); {} does not",
+            indicator.name
+        )));
+    }
+    if years.two {
+        return Err(ParseError::Missing(
+            "a share is checked in one year; the sentence names two: say which".into(),
+        ));
+    }
+    claim.kind = Kind::Share;
+    claim.year = years.year;
+    claim.of = Some(share.of);
+    claim.value = Some(share.percent);
+    claim.relation = share.relation;
+    for at in share.spans {
+        reading.add_span("value", at);
+    }
+    Ok(())
+}
+
 /// A comparison with another place in one year (or the latest both have).
 fn compare_claim(
     claim: &mut ClaimSpec,
@@ -1215,6 +1254,29 @@ mod tests {
         );
         // "more than a fifth of the EU's" is a share, not a comparison of two values.
         assert!(parse("Germany makes up more than a fifth of the EU's population.").is_err());
+    }
+
+    #[test]
+    fn shares_name_the_whole() {
+        let spec = parse("India is home to a sixth of humanity in 2018.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(
+            (spec.kind, spec.of.as_deref(), spec.relation),
+            (Kind::Share, Some("WLD"), Relation::Approx)
+        );
+        assert!((spec.value.unwrap() - 100.0 / 6.0).abs() < 1e-9);
+        let spec = parse("Germany makes up more than a fifth of the EU's population in 2018.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(
+            (spec.of.as_deref(), spec.value, spec.relation),
+            (Some("EUU"), Some(20.0), Relation::Gt)
+        );
+        // A rate does not add up across places: no share of it.
+        assert!(parse("Brazil has 20% of the world's homicide rate in 2018.").is_err());
     }
 
     #[test]

@@ -269,3 +269,84 @@ mod tests {
         assert!(v.explanation.contains("1.93 times"), "{}", v.explanation);
     }
 }
+
+impl Judge<'_> {
+    /// "3% of the world's CO2": the subject's value over the whole's, in percent, against
+    /// the claimed share at its stated precision.
+    pub(super) fn share(&mut self, of: &str, year: Option<i32>, claimed: &Assertion) -> Outcome {
+        let whole_name = self.place_name(of);
+        let (year, note) = self.common_year(of, &whole_name, year)?;
+        let (part, whole) = self.both(of, &whole_name, year)?;
+        if whole <= 0.0 {
+            return Err(format!(
+                "{whole_name} has no positive total in {year}: no share to check."
+            ));
+        }
+        let actual = part / whole * 100.0;
+        self.evidence.years = vec![year];
+        self.evidence.values = vec![YearValue { year, value: part }];
+        self.evidence.actual = Some(actual);
+        let c = compare(claimed, actual, self.ctx.grading);
+        self.evidence.deviation = Some(c.deviation);
+        let words = super::words::relation_words(claimed.relation);
+        let verdict = format!(
+            "{} {} for {} and {} for {whole_name} in {year}{note} {}: a share of {}%; the claim says {words}{}%{}.",
+            self.reports(),
+            self.fmt(part),
+            self.name,
+            self.fmt(whole),
+            self.vintage(),
+            share_digits(actual),
+            claimed.value,
+            if c.holds { ", which holds" } else { "" }
+        );
+        Ok((c.grade, verdict))
+    }
+}
+
+/// A share with the digits that tell small shares apart (0.08%, 1.2%, 17.6%).
+fn share_digits(share: f64) -> String {
+    if share < 1.0 {
+        format!("{share:.2}")
+    } else {
+        format!("{share:.1}")
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::super::tests::{claim, countries, series, typed};
+    use super::super::{evaluate, Context};
+    use crate::claim::{Kind, Relation};
+    use crate::config::GradingConfig;
+    use crate::verify::Grade;
+
+    #[test]
+    fn a_share_is_the_part_over_the_whole_at_its_precision() {
+        let s = series(&[("GTM", 2024, Some(18.4e6)), ("LCN", 2024, Some(660e6))]);
+        let list = countries();
+        let judge = |value: f64, relation: Relation| {
+            let mut c = claim(Kind::Share);
+            c.country = Some("GTM".into());
+            c.of = Some("LCN".into());
+            (c.value, c.relation) = (Some(value), relation);
+            let ctx = Context {
+                series: &s,
+                countries: &list,
+                grading: &GradingConfig::default(),
+            };
+            evaluate(&typed(&c), ctx)
+        };
+        // 18.4m of 660m is 2.79%.
+        let v = judge(2.8, Relation::Eq);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        assert!(
+            v.explanation.contains("a share of 2.8%"),
+            "{}",
+            v.explanation
+        );
+        assert_eq!(judge(3.0, Relation::Lt).grade, Grade::True);
+        assert_eq!(judge(2.0, Relation::Eq).grade, Grade::False);
+        assert_eq!(judge(2.7, Relation::Eq).grade, Grade::MostlyTrue);
+    }
+}

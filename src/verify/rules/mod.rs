@@ -123,6 +123,9 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
         ClaimKind::Trend {
             year, direction, ..
         } => judge.trend(*year, *direction),
+        ClaimKind::Share {
+            of, year, claimed, ..
+        } => judge.share(of, *year, claimed),
     };
     let (grade, explanation) = match outcome {
         Ok(judged) if claim.negated => denied(judged),
