@@ -212,6 +212,30 @@ fn inert(piece: &str) -> bool {
 /// Words a clause may hold beside its number and still be about the earlier clause's
 /// statistic ("at 105 per 100,000 people, according to the World Bank").
 const BARE: &[&str] = &[
+    // A rank or record about the same statistic: "one of the worst anywhere", "the lowest
+    // on the planet", "the lowest on record".
+    "one",
+    "among",
+    "highest",
+    "lowest",
+    "worst",
+    "largest",
+    "smallest",
+    "biggest",
+    "longest",
+    "shortest",
+    "on",
+    "anywhere",
+    "planet",
+    "earth",
+    "globally",
+    "worldwide",
+    "record",
+    "ever",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
     "a",
     "an",
     "the",

@@ -267,6 +267,8 @@ pub(super) const WORLD_SCOPE: &[&str] = &[
     "of any country",
     "world s",
     "on earth",
+    "anywhere",
+    "in any country",
 ];
 
 pub(super) const SMALL_NUMBERS: &[&str] = &[

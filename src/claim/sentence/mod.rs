@@ -373,13 +373,13 @@ impl SentenceParser {
             .iter()
             .find(|(code, (start, _))| {
                 self.countries.is_group(code)
-                    && matches!(
+                    && (matches!(
                         text[..*start]
                             .to_ascii_lowercase()
                             .split(|c: char| !c.is_alphanumeric())
                             .rfind(|w| !w.is_empty()),
                         Some("in" | "among")
-                    )
+                    ) || possessive_scope(text, *start))
                     && (earlier.is_some() || mentions.iter().any(|(other, _)| other != code))
             })
             .cloned();
@@ -651,6 +651,32 @@ impl<'t> Reading<'t> {
     }
 }
 
+/// "Latin America's highest", "one of Europe's lowest": a group named in the possessive
+/// right before a superlative scopes the rank.
+fn possessive_scope(text: &str, start: usize) -> bool {
+    let after: Vec<String> = text[start..]
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    // The group's own words, then "s", then the superlative.
+    after.windows(2).take(4).any(|pair| {
+        pair[0] == "s"
+            && matches!(
+                pair[1].as_str(),
+                "highest"
+                    | "lowest"
+                    | "largest"
+                    | "smallest"
+                    | "biggest"
+                    | "worst"
+                    | "longest"
+                    | "shortest"
+            )
+    })
+}
+
 /// The subject of the claim and the scope of a rank.
 struct Place {
     iso3: String,
@@ -730,9 +756,10 @@ fn read_figures(reading: &mut Reading<'_>, place: &Place, as_of: NaiveDate) -> F
     }
 }
 
-/// "last year" and "this year", read against the date the sentence was written.
+/// "last year" and "this year", "two years ago", "a decade ago", read against the date the
+/// sentence was written.
 fn relative_years(reading: &mut Reading<'_>, as_of: NaiveDate) -> Vec<i32> {
-    let mut found = Vec::new();
+    let mut found = years_ago(reading, as_of);
     for i in 0..reading.words.len() {
         let word = reading.words[i].lower.clone();
         let next = reading.words.get(i + 1).map(|w| w.lower.as_str());
@@ -750,6 +777,38 @@ fn relative_years(reading: &mut Reading<'_>, as_of: NaiveDate) -> Vec<i32> {
         reading
             .notes
             .push(format!("\"{word} year\" read as {year} (dated {as_of})"));
+    }
+    found
+}
+
+/// "two years ago", "a decade ago", "15 years ago": the calendar year that many years before
+/// the sentence was written.
+fn years_ago(reading: &mut Reading<'_>, as_of: NaiveDate) -> Vec<i32> {
+    let lower: Vec<String> = reading.words.iter().map(|w| w.lower.clone()).collect();
+    let mut found = Vec::new();
+    for i in 2..lower.len() {
+        if lower[i] != "ago" {
+            continue;
+        }
+        let n = match (lower[i - 2].as_str(), lower[i - 1].as_str()) {
+            ("a" | "one", "year" | "decade") => Some(if lower[i - 1] == "decade" { 10 } else { 1 }),
+            (n, "years") => numbers::small_number(n)
+                .filter(|n| (1..=100).contains(n))
+                .map(|n| n as i32),
+            (n, "decades") => numbers::small_number(n)
+                .filter(|n| (1..=10).contains(n))
+                .map(|n| 10 * n as i32),
+            _ => None,
+        };
+        let Some(n) = n else { continue };
+        let year = as_of.year() - n;
+        let at = (reading.words[i - 2].start, reading.words[i].end);
+        let words = reading.text[at.0..at.1].to_string();
+        reading.add_span("year", at);
+        reading
+            .notes
+            .push(format!("\"{words}\" read as {year} (dated {as_of})"));
+        found.push(year);
     }
     found
 }

@@ -28,8 +28,10 @@ pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Optio
     }
     for (i, w) in lower.iter().enumerate() {
         let order = match *w {
-            "highest" | "largest" | "biggest" | "most" | "worst" | "greatest" => Order::Desc,
-            "lowest" | "smallest" | "fewest" | "least" => Order::Asc,
+            "highest" | "largest" | "biggest" | "most" | "worst" | "greatest" | "longest" => {
+                Order::Desc
+            }
+            "lowest" | "smallest" | "fewest" | "least" | "shortest" => Order::Asc,
             _ => continue,
         };
         let before = |k: usize| i.checked_sub(k).map(|j| lower[j]);
