@@ -1,9 +1,13 @@
 //! Prints the sentence parser's accuracy on the development set
 //! (`tests/fixtures/claim_text/sentences.toml`) and the held-out set (`holdout.toml`), and
-//! lists every miss: `cargo run --example parse_accuracy`.
+//! lists every miss: `cargo run --example parse_accuracy`. Then the political-claim sets
+//! (`political/`), with their four outcomes kept apart: exact, refused rightly, refused
+//! though checkable, misread (the one that can publish a wrong verdict).
 
 #[path = "../tests/common/accuracy.rs"]
 mod accuracy;
+#[path = "../tests/common/political.rs"]
+mod political;
 
 fn main() {
     for (file, what) in [
@@ -23,5 +27,11 @@ fn main() {
             report.total,
             report.accuracy() * 100.0
         );
+    }
+    for (file, what) in [
+        ("political_dev.toml", "political claims, development set"),
+        ("political_holdout.toml", "political claims, held-out set"),
+    ] {
+        political::run(file).print(what);
     }
 }

@@ -491,7 +491,8 @@ fn not_checkable_claim(sentence: &str, reasons: &[String], tag: &str) -> Option<
     let mut claim = ClaimSpec::new(slug(sentence), sentence.trim());
     claim.tags = vec![tag.to_string()];
     claim.note = Some(format!(
-        "Found in the article but not checkable: {}",
+        "{}: {}",
+        crate::verify::rules::NOT_UNDERSTOOD,
         reasons.join("; ")
     ));
     // Only text, a slug id, a tag and a note: valid unless the sentence is blank.

@@ -138,6 +138,19 @@ pub struct RankEvidence {
     pub leaders: Vec<RankEntry>,
 }
 
+/// Why a claim is `unverifiable`. A source that cannot be reached is no verdict at all: the
+/// job is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unverifiable {
+    /// No series answers the statistic.
+    NoSeries,
+    /// The series has no value for the year (or years) the claim needs.
+    NoData,
+    /// The sentence could not be read as a claim (kept from an article scan).
+    NotUnderstood,
+}
+
 /// What a verdict rests on, enough for a colleague to redo the check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Evidence {
@@ -166,6 +179,10 @@ pub struct Evidence {
     pub band: Option<(Option<f64>, Option<f64>)>,
     /// Ranking details for rank claims.
     pub rank: Option<RankEvidence>,
+    /// Why an `unverifiable` verdict could not be more: kept apart because each asks for a
+    /// different next step (find the series, wait for the data, rephrase the sentence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverifiable: Option<Unverifiable>,
     /// The exact request URL.
     pub source_url: Option<String>,
     /// Data vintage (`lastupdated`).

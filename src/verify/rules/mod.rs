@@ -14,7 +14,7 @@ mod words;
 
 use self::words::{relation_words, source_label, source_name};
 use super::band::{compare, Assertion, Comparison};
-use super::{Evidence, Grade, Verdict, YearValue};
+use super::{Evidence, Grade, Unverifiable, Verdict, YearValue};
 use crate::claim::country::CountryList;
 use crate::claim::number::human;
 use crate::claim::{Claim, ClaimKind, Period, Relation};
@@ -35,6 +35,9 @@ pub struct Context<'a> {
     pub grading: &'a GradingConfig,
 }
 
+/// How the note of a claim kept from a scanned sentence that could not be read begins.
+pub const NOT_UNDERSTOOD: &str = "Found in the article but not checkable";
+
 /// The verdict for a claim that no series can answer (no indicator given).
 pub fn without_series(claim: &Claim) -> Verdict {
     let mut explanation = format!(
@@ -45,12 +48,21 @@ pub fn without_series(claim: &Claim) -> Verdict {
         explanation.push(' ');
         explanation.push_str(note.trim());
     }
+    let understood = !claim
+        .note
+        .as_deref()
+        .is_some_and(|n| n.starts_with(NOT_UNDERSTOOD));
     Verdict {
         grade: Grade::Unverifiable,
         explanation,
         evidence: Evidence {
             source: claim.source.clone(),
             claimed: claim.claimed_value(),
+            unverifiable: Some(if understood {
+                Unverifiable::NoSeries
+            } else {
+                Unverifiable::NotUnderstood
+            }),
             ..Evidence::default()
         },
     }
@@ -130,7 +142,10 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
     let (grade, explanation) = match outcome {
         Ok(judged) if claim.negated => denied(judged),
         Ok(judged) => judged,
-        Err(missing) => (Grade::Unverifiable, missing),
+        Err(missing) => {
+            judge.evidence.unverifiable = Some(Unverifiable::NoData);
+            (Grade::Unverifiable, missing)
+        }
     };
     Verdict {
         grade,
@@ -648,6 +663,28 @@ mod tests {
         assert_eq!(judge(&c).grade, Grade::True);
         c.change_pct = Some(-40.0);
         assert_eq!(judge(&c).grade, Grade::False);
+    }
+
+    #[test]
+    fn unverifiable_verdicts_keep_their_reasons_apart() {
+        let mut c = claim(Kind::Value);
+        (c.year, c.value) = (Some(2015), Some(33.0));
+        c.country = Some("GTM".into());
+        let v = judge(&c);
+        assert_eq!(
+            (v.grade, v.evidence.unverifiable),
+            (Grade::Unverifiable, Some(Unverifiable::NoData))
+        );
+        let mut none = ClaimSpec::new("n", "Deportations were 40,400");
+        none.note = Some("no series counts deportations".into());
+        let v = without_series(&typed(&none));
+        assert_eq!(v.evidence.unverifiable, Some(Unverifiable::NoSeries));
+        none.note = Some(format!("{NOT_UNDERSTOOD}: no country or region found"));
+        let v = without_series(&typed(&none));
+        assert_eq!(v.evidence.unverifiable, Some(Unverifiable::NotUnderstood));
+        // A verdict that is one has no such reason.
+        c.country = Some("SLV".into());
+        assert_eq!(judge(&c).evidence.unverifiable, None);
     }
 
     #[test]
