@@ -336,6 +336,13 @@ impl SentenceParser {
             let every = change::direction_words(&reading.words, (0, 0));
             reading.reached_by(&mut claim, &every, growth);
         }
+        if let (true, None, Some(from)) = (years.two, years.year, years.from) {
+            // "has not been above 50 since 2019": a condition on every year since, which is
+            // not one of the claim kinds.
+            return Err(ParseError::Missing(format!(
+                "\"since {from}\" with a number is a condition on every year since {from}, which claimcheck does not check: name one year (\"in 2023\"), or a change (\"fell by 20% since {from}\")"
+            )));
+        }
         if years.two {
             claim.from_year = years.from;
             claim.kind = match (mean, sum) {
