@@ -968,6 +968,16 @@ fn relative_span(words: &[Word], no_year: bool) -> Option<RelativeSpan> {
     None
 }
 
+/// Records, shares and comparisons are claimed for one year (or the latest).
+fn one_year(years: &Years, what: &str) -> Result<(), ParseError> {
+    if years.two {
+        return Err(ParseError::Missing(format!(
+            "{what} is checked in one year; the sentence names two: say which"
+        )));
+    }
+    Ok(())
+}
+
 /// A share of a whole, for a statistic that adds up (people, money, tonnes).
 fn share_claim(
     claim: &mut ClaimSpec,
@@ -982,11 +992,7 @@ fn share_claim(
             indicator.name
         )));
     }
-    if years.two {
-        return Err(ParseError::Missing(
-            "a share is checked in one year; the sentence names two: say which".into(),
-        ));
-    }
+    one_year(years, "a share")?;
     claim.kind = Kind::Share;
     claim.year = years.year;
     claim.of = Some(share.of);
@@ -1006,11 +1012,7 @@ fn compare_claim(
     figures: &Figures,
     reading: &mut Reading<'_>,
 ) -> Result<(), ParseError> {
-    if years.two {
-        return Err(ParseError::Missing(
-            "a comparison between two places is checked in one year; the sentence names two: say which".into(),
-        ));
-    }
+    one_year(years, "a comparison between two places")?;
     if let Some(n) = figures.numbers.first() {
         return Err(ParseError::Unaccounted(vec![account::Unaccounted {
             words: reading.text[n.start..n.end].to_string(),
@@ -1072,11 +1074,7 @@ fn record_claim(
     years: &Years,
     reading: &mut Reading<'_>,
 ) -> Result<(), ParseError> {
-    if years.two {
-        return Err(ParseError::Missing(
-            "a record is claimed for one year; the sentence names two: say which year".into(),
-        ));
-    }
+    one_year(years, "a record")?;
     if phrase.contradicts {
         return Err(ParseError::Missing(format!(
             "\"{}\" moves one way and names the other end of the series: say whether the value was the highest or the lowest",

@@ -167,10 +167,8 @@ impl Judge<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{claim, countries, series, typed};
-    use super::super::{evaluate, Context};
+    use super::super::tests::{claim, judge_on, series};
     use crate::claim::{Event, Kind, Relation};
-    use crate::config::GradingConfig;
     use crate::verify::{Grade, Verdict};
 
     type Edit = Box<dyn Fn(&mut crate::claim::ClaimSpec)>;
@@ -188,15 +186,7 @@ mod tests {
         c.year = Some(2015);
         c.relation = Relation::Gt;
         edit(&mut c);
-        let list = countries();
-        evaluate(
-            &typed(&c),
-            Context {
-                series: &s,
-                countries: &list,
-                grading: &GradingConfig::default(),
-            },
-        )
+        judge_on(&s, &c)
     }
 
     #[test]
@@ -315,27 +305,19 @@ fn share_digits(share: f64) -> String {
 
 #[cfg(test)]
 mod share_tests {
-    use super::super::tests::{claim, countries, series, typed};
-    use super::super::{evaluate, Context};
+    use super::super::tests::{claim, judge_on, series};
     use crate::claim::{Kind, Relation};
-    use crate::config::GradingConfig;
     use crate::verify::Grade;
 
     #[test]
     fn a_share_is_the_part_over_the_whole_at_its_precision() {
         let s = series(&[("GTM", 2024, Some(18.4e6)), ("LCN", 2024, Some(660e6))]);
-        let list = countries();
         let judge = |value: f64, relation: Relation| {
             let mut c = claim(Kind::Share);
             c.country = Some("GTM".into());
             c.of = Some("LCN".into());
             (c.value, c.relation) = (Some(value), relation);
-            let ctx = Context {
-                series: &s,
-                countries: &list,
-                grading: &GradingConfig::default(),
-            };
-            evaluate(&typed(&c), ctx)
+            judge_on(&s, &c)
         };
         // 18.4m of 660m is 2.79%.
         let v = judge(2.8, Relation::Eq);

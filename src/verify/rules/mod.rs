@@ -473,12 +473,16 @@ mod tests {
     }
 
     fn judge(c: &ClaimSpec) -> Verdict {
-        let s = data();
+        judge_on(&data(), c)
+    }
+
+    /// The verdict on `c` against `series`, with the test country list and default grading.
+    pub(super) fn judge_on(series: &Series, c: &ClaimSpec) -> Verdict {
         let list = countries();
         evaluate(
             &typed(c),
             Context {
-                series: &s,
+                series,
                 countries: &list,
                 grading: &GradingConfig::default(),
             },

@@ -148,10 +148,8 @@ fn beats_other(extreme: Extreme, a: f64, b: f64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{claim, countries, series, typed};
-    use super::super::{evaluate, Context};
+    use super::super::tests::{claim, judge_on, series};
     use crate::claim::{Extreme, Kind};
-    use crate::config::GradingConfig;
     use crate::verify::{Grade, Verdict};
 
     /// Honduras 2010–2016: a peak in 2012, a low in 2016, 2010 as low as 2016.
@@ -174,15 +172,7 @@ mod tests {
             ("since", y) => c.since = Some(y),
             _ => c.window = Some(crate::claim::AllYears::All),
         }
-        let list = countries();
-        evaluate(
-            &typed(&c),
-            Context {
-                series: &s,
-                countries: &list,
-                grading: &GradingConfig::default(),
-            },
-        )
+        judge_on(&s, &c)
     }
 
     #[test]

@@ -167,10 +167,8 @@ fn moved(direction: Direction) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{claim, countries, series, typed};
-    use super::super::{evaluate, Context};
+    use super::super::tests::{claim, judge_on, series};
     use crate::claim::{ClaimSpec, Direction, Kind, Relation};
-    use crate::config::GradingConfig;
     use crate::verify::{Grade, Verdict};
 
     /// HND 2005–2011: down in 2006, then up five years in a row.
@@ -184,13 +182,7 @@ mod tests {
             ("HND", 2010, Some(74.5)),
             ("HND", 2011, Some(83.2)),
         ]);
-        let list = countries();
-        let ctx = Context {
-            series: &s,
-            countries: &list,
-            grading: &GradingConfig::default(),
-        };
-        evaluate(&typed(c), ctx)
+        judge_on(&s, c)
     }
 
     fn streak(n: u32, year: i32, direction: Direction) -> ClaimSpec {
