@@ -13,10 +13,12 @@ use super::words::split_words;
 use super::{ParseError, Parsed, SentenceParser};
 use crate::claim::indicator::IndicatorAlias;
 
-/// What a clause passes on to the next: its place, statistic and year.
+/// What a clause may take from the rest of the sentence: the earlier clause's place and
+/// statistic, and its year (or the one year the sentence names, for a clause before it:
+/// "Honduras had 10.5 million people and a murder rate of 31 in 2023").
 pub(super) struct Earlier {
-    pub(super) iso3: String,
-    pub(super) indicator: IndicatorAlias,
+    pub(super) iso3: Option<String>,
+    pub(super) indicator: Option<IndicatorAlias>,
     pub(super) year: Option<i32>,
 }
 
@@ -87,9 +89,17 @@ fn parse_clauses(
     as_of: NaiveDate,
 ) -> Result<Vec<Parsed>, Option<ParseError>> {
     let mut parts: Vec<Parsed> = Vec::new();
+    let year = sentence_year(text);
     for (k, &(start, end)) in pieces.iter().enumerate() {
         let clause = &text[start..end];
-        let earlier = parts.last().map(earlier_of);
+        let earlier = match parts.last() {
+            Some(last) => Some(earlier_of(last, year)),
+            None => year.map(|year| Earlier {
+                iso3: None,
+                indicator: None,
+                year: Some(year),
+            }),
+        };
         let mut parsed = match parser.parse_in(clause, as_of, earlier.as_ref()) {
             Ok(parsed) => parsed,
             Err(_) if k == 0 => return Err(None),
@@ -116,18 +126,33 @@ fn parse_clauses(
     Ok(parts)
 }
 
-fn earlier_of(parsed: &Parsed) -> Earlier {
+fn earlier_of(parsed: &Parsed, sentence_year: Option<i32>) -> Earlier {
     let spec = parsed.claim.spec();
     Earlier {
-        iso3: spec.country.clone().unwrap_or_default(),
-        indicator: IndicatorAlias {
+        iso3: spec.country.clone(),
+        indicator: Some(IndicatorAlias {
             code: spec.indicator.clone().unwrap_or_default(),
             name: parsed.indicator_name.clone(),
             unit: parsed.unit,
             phrases: Vec::new(),
             source: spec.source.clone(),
-        },
-        year: spec.year,
+        }),
+        year: spec.year.or(sentence_year),
+    }
+}
+
+/// The one year a sentence names (none when it names several or none).
+fn sentence_year(text: &str) -> Option<i32> {
+    let words = split_words(text);
+    let mut years: Vec<i32> = scan_numbers(text, &words)
+        .iter()
+        .filter(|n| n.year_like)
+        .map(|n| n.value as i32)
+        .collect();
+    years.dedup();
+    match years.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 

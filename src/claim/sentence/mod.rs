@@ -26,6 +26,7 @@ use serde::Serialize;
 
 pub use self::account::{Unaccounted, Unhandled};
 
+use self::clauses::Earlier;
 use self::lexicon::{Mention, DEMONYMS, MEAN_WORDS, SUM_WORDS};
 use self::numbers::{is_denominator, preceded_by, scan_numbers, Number};
 use self::places::mask_source_names;
@@ -187,17 +188,21 @@ impl SentenceParser {
             self.statistic(&mut reading, &mut figures, place.scope.is_some()),
             earlier,
         ) {
-            (Err(ParseError::Missing(_)), Some(earlier))
-                if clauses::bare(&reading.words, &figures.numbers, &reading.places) =>
-            {
+            (
+                Err(ParseError::Missing(_)),
+                Some(Earlier {
+                    indicator: Some(earlier),
+                    ..
+                }),
+            ) if clauses::bare(&reading.words, &figures.numbers, &reading.places) => {
                 reading.notes.push(format!(
                     "the statistic, {}, is the earlier clause's",
-                    earlier.indicator.name
+                    earlier.name
                 ));
                 let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
                 Statistic {
                     rank: find_rank(&lower, &reading.words, place.scope.is_some()),
-                    indicator: earlier.indicator.clone(),
+                    indicator: earlier.clone(),
                     span: (0, 0),
                 }
             }
@@ -213,9 +218,9 @@ impl SentenceParser {
             earlier.and_then(|e| e.year),
         ) {
             figures.year_values.push(year);
-            reading
-                .notes
-                .push(format!("the year, {year}, is the earlier clause's"));
+            reading.notes.push(format!(
+                "the year, {year}, is named elsewhere in the sentence"
+            ));
         }
         let indicator = &statistic.indicator;
 
@@ -372,7 +377,11 @@ impl SentenceParser {
         earlier: Option<&clauses::Earlier>,
     ) -> Result<Place, ParseError> {
         let text = reading.text;
-        let mentions = match (self.find_countries(masked, &split_words(masked)), earlier) {
+        let earlier_place = earlier.and_then(|e| e.iso3.clone());
+        let mentions = match (
+            self.find_countries(masked, &split_words(masked)),
+            &earlier_place,
+        ) {
             (Err(ParseError::Missing(_)), Some(_)) => Vec::new(),
             (found, _) => found?,
         };
@@ -387,7 +396,7 @@ impl SentenceParser {
                             .rfind(|w| !w.is_empty()),
                         Some("in" | "among")
                     ) || possessive_scope(text, *start))
-                    && (earlier.is_some() || mentions.iter().any(|(other, _)| other != code))
+                    && (earlier_place.is_some() || mentions.iter().any(|(other, _)| other != code))
             })
             .cloned();
         let Some((iso3, country_span)) = mentions
@@ -395,14 +404,13 @@ impl SentenceParser {
             .find(|m| Some(*m) != scope.as_ref())
             .cloned()
         else {
-            if let Some(earlier) = earlier {
+            if let Some(iso3) = earlier_place {
                 reading.places = mentions;
-                reading.notes.push(format!(
-                    "the place, {}, is the earlier clause's",
-                    earlier.iso3
-                ));
+                reading
+                    .notes
+                    .push(format!("the place, {iso3}, is the earlier clause's"));
                 return Ok(Place {
-                    iso3: earlier.iso3.clone(),
+                    iso3,
                     span: (0, 0),
                     scope,
                 });
@@ -754,6 +762,14 @@ fn read_figures(reading: &mut Reading<'_>, place: &Place, as_of: NaiveDate) -> F
         reading.add_span("year", (y.1, y.2));
     }
     year_values.extend(relative_years(reading, as_of));
+    // "two years ago": the "two" dates the claim; it is no figure.
+    let dated: Vec<(usize, usize)> = reading
+        .spans
+        .iter()
+        .filter(|s| s.field == "year")
+        .map(|s| (s.start, s.end))
+        .collect();
+    numbers.retain(|n| !dated.iter().any(|d| inside(d, n.start)));
     year_values.sort();
     year_values.dedup();
     Figures {

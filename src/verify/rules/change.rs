@@ -180,6 +180,13 @@ impl Judge<'_> {
         if claimed.relation == Relation::Eq && amount.measure != ChangeMeasure::Absolute {
             claimed.relation = Relation::Approx;
         }
+        if amount.measure == ChangeMeasure::Factor && claimed.tolerance.is_none() {
+            // "doubled" is 1.9 to 2.1, not the ±0.5 the digit 2 would allow at its
+            // precision: a +52% rise called "doubled" must not pass.
+            claimed.tolerance = Some(crate::claim::Tolerance::Relative(
+                self.ctx.grading.approx_band,
+            ));
+        }
         let c = compare(&claimed, actual, self.ctx.grading);
         let (said, was) = match amount.measure {
             ChangeMeasure::Percent => (

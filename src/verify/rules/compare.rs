@@ -127,6 +127,10 @@ impl Judge<'_> {
         if claimed.relation == Relation::Eq {
             claimed.relation = Relation::Approx;
         }
+        // "three times" is 2.85 to 3.15, not the ±0.5 the digit would allow.
+        if claimed.tolerance.is_none() {
+            claimed.tolerance = Some(Tolerance::Relative(self.ctx.grading.approx_band));
+        }
         let actual = a / b;
         let c = compare(&claimed, actual, self.ctx.grading);
         let words = super::words::relation_words(claimed.relation);

@@ -670,6 +670,22 @@ mod tests {
     }
 
     #[test]
+    fn doubled_means_within_five_percent_of_two() {
+        // SLV 62 in 2014 to 107.6 in 2015: 1.74×. The digit 2 alone would allow ±0.5.
+        let mut c = claim(Kind::Change);
+        (c.from_year, c.year) = (Some(2014), Some(2015));
+        c.factor = Some(2.0);
+        let v = judge(&c);
+        assert_ne!(v.grade, Grade::True, "{}", v.explanation);
+        assert!(v.explanation.contains("1.74×"), "{}", v.explanation);
+        c.factor = Some(1.75);
+        assert_eq!(judge(&c).grade, Grade::True, "1.75 is within 5% of 1.74");
+        // "nearly doubled": up to 5% under 2, so 1.74 is not it either.
+        (c.factor, c.relation) = (Some(2.0), Relation::Nearly);
+        assert_ne!(judge(&c).grade, Grade::True);
+    }
+
+    #[test]
     fn unverifiable_verdicts_keep_their_reasons_apart() {
         let mut c = claim(Kind::Value);
         (c.year, c.value) = (Some(2015), Some(33.0));
