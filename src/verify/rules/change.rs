@@ -191,9 +191,10 @@ impl Judge<'_> {
         let (said, was) = match amount.measure {
             ChangeMeasure::Percent => (
                 format!(
-                    "change of {}{:+}%",
+                    "change of {}{}{}%",
                     relation_words(claimed.relation),
-                    claimed.value
+                    if claimed.value > 0.0 { "+" } else { "" },
+                    super::words::claimed_number(claimed.value)
                 ),
                 format!("{actual:+.1}%"),
             ),
@@ -201,7 +202,7 @@ impl Judge<'_> {
                 format!(
                     "factor of {}{}",
                     relation_words(claimed.relation),
-                    claimed.value
+                    super::words::claimed_number(claimed.value)
                 ),
                 format!("{actual:.2}×"),
             ),

@@ -16,12 +16,15 @@ impl Judge<'_> {
         self.evidence.years = vec![year];
         self.evidence.actual = Some(a);
         self.evidence.values = vec![YearValue { year, value: a }];
+        // Two values that round alike are shown with the digits that tell them apart.
+        let (fa, fb) = match (self.fmt(a), self.fmt(b)) {
+            (x, y) if x == y => (format!("{a:.3}"), format!("{b:.3}")),
+            pair => pair,
+        };
         let stated = format!(
-            "{} {} for {} and {} for {other_name} in {year}{note} {}",
+            "{} {fa} for {} and {fb} for {other_name} in {year}{note} {}",
             self.reports(),
-            self.fmt(a),
             self.name,
-            self.fmt(b),
             self.vintage()
         );
         match versus {
@@ -137,12 +140,12 @@ impl Judge<'_> {
         let verdict = if c.holds {
             format!(
                 "{stated}, {actual:.2} times as much: the claimed {words}{}× holds.",
-                claimed.value
+                super::words::claimed_number(claimed.value)
             )
         } else {
             format!(
                 "{stated}, {actual:.2} times as much, not {words}{}× ({:+.1}%).",
-                claimed.value,
+                super::words::claimed_number(claimed.value),
                 c.deviation * 100.0
             )
         };
@@ -291,7 +294,7 @@ impl Judge<'_> {
             self.fmt(whole),
             self.vintage(),
             share_digits(actual),
-            claimed.value,
+            super::words::claimed_number(claimed.value),
             if c.holds { ", which holds" } else { "" }
         );
         Ok((c.grade, verdict))

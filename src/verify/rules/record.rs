@@ -85,10 +85,28 @@ impl Judge<'_> {
         };
         match (best, since_holds) {
             (None, Some(true)) => {
+                // Years of the window the data lack: the record holds for the others only.
+                let missing: Vec<String> = (from..year)
+                    .filter(|y| self.ctx.series.value(&self.iso3, *y).is_none())
+                    .map(|y| y.to_string())
+                    .collect();
+                if !missing.is_empty() {
+                    return Ok((
+                        Grade::MostlyTrue,
+                        format!(
+                            "{stated}, the {word} of every year with data since {from}; but the data have no value for {}, so the record cannot be confirmed for those years.",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
                 let before = series
                     .iter()
                     .rev()
                     .find(|(y, v)| *y < from && (beats(*v) || *v == value));
+                // "The last time it was as low" only when no year between is missing.
+                let before = before.filter(|(y, _)| {
+                    (y + 1..from).all(|k| self.ctx.series.value(&self.iso3, k).is_some())
+                });
                 let last = match before {
                     Some((y, v)) => format!(
                         "; the last time it was as {} or {most} was {y} ({})",
@@ -201,6 +219,26 @@ mod tests {
                 v.explanation
             );
         }
+    }
+
+    #[test]
+    fn a_gap_in_the_window_is_named_and_keeps_the_record_from_true() {
+        let s = series(&[
+            ("HND", 2010, Some(50.0)),
+            ("HND", 2011, Some(70.0)),
+            ("HND", 2013, Some(78.0)),
+            ("HND", 2014, Some(80.0)),
+        ]);
+        let mut c = claim(Kind::Record);
+        c.country = Some("HND".into());
+        (c.year, c.extreme, c.window_years) = (Some(2014), Some(Extreme::Max), Some(4));
+        let v = judge_on(&s, &c);
+        assert_eq!(v.grade, Grade::MostlyTrue, "{}", v.explanation);
+        assert!(
+            v.explanation.contains("no value for 2012"),
+            "{}",
+            v.explanation
+        );
     }
 
     #[test]

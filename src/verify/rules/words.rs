@@ -19,6 +19,19 @@ pub(super) fn source_label(source: &str) -> &str {
     }
 }
 
+/// A claimed figure as a reader wrote it: "100", "2.5", and "a third" as "33.3", not
+/// "33.33333333333333".
+pub(super) fn claimed_number(value: f64) -> String {
+    let tenths = value * 10.0;
+    if (tenths - tenths.round()).abs() < 1e-9 {
+        format!("{value}")
+    } else if value.abs() < 1.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 pub(super) fn relation_words(relation: Relation) -> &'static str {
     match relation {
         Relation::Eq | Relation::Between => "",
