@@ -85,16 +85,17 @@ impl Judge<'_> {
         };
         match (best, since_holds) {
             (None, Some(true)) => {
-                // Years of the window the data lack: the record holds for the others only.
+                // Years of the window the data lack: said, so a reader can check them
+                // elsewhere. The grade stays: every year the data hold agrees.
                 let missing: Vec<String> = (from..year)
                     .filter(|y| self.ctx.series.value(&self.iso3, *y).is_none())
                     .map(|y| y.to_string())
                     .collect();
                 if !missing.is_empty() {
                     return Ok((
-                        Grade::MostlyTrue,
+                        Grade::True,
                         format!(
-                            "{stated}, the {word} of every year with data since {from}; but the data have no value for {}, so the record cannot be confirmed for those years.",
+                            "{stated}, the {word} of every year with data since {from}; the data have no value for {}, which this check cannot cover.",
                             missing.join(", ")
                         ),
                     ));
@@ -222,7 +223,7 @@ mod tests {
     }
 
     #[test]
-    fn a_gap_in_the_window_is_named_and_keeps_the_record_from_true() {
+    fn a_gap_in_the_window_is_named() {
         let s = series(&[
             ("HND", 2010, Some(50.0)),
             ("HND", 2011, Some(70.0)),
