@@ -234,7 +234,7 @@ mod tests {
         c.country = Some("HND".into());
         (c.year, c.extreme, c.window_years) = (Some(2014), Some(Extreme::Max), Some(4));
         let v = judge_on(&s, &c);
-        assert_eq!(v.grade, Grade::MostlyTrue, "{}", v.explanation);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
         assert!(
             v.explanation.contains("no value for 2012"),
             "{}",
