@@ -2,10 +2,10 @@
 //! fetch per planned series, and the verdict rules. Writes no verdicts: the queue's worker
 //! ([`crate::queue::step`]) calls it and finishes each job with its outcome.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 
 use crate::cache;
 use crate::claim::country::CountryList;
@@ -131,31 +131,48 @@ impl<S: Source> Checker<S> {
     ) {
         let countries = batch.countries;
         let plan = plan::plan(checkable, self.config.worldbank.countries_per_request);
-        let mut fetched: HashMap<usize, Result<Series, CheckFailure>> = HashMap::new();
+        let fetched = self.fetch_all(&plan.requests, batch, progress).await;
         for claim in checkable {
             let Some(index) = plan.request_for(&claim.id) else {
                 continue; // planned claims all have a request; the caller reports the gap
             };
-            if let Entry::Vacant(slot) = fetched.entry(index) {
-                let request = &plan.requests[index];
-                progress(Progress::Fetching(request));
-                slot.insert(self.fetch(request, batch).await);
-            }
-            let outcome = fetched[&index]
-                .as_ref()
-                .map_err(Clone::clone)
-                .map(|series| {
-                    let ctx = rules::Context {
-                        series,
-                        countries,
-                        grading: &self.config.grading,
-                    };
-                    rules::evaluate(claim, ctx)
-                });
+            let outcome = fetched[index].as_ref().map_err(Clone::clone).map(|series| {
+                let ctx = rules::Context {
+                    series,
+                    countries,
+                    grading: &self.config.grading,
+                };
+                rules::evaluate(claim, ctx)
+            });
             tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
             progress(Progress::Checked(&claim.id));
             outcomes.insert(claim.id.clone(), outcome);
         }
+    }
+
+    /// Every planned series, in plan order, fetched up to `[worldbank] concurrency` at a
+    /// time (the HTTP client bounds the requests per source too; this bounds the cache reads
+    /// and answers held at once).
+    async fn fetch_all(
+        &self,
+        requests: &[SeriesRequest],
+        batch: &Batch<'_>,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Vec<Result<Series, CheckFailure>> {
+        for request in requests {
+            progress(Progress::Fetching(request));
+        }
+        let width = self.config.worldbank.concurrency.max(1);
+        // The futures are made first, so the stream holds no closure (whose lifetimes the
+        // daemon's `Send` check cannot see through).
+        let fetches: Vec<_> = requests
+            .iter()
+            .map(|request| self.fetch(request, batch))
+            .collect();
+        futures_util::stream::iter(fetches)
+            .buffered(width)
+            .collect()
+            .await
     }
 
     /// One series, its rows given ISO3 codes from the country list: from the cache while
