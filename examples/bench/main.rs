@@ -66,6 +66,9 @@ struct Args {
     /// Seconds the idle daemon's CPU is measured over
     #[arg(long, default_value_t = 20)]
     idle_secs: u64,
+    /// Only the import row, this many times (to look into its variance)
+    #[arg(long)]
+    import_only: Option<usize>,
 }
 
 /// One row of the final table.
@@ -114,6 +117,20 @@ async fn bench(args: &Args) -> Result<()> {
         standin: &standin,
         claims: &claims,
     };
+    if let Some(times) = args.import_only {
+        for run in 0..times {
+            let tmp = tempfile::tempdir().context("temp dir")?;
+            let env = Env {
+                tmp: tmp.path(),
+                ..env
+            };
+            println!(
+                "import run {run}: {}",
+                import_row(&env, &specs).await?.measured
+            );
+        }
+        return Ok(());
+    }
     let (cold, verdict, [cold_row, again, disk]) = cli_rows(&env, args).await?;
     let (daemon, idle) = daemon_rows(&env, cold, args.idle_secs).await?;
     let import = import_row(&env, &specs).await?;
@@ -125,6 +142,7 @@ async fn bench(args: &Args) -> Result<()> {
 }
 
 /// What every measurement shares.
+#[derive(Clone, Copy)]
 struct Env<'a> {
     tmp: &'a Path,
     config: &'a Config,
