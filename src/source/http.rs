@@ -360,3 +360,64 @@ fn describe(e: &reqwest::Error) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker() -> Breaker {
+        Breaker {
+            failures_to_open: 2,
+            cooldown: Duration::from_secs(60),
+            hosts: Arc::default(),
+        }
+    }
+
+    fn outage(url: &str) -> Result<(), SourceError> {
+        Err(SourceError::Status {
+            url: url.into(),
+            status: 503,
+            retry_after_secs: None,
+        })
+    }
+
+    /// Two failed requests open the breaker; one that was in flight and fails afterwards is
+    /// answered "unreachable" without counting towards opening it a second time.
+    #[test]
+    fn failures_in_flight_after_opening_do_not_reopen_it() {
+        let b = breaker();
+        let url = "http://stand-in:1/v2/country/all/indicator/X";
+        let host = host_of(url);
+        assert!(matches!(
+            b.record(url, outage(url)),
+            Err(SourceError::Status { .. })
+        ));
+        assert!(matches!(
+            b.record(url, outage(url)),
+            Err(SourceError::Unreachable { .. })
+        ));
+        assert!(b.check(&host).is_err());
+        assert!(matches!(
+            b.record(url, outage(url)),
+            Err(SourceError::Unreachable { .. })
+        ));
+        assert_eq!(
+            b.lock()[&host].failures,
+            0,
+            "not counted towards a second opening"
+        );
+        b.record(url, Ok(())).unwrap();
+        assert!(b.check(&host).is_ok(), "an answer closes it");
+    }
+
+    /// A `Retry-After` pause holds every request to that host, and only that host.
+    #[test]
+    fn a_pause_holds_its_host_only() {
+        let b = breaker();
+        b.pause("http://a:1", Duration::from_secs(30));
+        b.pause("http://a:1", Duration::from_secs(5)); // a shorter wish does not cut it
+        let left = b.pause_left("http://a:1").unwrap();
+        assert!(left > Duration::from_secs(5) && left <= Duration::from_secs(30));
+        assert!(b.pause_left("http://b:1").is_none());
+    }
+}
