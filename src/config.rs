@@ -191,6 +191,10 @@ pub struct WorldBankConfig {
     /// Seconds a host that is down is not asked again within one batch (the rest of the
     /// batch fails at once); the next batch asks again.
     pub breaker_cooldown_secs: u64,
+    /// Requests to one source in flight at once, each with its retries (1: one at a time).
+    pub concurrency: usize,
+    /// Attempts per second sent to one host, in bursts of up to as many (0: no limit).
+    pub requests_per_second: u32,
 }
 
 impl Default for WorldBankConfig {
@@ -208,6 +212,8 @@ impl Default for WorldBankConfig {
             max_body_bytes: 64 * 1024 * 1024,
             breaker_failures: 2,
             breaker_cooldown_secs: 60,
+            concurrency: 8,
+            requests_per_second: 20,
         }
     }
 }
@@ -322,9 +328,13 @@ impl Config {
             )));
         }
         let wb = &self.worldbank;
-        if wb.max_attempts == 0 || wb.per_page == 0 || wb.countries_per_request == 0 {
+        if wb.max_attempts == 0
+            || wb.per_page == 0
+            || wb.countries_per_request == 0
+            || wb.concurrency == 0
+        {
             return Err(ConfigError::Invalid(
-                "[worldbank] max_attempts, per_page and countries_per_request must be at least 1"
+                "[worldbank] max_attempts, per_page, countries_per_request and concurrency must be at least 1"
                     .into(),
             ));
         }
@@ -409,5 +419,6 @@ mod tests {
         assert_eq!(config.queue, QueueConfig::default());
         assert_eq!(config.daemon, DaemonConfig::default());
         assert_eq!(config.cache, CacheConfig::default());
+        assert_eq!(config.worldbank, WorldBankConfig::default());
     }
 }

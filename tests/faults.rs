@@ -46,6 +46,8 @@ enum Fault {
     MorePages,
     /// Every non-null `value` replaced by this.
     Value(Value),
+    /// The stand-in's answer, after 100 ms (so requests overlap).
+    Slow,
 }
 
 /// One request the proxy saw.
@@ -59,6 +61,8 @@ struct Seen {
 struct Proxy {
     url: String,
     log: Arc<Mutex<Vec<Seen>>>,
+    /// Connections open now, and the most open at once.
+    gauge: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 type Plan = dyn Fn(&str, usize) -> Fault + Send + Sync;
@@ -77,24 +81,35 @@ impl Proxy {
         let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
         let client = reqwest::Client::new();
         let task_log = log.clone();
+        let gauge = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let task_gauge = gauge.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (plan, counts, log, client, upstream) = (
+                let (plan, counts, log, client, upstream, gauge) = (
                     plan.clone(),
                     counts.clone(),
                     task_log.clone(),
                     client.clone(),
                     upstream.clone(),
+                    task_gauge.clone(),
                 );
                 tokio::spawn(async move {
+                    let open = gauge.0.fetch_add(1, Ordering::SeqCst) + 1;
+                    gauge.1.fetch_max(open, Ordering::SeqCst);
                     serve(stream, &upstream, &client, &*plan, &counts, &log).await;
+                    gauge.0.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
-        Self { url, log }
+        Self { url, log, gauge }
+    }
+
+    /// The most connections that were open at once.
+    fn most_at_once(&self) -> usize {
+        self.gauge.1.load(Ordering::SeqCst)
     }
 
     fn base_url(&self) -> String {
@@ -160,6 +175,7 @@ async fn serve(
             tokio::time::sleep(Duration::from_secs(30)).await;
             return;
         }
+        Fault::Slow => tokio::time::sleep(Duration::from_millis(100)).await,
         _ => {}
     }
     let answer = client
@@ -176,7 +192,7 @@ async fn serve(
     };
     let ctype = "application/json;charset=utf-8";
     match fault {
-        Fault::Pass => respond(&mut stream, status, ctype, &body, "").await,
+        Fault::Pass | Fault::Slow => respond(&mut stream, status, ctype, &body, "").await,
         Fault::Bom => {
             let mut bom = "\u{feff}".as_bytes().to_vec();
             bom.extend_from_slice(&body);
@@ -278,19 +294,31 @@ struct Run {
     results: Vec<Value>,
     stderr: String,
     data_requests: Vec<Seen>,
+    /// The most requests the proxy had open at once.
+    most_at_once: usize,
 }
 
-/// Imports the claims, fills the country cache through a healthy proxy, then verifies them
-/// through a proxy that follows `plan`.
+/// Imports the claims, then verifies them through a proxy that follows `plan` (the country
+/// list always passes).
 async fn run(plan: impl Fn(&str, usize) -> Fault + Send + Sync + 'static) -> Run {
+    run_with(CLAIMS, plan, |_| {}).await
+}
+
+/// [`run`] with other claims and settings.
+async fn run_with(
+    claims: &str,
+    plan: impl Fn(&str, usize) -> Fault + Send + Sync + 'static,
+    configure: impl FnOnce(&mut claimcheck::config::Config),
+) -> Run {
     let app = TestApp::start().await;
-    let file = app.claim_file("claims.toml", CLAIMS);
+    let file = app.claim_file("claims.toml", claims);
     app.cmd().arg("import").arg(&file).assert().success();
     let proxy = Proxy::start(app.server.uri(), plan).await;
     let mut config = app.config();
     config.worldbank.base_url = proxy.base_url();
     config.worldbank.timeout_secs = 1;
     config.worldbank.per_page = 10;
+    configure(&mut config);
     app.write_config(&config);
     let output = app
         .cmd()
@@ -302,6 +330,7 @@ async fn run(plan: impl Fn(&str, usize) -> Fault + Send + Sync + 'static) -> Run
         results: json_lines(&output.stdout),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         data_requests: proxy.data_requests(),
+        most_at_once: proxy.most_at_once(),
     }
 }
 
@@ -501,7 +530,10 @@ async fn values_as_strings_nan_and_negative() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_source_down_for_the_whole_run_is_left_alone_after_one_message() {
     // 503 on every data request: two series exhaust their retries, the third is not asked.
-    let run_ = run(always(Fault::Status(503, None))).await;
+    // One request at a time, so the count is exact (the bound under concurrency is the next
+    // test's).
+    let one_at_a_time = |config: &mut claimcheck::config::Config| config.worldbank.concurrency = 1;
+    let run_ = run_with(CLAIMS, always(Fault::Status(503, None)), one_at_a_time).await;
     for id in ["rate", "people", "highest"] {
         run_.assert_failed("503 throughout", id, "", true);
     }
@@ -519,6 +551,77 @@ async fn a_source_down_for_the_whole_run_is_left_alone_after_one_message() {
     );
     // 3 attempts per request, 2 requests before the breaker opens.
     assert_eq!(run_.data_requests.len(), 6, "{:?}", run_.data_requests);
+    assert_breaker_announced_once(&run_);
+    println!(
+        "503 throughout: {} data requests; stderr:\n{}",
+        run_.data_requests.len(),
+        run_.stderr
+    );
+}
+
+/// Under concurrency 8 the breaker still opens, and bounds what goes out: every attempt checks
+/// it before it is sent, so at most 8 + 2 - 1 requests (each with its 3 attempts) reach a
+/// source that is down, of the 20 series' 60 attempts without the breaker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_breaker_opens_under_concurrency_and_bounds_the_requests() {
+    let eight = |config: &mut claimcheck::config::Config| config.worldbank.concurrency = 8;
+    let run_ = run_with(&many_series(20), always(Fault::Status(503, None)), eight).await;
+    assert_eq!(run_.code, Some(3), "{}", run_.stderr);
+    assert_eq!(run_.results.len(), 20);
+    for result in &run_.results {
+        assert!(result["verdict"].is_null(), "{result}");
+        assert_eq!(result["retryable"], true, "{result}");
+    }
+    let sent = run_.data_requests.len();
+    assert!(
+        sent <= (8 + 2 - 1) * 3,
+        "{sent} requests reached a source that is down"
+    );
+    let unreachable = run_
+        .results
+        .iter()
+        .filter(|r| {
+            r["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("source unreachable, retry later"))
+        })
+        .count();
+    assert!(
+        unreachable >= 20 - 9,
+        "{unreachable} of 20 stopped by the breaker"
+    );
+    assert_breaker_announced_once(&run_);
+    println!("503 throughout, concurrency 8: {sent} data requests for 20 series, {unreachable} stopped by the breaker");
+}
+
+/// `[worldbank] concurrency` bounds the requests in flight, and they do overlap: 12 series
+/// answered after 100 ms each, at most 3 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_overlap_up_to_the_configured_concurrency() {
+    let three = |config: &mut claimcheck::config::Config| config.worldbank.concurrency = 3;
+    let run_ = run_with(&many_series(12), always(Fault::Slow), three).await;
+    assert_eq!(run_.data_requests.len(), 12, "{:?}", run_.data_requests);
+    assert!(run_.most_at_once <= 3, "{} at once", run_.most_at_once);
+    assert!(run_.most_at_once >= 2, "requests never overlapped");
+    println!(
+        "12 slow series, concurrency 3: {} at once",
+        run_.most_at_once
+    );
+}
+
+/// `n` claims over `n` indicator codes the stand-in does not know (each its own series).
+fn many_series(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "[[claim]]\nid = \"c{i}\"\ntext = \"claim {i}\"\nindicator = \"BX.TEST.{i}\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 1\n\n"
+            )
+        })
+        .collect()
+}
+
+/// One line on stderr says the source is down and names the setting to check.
+fn assert_breaker_announced_once(run_: &Run) {
     assert_eq!(
         run_.stderr.matches("source unreachable").count(),
         1,
@@ -528,11 +631,6 @@ async fn a_source_down_for_the_whole_run_is_left_alone_after_one_message() {
     assert!(
         run_.stderr.contains("CLAIMCHECK_WORLDBANK_URL"),
         "{}",
-        run_.stderr
-    );
-    println!(
-        "503 throughout: {} data requests; stderr:\n{}",
-        run_.data_requests.len(),
         run_.stderr
     );
 }
@@ -549,6 +647,8 @@ async fn a_source_that_refuses_connections_stops_after_the_first_request() {
     drop(closed);
     let mut config = app.config();
     config.worldbank.base_url = format!("http://127.0.0.1:{port}/v2");
+    // One request at a time: the retries of exactly one request are counted below.
+    config.worldbank.concurrency = 1;
     app.write_config(&config);
     let output = app
         .cmd()

@@ -487,14 +487,18 @@ impl App {
         backup: crate::backup::Backup,
         force: bool,
     ) -> Result<usize, AppError> {
-        self.run(move |queue| {
-            let held = queue.store().claims()?.len();
-            if held > 0 && !force {
-                return Err(AppError::NotEmpty { claims: held });
-            }
-            Ok(queue.store().restore(&backup)?)
-        })
-        .await
+        let written = self
+            .run(move |queue| {
+                let held = queue.store().claims()?.len();
+                if held > 0 && !force {
+                    return Err(AppError::NotEmpty { claims: held });
+                }
+                Ok(queue.store().restore(&backup)?)
+            })
+            .await?;
+        // The restored cache is the record now, not the series kept in memory.
+        self.checker.forget();
+        Ok(written)
     }
 
     /// The Prometheus text for `/metrics`: the database's state and this process's
@@ -520,12 +524,15 @@ impl App {
     /// Empties the response cache (the next checks ask the sources); returns how many
     /// series it held.
     pub async fn cache_clear(&self) -> Result<usize, AppError> {
-        self.run(|queue| {
-            let removed = crate::cache::clear(queue.store().as_ref())?;
-            queue.store().flush()?;
-            Ok(removed)
-        })
-        .await
+        let removed = self
+            .run(|queue| {
+                let removed = crate::cache::clear(queue.store().as_ref())?;
+                queue.store().flush()?;
+                Ok(removed)
+            })
+            .await?;
+        self.checker.forget();
+        Ok(removed)
     }
 
     /// Makes every write so far durable.

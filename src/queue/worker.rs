@@ -62,6 +62,8 @@ pub async fn step<S: Source>(
         blocking(move || take_batch(&queue, &worker, now)).await?
     };
     if held.is_empty() {
+        // The backlog is done: the series kept in memory for it are let go.
+        checker.forget();
         return Ok(report);
     }
     let span = tracing::info_span!("worker_step", worker, jobs = held.len());

@@ -405,3 +405,23 @@ pub fn describe_change(old: &Verdict, new: &Verdict) -> Option<String> {
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde_json's default float parsing may miss by the last bit (10.753499999999999 read
+    /// back as 10.7535); then a re-check that found the same compared unequal and was stored
+    /// in full. The `float_roundtrip` feature reads every stored number back exactly.
+    #[test]
+    fn stored_numbers_read_back_exactly() {
+        for value in [
+            10.753499999999999_f64,
+            94.95285000000001,
+            436.54184999999995,
+        ] {
+            let back: f64 = decode("verdicts", "c", &encode(&value)).unwrap();
+            assert_eq!(back.to_bits(), value.to_bits(), "{value}");
+        }
+    }
+}
