@@ -435,10 +435,12 @@ fn by_country(series: &Series) -> HashMap<String, Series> {
 /// The rows a claim is judged against: a claim about one country (every kind but rank) reads
 /// only its country's rows, so it gets those alone and its rules do not scan a
 /// `country/all` series of every economy per claim (10,000 claims over 6,000-row series
-/// were judged at 31,000/s that way); a rank needs every country.
+/// were judged at 31,000/s that way); a rank needs every country, a comparison or share two.
 fn rows_for<'a>(claim: &Claim, ready: &'a Ready) -> &'a Series {
     match (&claim.kind, claim.subject()) {
-        (ClaimKind::Rank { .. }, _) | (_, None) => &ready.full,
+        // A rank needs every country; a comparison or a share needs a second place.
+        (ClaimKind::Rank { .. } | ClaimKind::Compare { .. } | ClaimKind::Share { .. }, _)
+        | (_, None) => &ready.full,
         (_, Some(subject)) => ready.parts.get(&subject.country).unwrap_or(&ready.full),
     }
 }
