@@ -46,7 +46,7 @@ enum Fault {
     MorePages,
     /// Every non-null `value` replaced by this.
     Value(Value),
-    /// The stand-in's answer, after 100 ms (so requests overlap).
+    /// The stand-in's answer, after 250 ms (so requests overlap).
     Slow,
 }
 
@@ -175,7 +175,7 @@ async fn serve(
             tokio::time::sleep(Duration::from_secs(30)).await;
             return;
         }
-        Fault::Slow => tokio::time::sleep(Duration::from_millis(100)).await,
+        Fault::Slow => tokio::time::sleep(Duration::from_millis(250)).await,
         _ => {}
     }
     let answer = client
@@ -595,7 +595,7 @@ async fn the_breaker_opens_under_concurrency_and_bounds_the_requests() {
 }
 
 /// `[worldbank] concurrency` bounds the requests in flight, and they do overlap: 12 series
-/// answered after 100 ms each, at most 3 at once.
+/// answered after 250 ms each, at most 3 at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_overlap_up_to_the_configured_concurrency() {
     let three = |config: &mut claimcheck::config::Config| config.worldbank.concurrency = 3;
