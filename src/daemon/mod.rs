@@ -200,7 +200,9 @@ async fn background_loop(
             }
         }
         if let Some(notifier) = &notifier {
-            notifier.deliver_pending(app.queue().store()).await;
+            notifier
+                .deliver_pending(app.queue().store(), app.worker_id())
+                .await;
         }
         tokio::time::sleep(poll).await;
     }

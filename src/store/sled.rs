@@ -11,14 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sled::transaction::{abort, ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
 use super::flusher::Flusher;
 use super::{
-    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
-    NextRun, Storage, StoreError, Upsert, VerdictRecord,
+    decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
+    NextRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
 use crate::queue::{Job, JobState, Priority};
@@ -57,23 +56,6 @@ struct Trees {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
-
-/// A verdict-history entry as stored: the full record, or a re-check that found the same
-/// (about 60 bytes instead of several kilobytes of evidence).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(untagged)]
-enum StoredCheck {
-    Again(Again),
-    Full(Box<VerdictRecord>),
-}
-
-/// A re-check that repeats the full record `same_as` (its sequence number).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Again {
-    checked_at: DateTime<Utc>,
-    same_as: u64,
-}
 
 /// Why a transaction stopped without writing.
 #[derive(Debug)]

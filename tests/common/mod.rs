@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod backends;
 pub mod owid_standin;
 pub mod standin;
 

@@ -1,0 +1,202 @@
+//! The blocking bridge between the synchronous [`Storage`](super::super::Storage) trait and
+//! `tokio-postgres`: a private tokio runtime owns the connections, and a caller on any thread
+//! (a tokio worker, a blocking-pool thread, a plain test thread) sends it one statement at a
+//! time and waits on a std channel for the rows.
+//!
+//! Why not the `postgres` crate: it blocks on a runtime of its own *on the calling thread*,
+//! which panics when that thread is already inside a tokio runtime (the daemon, every
+//! `#[tokio::test]`). Why one statement at a time rather than a whole closure: the trait's job
+//! rewrites (`JobChange`) borrow caller data and are not `Send`, so they must run on the
+//! caller's thread between statements; only owned SQL and parameters cross the channel.
+
+use std::sync::{mpsc, Arc, Mutex};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row};
+
+/// One statement parameter, owned so it can cross to the runtime's threads.
+pub type Param = Box<dyn ToSql + Send + Sync>;
+
+/// Connections kept open between operations.
+const MAX_IDLE: usize = 8;
+
+/// The runtime and the idle connections.
+pub struct Pool {
+    runtime: Option<tokio::runtime::Runtime>,
+    config: Config,
+    /// Run on every new connection (e.g. `SET search_path`).
+    setup: String,
+    idle: Mutex<Vec<Arc<Client>>>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside another runtime; this does not.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Pool {
+    /// A pool for `config`; `setup` runs on each new connection.
+    pub fn new(config: Config, setup: String) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("claimcheck-pg")
+            .enable_all()
+            .build()?;
+        Ok(Self {
+            runtime: Some(runtime),
+            config,
+            setup,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        // Only `drop` takes the runtime out.
+        self.runtime
+            .as_ref()
+            .expect("the runtime lives as long as the pool")
+            .handle()
+    }
+
+    /// Runs `future` on the pool's runtime and waits for it on this thread.
+    fn wait<T: Send + 'static>(
+        &self,
+        future: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.handle().spawn(async move {
+            let _ = tx.send(future.await);
+        });
+        rx.recv().ok()
+    }
+
+    /// An open connection: an idle one, or a new one.
+    pub fn checkout(&self) -> Result<Conn<'_>, BridgeError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let client = match idle {
+            Some(client) if !client.is_closed() => client,
+            _ => self.connect()?,
+        };
+        Ok(Conn {
+            pool: self,
+            client: Some(client),
+        })
+    }
+
+    fn connect(&self) -> Result<Arc<Client>, BridgeError> {
+        let config = self.config.clone();
+        let setup = self.setup.clone();
+        let connected = self.wait(async move {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "PostgreSQL connection closed");
+                }
+            });
+            if !setup.is_empty() {
+                client.batch_execute(&setup).await?;
+            }
+            Ok::<_, tokio_postgres::Error>(Arc::new(client))
+        });
+        Ok(connected.ok_or(BridgeError::Gone)??)
+    }
+}
+
+/// What a statement can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    /// PostgreSQL answered with an error, or the connection failed.
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The pool's runtime stopped (only while the store is being dropped).
+    #[error("the PostgreSQL connection pool has shut down")]
+    Gone,
+}
+
+impl BridgeError {
+    /// True when trying the whole transaction again may succeed: the connection broke
+    /// (PostgreSQL restarted), or PostgreSQL chose this transaction to lose a conflict
+    /// (serialization failure, deadlock, a unique index another transaction just filled).
+    pub fn is_transient(&self) -> bool {
+        let BridgeError::Postgres(e) = self else {
+            return false;
+        };
+        if e.is_closed() {
+            return true;
+        }
+        match e.code() {
+            Some(code) => {
+                let code = code.code();
+                matches!(
+                    code,
+                    "40001" | "40P01" | "23505" | "57P01" | "57P02" | "57P03"
+                ) || code.starts_with("08")
+            }
+            // No SQLSTATE: transient when the connection itself failed (I/O).
+            None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+        }
+    }
+}
+
+/// A checked-out connection; back to the pool when dropped (unless it broke).
+pub struct Conn<'a> {
+    pool: &'a Pool,
+    client: Option<Arc<Client>>,
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if !client.is_closed() && idle.len() < MAX_IDLE {
+                idle.push(client);
+            }
+        }
+    }
+}
+
+impl Conn<'_> {
+    fn client(&self) -> Arc<Client> {
+        Arc::clone(self.client.as_ref().expect("held until dropped"))
+    }
+
+    /// Runs one statement; its rows.
+    pub fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<Row>, BridgeError> {
+        let client = self.client();
+        let sql = sql.to_string();
+        let rows = self.pool.wait(async move {
+            let refs: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            client.query(&sql, &refs).await
+        });
+        Ok(rows.ok_or(BridgeError::Gone)??)
+    }
+
+    /// Runs statements without parameters (BEGIN, COMMIT, migrations).
+    pub fn batch(&self, sql: &str) -> Result<(), BridgeError> {
+        let client = self.client();
+        let sql = sql.to_string();
+        let done = self
+            .pool
+            .wait(async move { client.batch_execute(&sql).await });
+        Ok(done.ok_or(BridgeError::Gone)??)
+    }
+}
+
+impl Conn<'_> {
+    /// Drops the connection instead of pooling it (its state is unknown after a failure).
+    pub fn discard(mut self) {
+        self.client = None;
+    }
+}
