@@ -46,6 +46,8 @@ const PENDING: &str = "('queued', 'running', 'retrying')";
 pub struct PgStore {
     location: String,
     pool: Pool,
+    /// Migrations this open applied.
+    applied: Vec<i32>,
 }
 
 /// Why a transaction stopped: a database failure (maybe worth another try) or a refusal.
@@ -85,13 +87,30 @@ impl PgStore {
             location: parsed.redacted.clone(),
             source: Box::new(e),
         })?;
-        let store = Self {
+        let mut store = Self {
             location: parsed.redacted,
             pool,
+            applied: Vec::new(),
         };
         store.reachable()?;
-        store.migrate()?;
+        store.applied = store.migrate()?;
         Ok(store)
+    }
+
+    /// The migrations opening this store applied (empty: it was up to date).
+    pub fn applied(&self) -> &[i32] {
+        &self.applied
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i32, StoreError> {
+        let rows = self.read(
+            "SELECT coalesce(max(version), 0) FROM claimcheck_migrations",
+            Vec::new,
+        )?;
+        rows.first()
+            .map_or(Ok(0), |row| row.try_get(0))
+            .map_err(|e| column_error("claimcheck_migrations", e))
     }
 
     /// Fails with what to do when no PostgreSQL answers.
