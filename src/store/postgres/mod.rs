@@ -281,7 +281,8 @@ const UPSERT_JOB: &str = "INSERT INTO jobs \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
     ON CONFLICT (id) DO UPDATE SET claim_id = EXCLUDED.claim_id, state = EXCLUDED.state, \
     priority = EXCLUDED.priority, run_at = EXCLUDED.run_at, \
-    lease_until = EXCLUDED.lease_until, worker = EXCLUDED.worker, data = EXCLUDED.data";
+    lease_until = EXCLUDED.lease_until, worker = coalesce(EXCLUDED.worker, jobs.worker), \
+    data = EXCLUDED.data";
 
 /// Writes `job` (its record and the columns the queries use).
 fn put_job(conn: &Conn<'_>, job: &Job) -> TxResult<()> {

@@ -38,6 +38,8 @@ CREATE TABLE jobs (
     priority smallint NOT NULL,
     run_at timestamptz NOT NULL,
     lease_until timestamptz,
+    -- The last worker that took the job, kept after it finishes (the record clears it):
+    -- which daemon did what.
     worker text,
     data text NOT NULL
 );

@@ -1,0 +1,274 @@
+//! Several claimcheck processes on one PostgreSQL schema (of `CLAIMCHECK_TEST_POSTGRES_URL`;
+//! skipped, saying so, without it): a schedule slot fires once however many daemons tick,
+//! one daemon at a time holds the webhook sender lease, and three real daemons drain a
+//! few thousand claims while one of them is SIGKILLed and restarted, with exactly one
+//! verdict per claim and no job lost. Prints how the work was split.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use claimcheck::claim::country::Countries;
+use claimcheck::claim::ClaimSpec;
+use claimcheck::queue::{schedule, Queue};
+use claimcheck::store::{NextRun, Store};
+use common::backends::{test_db, Backend, TestDb};
+use common::{standin, TestApp};
+
+const DAEMONS: usize = 3;
+/// Claims the cluster test checks; `CLAIMCHECK_CLUSTER_CLAIMS` changes it.
+const CLAIMS: usize = 2000;
+/// Kills of daemon 0, at these fractions of the claims checked.
+const KILL_AT: [f64; 3] = [0.1, 0.3, 0.5];
+/// A guard against a hang, not a speed requirement: the test fails with the state it saw.
+const GIVE_UP: Duration = Duration::from_secs(300);
+
+/// Two processes' stores on one schema (two opens: separate connections, as two daemons).
+fn two_stores(db: &TestDb) -> (Store, Store) {
+    let open = || claimcheck::store::open(&db.location).unwrap();
+    (open(), open())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_slot_fires_once_across_daemons() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "slot") else {
+        return;
+    };
+    let (a, b) = two_stores(&db);
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+    let mut spec = ClaimSpec::new("c1", "claim one");
+    spec.value = Some(1.0);
+    a.put_claim(&spec.validate(&Countries::embedded()).unwrap())
+        .unwrap();
+    let due = NextRun {
+        schedule: None,
+        at: t0,
+    };
+    a.set_next_run("c1", Some(&due)).unwrap();
+    let config = app.config().queue;
+    let ticks: Vec<_> = [a.clone(), b.clone(), a.clone(), b.clone()]
+        .into_iter()
+        .map(|store| {
+            let queue = Queue::new(store, config.clone());
+            std::thread::spawn(move || schedule::tick(&queue, t0).unwrap())
+        })
+        .collect();
+    let fired: usize = ticks.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(
+        fired, 1,
+        "one slot, one firing, across four ticking daemons"
+    );
+    let jobs = b.jobs(None).unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert!(b.next_run("c1").unwrap().unwrap().at > t0, "moved on");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_daemon_at_a_time_holds_the_webhook_lease() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "lease") else {
+        return;
+    };
+    let (a, b) = two_stores(&db);
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+    let until = t0 + chrono::Duration::seconds(60);
+    assert!(a.try_lease("webhook-sender", "a", t0, until).unwrap());
+    assert!(!b.try_lease("webhook-sender", "b", t0, until).unwrap());
+    assert!(
+        a.try_lease("webhook-sender", "a", t0, until).unwrap(),
+        "renewed by its holder"
+    );
+    let later = until + chrono::Duration::seconds(1);
+    assert!(
+        b.try_lease(
+            "webhook-sender",
+            "b",
+            later,
+            later + chrono::Duration::seconds(60)
+        )
+        .unwrap(),
+        "taken over once it expired"
+    );
+    assert!(!a.try_lease("webhook-sender", "a", later, later).unwrap());
+}
+
+/// The claims, as a claim file.
+fn write_claims(dir: &Path, count: usize) -> std::path::PathBuf {
+    let claims = standin::many_claims("cluster", count, 1960);
+    assert_eq!(claims.len(), count, "the stand-in has enough country-years");
+    let file = dir.join("cluster.toml");
+    let text = toml::to_string(&serde_json::json!({ "claim": claims })).unwrap();
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn spawn_daemon(app: &TestApp, db: &TestDb, log: &Path) -> Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", &db.location)
+        .env_remove("CLAIMCHECK_WORLDBANK_URL")
+        .env_remove("CLAIMCHECK_OWID_URL")
+        .env("RUST_LOG", "warn")
+        .arg("--config")
+        .arg(app.config_path())
+        .arg("daemon")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+/// A connection of the test's own, to count rows.
+async fn connect(db: &TestDb) -> tokio_postgres::Client {
+    let url = db.location.to_str().unwrap();
+    let (base, schema) = url.rsplit_once("?schema=").unwrap();
+    let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("SET search_path TO {schema}"))
+        .await
+        .unwrap();
+    client
+}
+
+async fn count(client: &tokio_postgres::Client, sql: &str) -> usize {
+    let n: i64 = client.query_one(sql, &[]).await.unwrap().get(0);
+    n as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_daemons_share_the_queue_through_kills() {
+    // A stand-in answering like a real API (not instantly), so kills land mid-work.
+    let app = TestApp::with(standin::StandIn::new().with_delay(Duration::from_millis(40))).await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "cluster") else {
+        return;
+    };
+    let claims: usize = std::env::var("CLAIMCHECK_CLUSTER_CLAIMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CLAIMS);
+    let mut config = app.config();
+    config.queue.poll_ms = 50;
+    config.queue.batch_size = 5;
+    config.queue.lease_secs = 3; // a killed daemon's jobs come back after 3 s
+    config.queue.max_rescues = 20;
+    config.daemon.grace_secs = Some(2);
+    app.write_config(&config);
+    let file = write_claims(app.dir.path(), claims);
+    app.cmd()
+        .env("CLAIMCHECK_DB", &db.location)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+
+    let client = connect(&db).await;
+    let logs: Vec<_> = (0..DAEMONS)
+        .map(|i| app.dir.path().join(format!("daemon{i}.log")))
+        .collect();
+    let mut daemons: Vec<Child> = (0..DAEMONS)
+        .map(|i| spawn_daemon(&app, &db, &logs[i]))
+        .collect();
+    let mut pids: BTreeMap<u32, usize> = daemons
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id(), i))
+        .collect();
+    let started = Instant::now();
+    let mut kills = 0;
+    loop {
+        let done = count(
+            &client,
+            "SELECT count(*) FROM jobs WHERE state = 'succeeded'",
+        )
+        .await;
+        let dead = count(&client, "SELECT count(*) FROM jobs WHERE state = 'dead'").await;
+        if done + dead == claims {
+            break;
+        }
+        if std::env::var_os("CLAIMCHECK_CLUSTER_TRACE").is_some() {
+            eprintln!("{:.1} s: {done} succeeded", started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > GIVE_UP {
+            for d in &mut daemons {
+                let _ = d.kill();
+            }
+            let log = std::fs::read_to_string(&logs[1]).unwrap_or_default();
+            panic!("gave up with {done} of {claims} succeeded, {dead} dead; daemon 1 said:\n{log}");
+        }
+        if kills < KILL_AT.len() && done as f64 >= KILL_AT[kills] * claims as f64 {
+            daemons[0].kill().unwrap(); // SIGKILL
+            daemons[0].wait().unwrap();
+            daemons[0] = spawn_daemon(&app, &db, &logs[0]);
+            pids.insert(daemons[0].id(), 0);
+            kills += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    for d in &mut daemons {
+        d.kill().unwrap();
+        d.wait().unwrap();
+    }
+
+    // Every claim: one job, succeeded, and exactly one verdict.
+    assert_eq!(kills, KILL_AT.len(), "every planned kill happened");
+    assert_eq!(count(&client, "SELECT count(*) FROM jobs").await, claims);
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM jobs WHERE state = 'succeeded'"
+        )
+        .await,
+        claims,
+        "no job dead or lost"
+    );
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM verdicts").await,
+        claims
+    );
+    assert_eq!(
+        count(&client, "SELECT count(DISTINCT claim_id) FROM verdicts").await,
+        claims,
+        "one verdict per claim, none twice"
+    );
+    let rescued = count(
+        &client,
+        "SELECT count(*) FROM jobs WHERE data::jsonb->>'rescues' <> '0'",
+    )
+    .await;
+
+    // Who did the work: worker ids end in `-<pid>-<suffix>`.
+    let rows = client
+        .query(
+            "SELECT worker, count(*) FROM jobs GROUP BY worker ORDER BY worker",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut split = [0usize; DAEMONS];
+    for row in rows {
+        let worker: String = row.get(0);
+        let n: i64 = row.get(1);
+        let pid: u32 = worker.rsplit('-').nth(1).unwrap().parse().unwrap();
+        split[pids[&pid]] += n as usize;
+    }
+    eprintln!(
+        "cluster: {claims} claims, {DAEMONS} daemons, daemon 0 SIGKILLed {kills} times, \
+         {rescued} jobs rescued after a kill, split {split:?}, {:.1} s ({:.0} claims/s)",
+        elapsed.as_secs_f64(),
+        claims as f64 / elapsed.as_secs_f64()
+    );
+    assert_eq!(split.iter().sum::<usize>(), claims);
+    assert!(
+        split.iter().filter(|n| **n > 0).count() >= 2,
+        "the work is shared: {split:?}"
+    );
+}
