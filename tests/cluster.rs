@@ -272,3 +272,109 @@ async fn three_daemons_share_the_queue_through_kills() {
         "the work is shared: {split:?}"
     );
 }
+
+/// Drains the queue with `worker`: takes batches and finishes each with a verdict. A store
+/// error (the connection kept failing past the store's own retries) is met as the daemon
+/// meets it: logged, and the loop goes on. (jobs finished, errors met)
+fn drain(queue: &Queue, worker: &str, now: chrono::DateTime<Utc>) -> (usize, usize) {
+    let verdict = claimcheck::verify::Verdict {
+        grade: claimcheck::verify::Grade::True,
+        explanation: "fault test".into(),
+        evidence: Default::default(),
+    };
+    let (mut done, mut errors) = (0, 0);
+    loop {
+        let batch = match queue.take(worker, 5, now) {
+            Ok(batch) if batch.is_empty() => return (done, errors),
+            Ok(batch) => batch,
+            Err(e) => {
+                eprintln!("take failed: {e}");
+                errors += 1;
+                continue;
+            }
+        };
+        let outcomes: Vec<_> = batch
+            .into_iter()
+            .map(|job| (job, Ok(verdict.clone())))
+            .collect();
+        match queue.finish(&outcomes, now) {
+            Ok(finished) => done += finished.iter().flatten().count(),
+            Err(e) => {
+                eprintln!("finish failed: {e}");
+                errors += 1;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_killed_mid_work_lose_nothing_and_finish_nothing_twice() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "faults") else {
+        return;
+    };
+    // Our connections carry a name of their own, so only they are cut.
+    let name = common::backends::fresh_schema("conn");
+    let location = format!("{}&application_name={name}", db.location.to_str().unwrap());
+    let store = claimcheck::store::open(location.as_ref()).unwrap();
+    let config = app.config().queue;
+    let queue = Queue::new(store, config.clone());
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+    let ids: Vec<String> = (0..400).map(|n| format!("f{n}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    queue
+        .enqueue_all(&refs, claimcheck::queue::Priority::User, t0)
+        .unwrap();
+
+    let client = connect(&db).await;
+    let workers: Vec<_> = (0..2)
+        .map(|w| {
+            let queue = queue.clone();
+            std::thread::spawn(move || drain(&queue, &format!("w{w}"), t0))
+        })
+        .collect();
+    let mut cuts = 0;
+    while !workers.iter().all(|w| w.is_finished()) {
+        let rows = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .await
+            .unwrap();
+        cuts += rows.len();
+        // Often, but with room between cuts for a retried transaction to get through.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (mut done, mut errors) = (0, 0);
+    for worker in workers {
+        let (d, e) = worker.join().unwrap();
+        (done, errors) = (done + d, errors + e);
+    }
+    // A take whose COMMIT was cut may have committed unseen: those jobs wait for their
+    // lease to run out, as after a crash, and are then rescued and finished.
+    let later = t0 + chrono::Duration::seconds(config.lease_secs as i64 + 1);
+    let rescued = queue.rescue(later, false).unwrap();
+    done += drain(&queue, "after", later).0;
+    eprintln!(
+        "connections cut: {cuts}; operations failed past the retries: {errors}; \
+         jobs rescued after an unseen take or finish: {rescued}"
+    );
+    assert!(cuts > 0, "the test cut connections while workers ran");
+    // A finish whose COMMIT went through unanswered is not counted here, but is in the table.
+    assert!(done <= 400, "no job finished twice: {done}");
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM jobs WHERE state = 'succeeded'"
+        )
+        .await,
+        400
+    );
+    assert_eq!(count(&client, "SELECT count(*) FROM verdicts").await, 400);
+    assert_eq!(
+        count(&client, "SELECT count(DISTINCT claim_id) FROM verdicts").await,
+        400,
+        "no verdict written twice"
+    );
+}
