@@ -378,3 +378,30 @@ async fn connections_killed_mid_work_lose_nothing_and_finish_nothing_twice() {
         "no verdict written twice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_queued_by_one_process_wakes_an_idle_daemon_in_another() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "notify") else {
+        return;
+    };
+    let (a, b) = two_stores(&db);
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notified = wake.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    let (listening, listener) = (wake.clone(), a.clone()); // `a` stays open: it listens
+    tokio::task::spawn_blocking(move || listener.subscribe(listening))
+        .await
+        .unwrap()
+        .unwrap();
+    let queue = Queue::new(b, app.config().queue);
+    queue
+        .enqueue("c1", claimcheck::queue::Priority::User, Utc::now())
+        .unwrap();
+    // A guard against a hang (the daemon would poll anyway), not a speed requirement.
+    tokio::time::timeout(Duration::from_secs(30), notified)
+        .await
+        .expect("the enqueue in the other store woke this one (LISTEN/NOTIFY)");
+    drop(a);
+}

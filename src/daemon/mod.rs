@@ -73,6 +73,9 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let store = store::open(&db)?;
     let app = App::start(store, config.clone(), Utc::now()).await?;
+    // Other processes queueing work wake this one's worker (PostgreSQL: LISTEN/NOTIFY).
+    let (store, wake) = (app.queue().store().clone(), app.wake().clone());
+    crate::queue::worker::blocking(move || store.subscribe(wake)).await?;
     let parser = intake::parser(config.indicators.as_deref())?;
     let notifier = webhook::Notifier::new(&config.daemon).map_err(DaemonError::Webhook)?;
     let shown = store::display_location(&db);

@@ -342,6 +342,11 @@ pub trait Storage: Send + Sync + fmt::Debug {
             })
             .collect())
     }
+    /// Calls `wake.notify_waiters()` whenever another process queues work (a backend shared
+    /// between processes tells the others; sled has no others). Returns once listening.
+    fn subscribe(&self, _wake: Arc<tokio::sync::Notify>) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// True when several processes may use this store at once (then a running job may be
     /// another live process's, and only an expired lease means its worker is gone).
     fn shared(&self) -> bool {

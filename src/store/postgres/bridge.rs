@@ -11,7 +11,7 @@
 
 use std::sync::{mpsc, Arc, Mutex};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row};
 
 /// One statement parameter, owned so it can cross to the runtime's threads.
 pub type Param = Box<dyn ToSql + Send + Sync>;
@@ -109,6 +109,68 @@ impl Pool {
         });
         Ok(connected.ok_or(BridgeError::Gone)??)
     }
+}
+
+/// Called for each notification on a listened channel.
+pub type OnNotify = Arc<dyn Fn() + Send + Sync>;
+
+impl Pool {
+    /// Listens on `channel` on a connection of its own, calling `on_notify` for every
+    /// notification, reconnecting with backoff when the connection is lost; returns once the
+    /// first `LISTEN` is in place (so nothing sent after this returns is missed).
+    pub fn listen(&self, channel: String, on_notify: OnNotify) -> Result<(), BridgeError> {
+        let config = self.config.clone();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        self.handle().spawn(async move {
+            let mut ready = Some(ready_tx);
+            let mut failures = 0u32;
+            loop {
+                match listen_once(&config, &channel, &on_notify, &mut ready).await {
+                    Ok(()) => failures = 0,
+                    Err(e) => match ready.take() {
+                        Some(tx) => return drop(tx.send(Err(e))),
+                        None => {
+                            tracing::warn!(error = %e, "LISTEN connection to PostgreSQL lost; reconnecting");
+                            failures += 1;
+                        }
+                    },
+                }
+                // A missed notification costs one poll interval; keep trying quietly.
+                let wait = (100u64 << failures.min(6)).min(5000);
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+        });
+        Ok(ready_rx.recv().map_err(|_| BridgeError::Gone)??)
+    }
+}
+
+/// One listening connection, until it ends.
+async fn listen_once(
+    config: &Config,
+    channel: &str,
+    on_notify: &OnNotify,
+    ready: &mut Option<mpsc::SyncSender<Result<(), tokio_postgres::Error>>>,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    // Polling the messages also drives the connection (the LISTEN below goes through it).
+    let driver = tokio::spawn(async move {
+        while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            if matches!(message, AsyncMessage::Notification(_)) && heard_tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {channel}")).await?;
+    if let Some(tx) = ready.take() {
+        let _ = tx.send(Ok(()));
+    }
+    while heard.recv().await.is_some() {
+        on_notify();
+    }
+    drop(client);
+    let _ = driver.await;
+    Ok(())
 }
 
 /// What a statement can fail with.

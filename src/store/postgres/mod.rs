@@ -46,6 +46,8 @@ const PENDING: &str = "('queued', 'running', 'retrying')";
 pub struct PgStore {
     location: String,
     pool: Pool,
+    /// The LISTEN/NOTIFY channel telling this schema's daemons that work was queued.
+    channel: String,
     /// Migrations this open applied.
     applied: Vec<i32>,
 }
@@ -78,6 +80,13 @@ impl PgStore {
             location: redact(url),
             source: reason.into(),
         })?;
+        let channel = format!(
+            "claimcheck_jobs_{}",
+            parsed.schema.as_deref().unwrap_or("public")
+        )
+        .chars()
+        .take(63)
+        .collect();
         let setup = parsed
             .schema
             .as_ref()
@@ -90,6 +99,7 @@ impl PgStore {
         let mut store = Self {
             location: parsed.redacted,
             pool,
+            channel,
             applied: Vec::new(),
         };
         store.reachable()?;
@@ -167,6 +177,17 @@ impl PgStore {
             applied.push(*version);
         }
         Ok(applied)
+    }
+
+    /// Tells the listening daemons (at commit) that a job is queued, when `queued`.
+    fn notify_if(&self, conn: &Conn<'_>, queued: bool) -> TxResult<()> {
+        if queued {
+            conn.query(
+                "SELECT pg_notify($1, '')",
+                vec![Box::new(self.channel.clone())],
+            )?;
+        }
+        Ok(())
     }
 
     fn err(&self, e: BridgeError) -> StoreError {
@@ -463,6 +484,13 @@ impl Storage for PgStore {
         true
     }
 
+    fn subscribe(&self, wake: std::sync::Arc<tokio::sync::Notify>) -> Result<(), StoreError> {
+        let on_notify: bridge::OnNotify = std::sync::Arc::new(move || wake.notify_waiters());
+        self.pool
+            .listen(self.channel.clone(), on_notify)
+            .map_err(|e| self.err(e))
+    }
+
     fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError> {
         Ok(self.put_claim_edited(claim, Utc::now(), &|_, _| None)?.0)
     }
@@ -663,6 +691,10 @@ impl Storage for PgStore {
                     }
                 });
             }
+            self.notify_if(
+                conn,
+                out.iter().any(|(job, _)| job.state == JobState::Queued),
+            )?;
             Ok(out)
         })
     }
@@ -750,6 +782,10 @@ impl Storage for PgStore {
                 };
                 out.push(JobWrite::Written(new, record));
             }
+            let queued = out
+                .iter()
+                .any(|w| matches!(w, JobWrite::Written(job, _) if job.state == JobState::Queued));
+            self.notify_if(conn, queued)?;
             Ok(out)
         })
     }
