@@ -135,3 +135,40 @@ async fn an_unreachable_postgres_says_what_to_do_without_the_password() {
     assert!(stderr.contains("is it running"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgres_backup_restores_into_sled_with_its_pending_jobs() {
+    use chrono::Utc;
+    use claimcheck::claim::country::Countries;
+    use claimcheck::queue::{Priority, Queue};
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "to_sled") else {
+        return;
+    };
+    let pg = claimcheck::store::open(&db.location).unwrap();
+    let mut spec = claimcheck::claim::ClaimSpec::new("c1", "claim one");
+    spec.value = Some(1.0);
+    pg.put_claim(&spec.validate(&Countries::embedded()).unwrap())
+        .unwrap();
+    let first = Queue::new(pg.clone(), app.config().queue)
+        .enqueue("c1", Priority::User, Utc::now())
+        .unwrap()
+        .job;
+    let backup = pg.backup().unwrap();
+
+    let sled = claimcheck::store::open(&app.db()).unwrap();
+    sled.restore(&backup).unwrap();
+    assert!(sled.claim("c1").unwrap().is_some());
+    let queue = Queue::new(sled, app.config().queue);
+    let again = queue.enqueue("c1", Priority::User, Utc::now()).unwrap();
+    assert!(
+        !again.created,
+        "the restored pending job keeps the claim's slot"
+    );
+    assert_eq!(again.job.id, first.id);
+    assert_eq!(
+        queue.take("w", 5, Utc::now()).unwrap().len(),
+        1,
+        "and is due"
+    );
+}

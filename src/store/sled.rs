@@ -140,12 +140,18 @@ impl SledStore {
         {
             return Ok(());
         }
-        for tree in [&t.due, &t.leases, &t.schedule_at] {
+        // `pending` too: a backup from PostgreSQL carries the jobs but not sled's slots.
+        for tree in [&t.due, &t.leases, &t.schedule_at, &t.pending] {
             tree.clear().map_err(|e| self.err(e))?;
         }
         for item in t.jobs.iter() {
             let (key, bytes) = item.map_err(|e| self.err(e))?;
             let job: Job = decode("jobs", &format!("{key:?}"), &bytes)?;
+            if job.is_pending() {
+                t.pending
+                    .insert(job.claim_id.as_bytes(), &job.id.to_be_bytes())
+                    .map_err(|e| self.err(e))?;
+            }
             if let Some(k) = due_key(&job) {
                 t.due.insert(k, &[]).map_err(|e| self.err(e))?;
             }
@@ -856,6 +862,8 @@ impl Storage for SledStore {
             .meta
             .insert(ID_FLOOR_KEY, &floor.to_be_bytes())
             .map_err(|e| self.err(e))?;
+        // A backup from PostgreSQL has no sled indexes (nor their version): build them now.
+        self.ensure_indexes()?;
         self.flush()?;
         Ok(written)
     }
