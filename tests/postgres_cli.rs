@@ -62,6 +62,28 @@ async fn the_cli_works_against_postgres() {
     let text = String::from_utf8_lossy(&jobs.stdout);
     assert_eq!(text.matches("\"succeeded\"").count(), 9, "{text}");
     pg().args(["changes", "--json"]).assert().success();
+    pg().args([
+        "add",
+        "--text",
+        "Honduras had 9.9 million people in 2022",
+        "--indicator",
+        "SP.POP.TOTL",
+        "--country",
+        "Honduras",
+        "--year",
+        "2022",
+        "--value",
+        "9.9 million",
+        "--json",
+    ])
+    .assert()
+    .success();
+    let listed = pg().args(["list", "--json"]).output().unwrap();
+    assert_eq!(
+        json_lines(&listed.stdout).len(),
+        10,
+        "the added claim is listed"
+    );
     pg().args(["show", "no-such-claim"]).assert().code(2);
 }
 
