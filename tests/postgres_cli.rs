@@ -85,6 +85,14 @@ async fn the_cli_works_against_postgres() {
         "the added claim is listed"
     );
     pg().args(["show", "no-such-claim"]).assert().code(2);
+    // An edit is stored with its record of what changed, in one transaction.
+    pg().args(["edit", "sv-homicide-2015", "--value", "107.6"])
+        .assert()
+        .success();
+    pg().args(["show", "sv-homicide-2015"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("claim edited: value 105 → 107.6"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

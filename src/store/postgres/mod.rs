@@ -179,6 +179,33 @@ impl PgStore {
         Ok(applied)
     }
 
+    /// Stores a claim whose id is new, or recognises unchanged content, in one statement;
+    /// `None` when the stored claim differs (an edit).
+    fn put_claim_quick(&self, id: &str, data: &str) -> Result<Option<Upsert>, StoreError> {
+        let rows = self.single(
+            "WITH inserted AS (INSERT INTO claims (id, data) VALUES ($1, $2) \
+             ON CONFLICT (id) DO NOTHING RETURNING id) \
+             SELECT EXISTS (SELECT 1 FROM inserted), \
+             EXISTS (SELECT 1 FROM claims WHERE id = $1 AND data = $2)",
+            || vec![Box::new(id.to_string()), Box::new(data.to_string())],
+        )?;
+        let row = rows.first().ok_or_else(|| StoreError::Backend {
+            location: self.location.clone(),
+            source: "no answer to the claim insert".into(),
+        })?;
+        let flag = |i| {
+            row.try_get::<_, bool>(i)
+                .map_err(|e| column_error("claims", e))
+        };
+        Ok(if flag(0)? {
+            Some(Upsert::Added)
+        } else if flag(1)? {
+            Some(Upsert::Unchanged)
+        } else {
+            None
+        })
+    }
+
     /// Tells the listening daemons (at commit) that a job is queued, when `queued`.
     fn notify_if(&self, conn: &Conn<'_>, queued: bool) -> TxResult<()> {
         if queued {
@@ -517,6 +544,11 @@ impl Storage for PgStore {
         describe: EditDescriber<'_>,
     ) -> Result<(Upsert, Option<EditRecord>), StoreError> {
         let data = text(encode(claim));
+        // The common cases in one statement each: a new id, or the same content again.
+        // An edit (which records its change in the same transaction) takes the long way.
+        if let Some(upsert) = self.put_claim_quick(&claim.id, &data)? {
+            return Ok((upsert, None));
+        }
         self.tx("BEGIN", |conn| {
             let rows = conn.query(
                 "SELECT data FROM claims WHERE id = $1 FOR UPDATE",
@@ -845,9 +877,24 @@ impl Storage for PgStore {
     }
 
     fn set_next_run(&self, claim_id: &str, next: Option<&NextRun>) -> Result<(), StoreError> {
-        self.tx("BEGIN", |conn| {
-            set_schedule(conn, claim_id, next, None).map(|_| ())
-        })
+        // One statement: nothing to compare first (unlike take_schedule_slot).
+        let key = claim_id.to_string();
+        match next {
+            Some(next) => {
+                let data = text(encode(next));
+                self.single(UPSERT_SCHEDULE, || {
+                    vec![
+                        Box::new(key.clone()),
+                        Box::new(next.at),
+                        Box::new(data.clone()),
+                    ]
+                })?
+            }
+            None => self.single("DELETE FROM schedules WHERE claim_id = $1", || {
+                vec![Box::new(key.clone())]
+            })?,
+        };
+        Ok(())
     }
 
     fn take_schedule_slot(
@@ -857,9 +904,7 @@ impl Storage for PgStore {
         next: Option<&NextRun>,
     ) -> Result<bool, StoreError> {
         // The slot is the unique key: of several daemons moving it, one finds it still there.
-        self.tx("BEGIN", |conn| {
-            set_schedule(conn, claim_id, next, Some(slot))
-        })
+        self.tx("BEGIN", |conn| set_schedule(conn, claim_id, next, slot))
     }
 
     fn try_lease(
@@ -958,25 +1003,26 @@ fn lock_jobs(conn: &Conn<'_>, writes: &[JobUpdate<'_>]) -> TxResult<HashMap<u64,
         .collect()
 }
 
-/// Stores (or clears) a claim's next run; with `slot`, only when it is still at `slot`.
-/// True when written.
+const UPSERT_SCHEDULE: &str = "INSERT INTO schedules (claim_id, at, data) VALUES ($1, $2, $3) \
+    ON CONFLICT (claim_id) DO UPDATE SET at = EXCLUDED.at, data = EXCLUDED.data";
+
+/// Stores (or clears) a claim's next run, only when it is still at `slot`. True when
+/// written.
 fn set_schedule(
     conn: &Conn<'_>,
     claim_id: &str,
     next: Option<&NextRun>,
-    slot: Option<DateTime<Utc>>,
+    slot: DateTime<Utc>,
 ) -> TxResult<bool> {
     let rows = conn.query(
         "SELECT at FROM schedules WHERE claim_id = $1 FOR UPDATE",
         vec![Box::new(claim_id.to_string())],
     )?;
     let stored: Option<DateTime<Utc>> = rows.first().map(|r| get(r, 0)).transpose()?;
-    if let Some(slot) = slot {
-        // The column holds microseconds: compare at that precision.
-        let same = stored.is_some_and(|at| at.timestamp_micros() == slot.timestamp_micros());
-        if !same {
-            return Ok(false);
-        }
+    // The column holds microseconds: compare at that precision.
+    let same = stored.is_some_and(|at| at.timestamp_micros() == slot.timestamp_micros());
+    if !same {
+        return Ok(false);
     }
     let key = claim_id.to_string();
     match next {
