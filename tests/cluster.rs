@@ -416,3 +416,43 @@ async fn work_queued_by_one_process_wakes_an_idle_daemon_in_another() {
         .expect("the enqueue in the other store woke this one (LISTEN/NOTIFY)");
     drop(a);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_requests_waits_for_connections_instead_of_opening_one_each() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "burst") else {
+        return;
+    };
+    let name = common::backends::fresh_schema("burst");
+    let location = format!("{}&application_name={name}", db.location.to_str().unwrap());
+    let store = claimcheck::store::open(location.as_ref()).unwrap();
+    let client = connect(&db).await;
+    // 40 threads at once: without the cap each would open a connection of its own.
+    let burst: Vec<_> = (0..40)
+        .map(|n| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store
+                    .put_meta(&format!("burst/{n}"), b"x")
+                    .and_then(|()| store.meta_scan("burst/"))
+                    .map(|found| found.len())
+            })
+        })
+        .collect();
+    for thread in burst {
+        assert!(thread.join().unwrap().is_ok(), "every request is served");
+    }
+    assert_eq!(store.meta_scan("burst/").unwrap().len(), 40);
+    let open: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        (1..=10).contains(&open),
+        "one process keeps at most 10 connections open, had {open}"
+    );
+}

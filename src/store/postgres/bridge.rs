@@ -16,16 +16,27 @@ use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row};
 /// One statement parameter, owned so it can cross to the runtime's threads.
 pub type Param = Box<dyn ToSql + Send + Sync>;
 
-/// Connections kept open between operations.
-const MAX_IDLE: usize = 8;
+/// Connections one process opens at most (besides its LISTEN connection): a burst of API
+/// requests waits for a connection rather than exhausting the server's `max_connections`
+/// (100 by default) for every daemon of the cluster.
+const MAX_OPEN: usize = 10;
 
-/// The runtime and the idle connections.
+/// The runtime and the connections.
 pub struct Pool {
     runtime: Option<tokio::runtime::Runtime>,
     config: Config,
     /// Run on every new connection (e.g. `SET search_path`).
     setup: String,
-    idle: Mutex<Vec<Arc<Client>>>,
+    slots: Mutex<Slots>,
+    /// Signalled when a connection is handed back or closed.
+    freed: std::sync::Condvar,
+}
+
+/// The open connections: the idle ones, and how many are open in all.
+#[derive(Default)]
+struct Slots {
+    idle: Vec<Arc<Client>>,
+    open: usize,
 }
 
 impl std::fmt::Debug for Pool {
@@ -55,7 +66,8 @@ impl Pool {
             runtime: Some(runtime),
             config,
             setup,
-            idle: Mutex::new(Vec::new()),
+            slots: Mutex::default(),
+            freed: std::sync::Condvar::new(),
         })
     }
 
@@ -79,17 +91,47 @@ impl Pool {
         rx.recv().ok()
     }
 
-    /// An open connection: an idle one, or a new one.
+    /// An open connection: an idle one, a new one while fewer than [`MAX_OPEN`] are open,
+    /// else the next one handed back.
     pub fn checkout(&self) -> Result<Conn<'_>, BridgeError> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let client = match idle {
-            Some(client) if !client.is_closed() => client,
-            _ => self.connect()?,
-        };
-        Ok(Conn {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            while let Some(client) = slots.idle.pop() {
+                if !client.is_closed() {
+                    return Ok(self.conn(client));
+                }
+                slots.open -= 1;
+            }
+            if slots.open < MAX_OPEN {
+                slots.open += 1;
+                drop(slots);
+                return match self.connect() {
+                    Ok(client) => Ok(self.conn(client)),
+                    Err(e) => {
+                        self.release(None);
+                        Err(e)
+                    }
+                };
+            }
+            slots = self.freed.wait(slots).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn conn(&self, client: Arc<Client>) -> Conn<'_> {
+        Conn {
             pool: self,
             client: Some(client),
-        })
+        }
+    }
+
+    /// Takes back a connection (`None`, or a closed one: it no longer counts as open).
+    fn release(&self, client: Option<Arc<Client>>) {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        match client {
+            Some(client) if !client.is_closed() => slots.idle.push(client),
+            _ => slots.open = slots.open.saturating_sub(1),
+        }
+        self.freed.notify_one();
     }
 
     fn connect(&self) -> Result<Arc<Client>, BridgeError> {
@@ -217,12 +259,8 @@ pub struct Conn<'a> {
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-            if !client.is_closed() && idle.len() < MAX_IDLE {
-                idle.push(client);
-            }
-        }
+        let client = self.client.take();
+        self.pool.release(client);
     }
 }
 
@@ -257,8 +295,8 @@ impl Conn<'_> {
 }
 
 impl Conn<'_> {
-    /// Drops the connection instead of pooling it (its state is unknown after a failure).
+    /// Closes the connection instead of pooling it (its state is unknown after a failure).
     pub fn discard(mut self) {
-        self.client = None;
+        self.client = None; // `drop` then releases its slot
     }
 }

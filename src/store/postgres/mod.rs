@@ -154,7 +154,7 @@ impl PgStore {
                 "SELECT coalesce(max(version), 0) FROM claimcheck_migrations",
                 vec![],
             )?;
-            let current: i32 = get(&rows[0], 0)?;
+            let current: i32 = rows.first().map_or(Ok(0), |row| get(row, 0))?;
             self.apply_from(conn, current)
         })
     }
@@ -392,7 +392,7 @@ fn write_job(conn: &Conn<'_>, old: Option<&Job>, new: &Job) -> TxResult<()> {
 
 fn next_id(conn: &Conn<'_>, sequence: &str) -> TxResult<u64> {
     let rows = conn.query(&format!("SELECT nextval('{sequence}')"), vec![])?;
-    let id: i64 = get(&rows[0], 0)?;
+    let id: i64 = rows.first().map_or(Ok(0), |row| get(row, 0))?;
     Ok(id.unsigned_abs())
 }
 
