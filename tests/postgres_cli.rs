@@ -167,6 +167,31 @@ async fn an_unreachable_postgres_says_what_to_do_without_the_password() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_mistyped_url_is_the_users_to_fix() {
+    let app = TestApp::start().await;
+    let output = app
+        .cmd()
+        .env(
+            "CLAIMCHECK_DB",
+            "postgres://ann:s3cret@127.0.0.1/db?schema=a;drop",
+        )
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "bad input, not a runtime failure"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("letters, digits and underscores"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_postgres_backup_restores_into_sled_with_its_pending_jobs() {
     use chrono::Utc;
     use claimcheck::claim::country::Countries;

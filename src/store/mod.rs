@@ -34,7 +34,7 @@ pub enum StoreError {
     #[error("the database at {0} is in use by another claimcheck process (a running `claimcheck daemon`?); stop it, or pass --db for another database")]
     Locked(PathBuf),
     /// The location cannot hold a database.
-    #[error("cannot use {path} as the database directory: {reason}")]
+    #[error("cannot use {path} as the database: {reason}")]
     BadLocation {
         /// The location given.
         path: PathBuf,
@@ -49,6 +49,15 @@ pub enum StoreError {
         /// The backend's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database cannot be used as given, with what to do (a message of its own: no
+    /// cause chain repeats it).
+    #[error("database {location}: {reason}")]
+    Unusable {
+        /// Database location (without a password).
+        location: String,
+        /// What is wrong and what to do.
+        reason: String,
     },
     /// A stored record could not be decoded.
     #[error("corrupt record in {tree} for key {key:?}: {source}")]

@@ -76,9 +76,10 @@ impl PgStore {
     /// Connects to `url`, creates the schema if `?schema=` names a missing one, and applies
     /// pending migrations.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let parsed = url::parse(url).map_err(|reason| StoreError::Backend {
-            location: redact(url),
-            source: reason.into(),
+        // A URL that does not parse is the user's to fix (exit 2 from the CLI).
+        let parsed = url::parse(url).map_err(|reason| StoreError::BadLocation {
+            path: redact(url).into(),
+            reason,
         })?;
         let channel = format!(
             "claimcheck_jobs_{}",
@@ -123,20 +124,28 @@ impl PgStore {
             .map_err(|e| column_error("claimcheck_migrations", e))
     }
 
-    /// Fails with what to do when no PostgreSQL answers.
+    /// Fails with what to do when no PostgreSQL answers, or it refuses us.
     fn reachable(&self) -> Result<(), StoreError> {
-        match self.pool.checkout() {
-            Ok(_) => Ok(()),
-            Err(e) => Err(StoreError::Backend {
-                location: self.location.clone(),
-                source: format!(
-                    "cannot reach PostgreSQL ({e}): is it running, and does the database exist? \
-                     Start a local one with `pg_ctlcluster 15 main start` or \
-                     `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15`"
-                )
-                .into(),
-            }),
-        }
+        let Err(e) = self.pool.checkout() else {
+            return Ok(());
+        };
+        let reason = match &e {
+            // The server answered: the URL's user, password or database is wrong.
+            BridgeError::Postgres(pg) if pg.as_db_error().is_some() => format!(
+                "PostgreSQL refused the connection: {}; check the user, password and database \
+                 in the URL",
+                pg.as_db_error().map_or("", |db| db.message())
+            ),
+            _ => format!(
+                "cannot reach PostgreSQL ({e}): is it running? Start a local one with \
+                 `pg_ctlcluster 15 main start` or \
+                 `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15`"
+            ),
+        };
+        Err(StoreError::Unusable {
+            location: self.location.clone(),
+            reason,
+        })
     }
 
     /// Applies the migrations this database lacks; returns the versions applied.
@@ -225,9 +234,9 @@ impl PgStore {
     }
 
     fn refusal(&self, reason: String) -> TxError {
-        TxError::Store(StoreError::Backend {
+        TxError::Store(StoreError::Unusable {
             location: self.location.clone(),
-            source: reason.into(),
+            reason,
         })
     }
 
@@ -1056,14 +1065,14 @@ fn decode_events(rows: &[Row]) -> Result<Vec<ChangeEvent>, StoreError> {
 /// Drops the schema named by `url`'s `?schema=` with everything in it (tests' clean-up, and
 /// a way to start over). Refuses a URL without a schema: it never drops `public`.
 pub fn drop_schema(url: &str) -> Result<(), StoreError> {
-    let parsed = url::parse(url).map_err(|reason| StoreError::Backend {
+    let parsed = url::parse(url).map_err(|reason| StoreError::Unusable {
         location: redact(url),
-        source: reason.into(),
+        reason,
     })?;
     let Some(schema) = parsed.schema else {
-        return Err(StoreError::Backend {
+        return Err(StoreError::Unusable {
             location: parsed.redacted,
-            source: "no ?schema= in the URL: refusing to drop anything".into(),
+            reason: "no ?schema= in the URL: refusing to drop anything".into(),
         });
     };
     let backend = |e: BridgeError| StoreError::Backend {
