@@ -439,16 +439,45 @@ fn expand(conn: &Conn<'_>, claim_id: &str, seq: i64, data: &str) -> TxResult<(Ve
     }
 }
 
+/// A claim's newest history row, with the full record it repeats when it is a re-check:
+/// one statement, so one snapshot.
+const LATEST: &str = "SELECT v.seq, v.data, f.data FROM \
+    (SELECT seq, data FROM verdicts WHERE claim_id = $1 ORDER BY seq DESC LIMIT 1) v \
+    LEFT JOIN verdicts f ON f.claim_id = $1 AND f.seq = (v.data::jsonb ->> 'same_as')::bigint";
+
 /// The claim's newest verdict and the sequence number of the full record it stands on.
 fn latest(conn: &Conn<'_>, claim_id: &str) -> TxResult<Option<(VerdictRecord, u64)>> {
-    let rows = conn.query(
-        "SELECT seq, data FROM verdicts WHERE claim_id = $1 ORDER BY seq DESC LIMIT 1",
-        vec![Box::new(claim_id.to_string())],
-    )?;
-    match rows.first() {
-        None => Ok(None),
-        Some(row) => Ok(Some(expand(conn, claim_id, get(row, 0)?, get(row, 1)?)?)),
-    }
+    let rows = conn.query(LATEST, vec![Box::new(claim_id.to_string())])?;
+    latest_from(claim_id, &rows)
+}
+
+/// Decodes the answer to [`LATEST`].
+fn latest_from(claim_id: &str, rows: &[Row]) -> TxResult<Option<(VerdictRecord, u64)>> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let (seq, data): (i64, &str) = (get(row, 0)?, get(row, 1)?);
+    let again = match decode::<StoredCheck>("verdicts", claim_id, data.as_bytes())? {
+        StoredCheck::Full(record) => return Ok(Some((*record, seq.unsigned_abs()))),
+        StoredCheck::Again(again) => again,
+    };
+    let Some(full) = get::<Option<&str>>(row, 2)? else {
+        return Err(TxError::Store(StoreError::Backend {
+            location: "table verdicts".into(),
+            source: format!(
+                "the re-check of {claim_id} at {} points at a missing record {}",
+                again.checked_at, again.same_as
+            )
+            .into(),
+        }));
+    };
+    let full: VerdictRecord = decode("verdicts", claim_id, full.as_bytes())?;
+    let record = VerdictRecord {
+        checked_at: again.checked_at,
+        change: None,
+        ..full
+    };
+    Ok(Some((record, again.same_as)))
 }
 
 /// Appends `verdict` to the claim's history (small when it repeats the last finding), with
@@ -691,9 +720,12 @@ impl Storage for PgStore {
     }
 
     fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError> {
-        self.tx("BEGIN READ ONLY", |conn| {
-            Ok(latest(conn, claim_id)?.map(|(record, _)| record))
-        })
+        let rows = self.single(LATEST, || vec![Box::new(claim_id.to_string())])?;
+        match latest_from(claim_id, &rows) {
+            Ok(latest) => Ok(latest.map(|(record, _)| record)),
+            Err(TxError::Store(e)) => Err(e),
+            Err(TxError::Bridge(e)) => Err(self.err(e)),
+        }
     }
 
     fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError> {
