@@ -456,3 +456,37 @@ async fn a_burst_of_requests_waits_for_connections_instead_of_opening_one_each()
         "one process keeps at most 10 connections open, had {open}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_once_and_a_newer_schema_is_refused() {
+    let app = TestApp::start().await;
+    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "migrations") else {
+        return;
+    };
+    // Two processes opening a fresh database together: the migration runs once.
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let location = db.location.clone();
+            std::thread::spawn(move || claimcheck::store::open(&location).map(drop))
+        })
+        .collect();
+    for open in opens {
+        open.join().unwrap().unwrap();
+    }
+    let client = connect(&db).await;
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM claimcheck_migrations").await,
+        1
+    );
+    client
+        .batch_execute("INSERT INTO claimcheck_migrations (version) VALUES (99)")
+        .await
+        .unwrap();
+    let refused = claimcheck::store::open(&db.location)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("version 99") && refused.contains("upgrade claimcheck"),
+        "{refused}"
+    );
+}

@@ -126,8 +126,21 @@ impl PgStore {
 
     /// Fails with what to do when no PostgreSQL answers, or it refuses us.
     fn reachable(&self) -> Result<(), StoreError> {
-        let Err(e) = self.pool.checkout() else {
-            return Ok(());
+        let mut attempt = 0;
+        let e = loop {
+            let e = match self.pool.checkout() {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            // Daemons creating the schema together may collide once (a unique violation
+            // in the catalogue); try again. An unreachable server is reported at once.
+            let collided = matches!(&e, BridgeError::Postgres(pg) if pg.as_db_error().is_some())
+                && e.is_transient();
+            if !collided || attempt + 1 >= ATTEMPTS {
+                break e;
+            }
+            std::thread::sleep(backoff(attempt));
+            attempt += 1;
         };
         let reason = match &e {
             // The server answered: the URL's user, password or database is wrong.
