@@ -107,7 +107,7 @@ pub(super) fn load(conn: &Conn<'_>, backup: &Backup) -> TxResult<usize> {
     conn.batch("TRUNCATE claims, verdicts, edits, changes, jobs, schedules, meta, leases")?;
     insert_rows(conn, &rows)?;
     for job in &rows.jobs {
-        super::put_job(conn, job)?;
+        super::jobs::put_job(conn, job)?;
     }
     // Ids handed out from now on never collide with restored ones.
     conn.query(

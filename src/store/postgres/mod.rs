@@ -16,6 +16,8 @@
 //! held to commit, so they commit in order and the webhook cursor never skips one.
 
 mod bridge;
+mod history;
+mod jobs;
 mod schema;
 mod url;
 
@@ -28,13 +30,14 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 use self::bridge::{BridgeError, Conn, Param, Pool};
+use self::history::{append_verdict, expand, latest_from, next_id, LATEST};
+use self::jobs::{lock_jobs, pending_job, put_job, write_job};
 use super::{
-    decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
+    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
     NextRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
-use crate::queue::{Job, JobState, Priority};
-use crate::verify::Verdict;
+use crate::queue::{Job, JobState};
 
 /// Whole-transaction attempts before a transient failure is reported.
 const ATTEMPTS: u32 = 8;
@@ -352,209 +355,6 @@ fn sql_id(id: u64) -> TxResult<i64> {
             source: format!("id {id} does not fit PostgreSQL's bigint").into(),
         })
     })
-}
-
-fn priority_number(priority: Priority) -> i16 {
-    match priority {
-        Priority::User => 0,
-        Priority::Scheduled => 1,
-    }
-}
-
-const UPSERT_JOB: &str = "INSERT INTO jobs \
-    (id, claim_id, state, priority, run_at, lease_until, worker, data) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-    ON CONFLICT (id) DO UPDATE SET claim_id = EXCLUDED.claim_id, state = EXCLUDED.state, \
-    priority = EXCLUDED.priority, run_at = EXCLUDED.run_at, \
-    lease_until = EXCLUDED.lease_until, worker = coalesce(EXCLUDED.worker, jobs.worker), \
-    data = EXCLUDED.data";
-
-/// Writes `job` (its record and the columns the queries use).
-fn put_job(conn: &Conn<'_>, job: &Job) -> TxResult<()> {
-    let params: Vec<Param> = vec![
-        Box::new(sql_id(job.id)?),
-        Box::new(job.claim_id.clone()),
-        Box::new(job.state.as_str().to_string()),
-        Box::new(priority_number(job.priority)),
-        Box::new(job.run_at),
-        Box::new(job.lease_until),
-        Box::new(job.worker.clone()),
-        Box::new(String::from_utf8_lossy(&encode(job)).into_owned()),
-    ];
-    conn.query(UPSERT_JOB, params)?;
-    Ok(())
-}
-
-/// The claim's pending job other than `except`, locked.
-fn pending_job(conn: &Conn<'_>, claim_id: &str, except: Option<u64>) -> TxResult<Option<Job>> {
-    let except = except.map(sql_id).transpose()?.unwrap_or(-1);
-    let rows = conn.query(
-        &format!(
-            "SELECT id, data FROM jobs WHERE claim_id = $1 AND state IN {PENDING} AND id <> $2 \
-             FOR UPDATE"
-        ),
-        vec![Box::new(claim_id.to_string()), Box::new(except)],
-    )?;
-    Ok(rows.first().map(job_from_row).transpose()?)
-}
-
-/// Writes `new` over `old`, refusing to let it take a pending slot another job holds.
-fn write_job(conn: &Conn<'_>, old: Option<&Job>, new: &Job) -> TxResult<()> {
-    let enters_pending = new.is_pending() && !old.is_some_and(Job::is_pending);
-    if enters_pending {
-        if let Some(other) = pending_job(conn, &new.claim_id, Some(new.id))? {
-            return Err(TxError::Store(StoreError::SlotTaken {
-                claim_id: new.claim_id.clone(),
-                other: other.id,
-            }));
-        }
-    }
-    put_job(conn, new)
-}
-
-fn next_id(conn: &Conn<'_>, sequence: &str) -> TxResult<u64> {
-    let rows = conn.query(&format!("SELECT nextval('{sequence}')"), vec![])?;
-    let id: i64 = rows.first().map_or(Ok(0), |row| get(row, 0))?;
-    Ok(id.unsigned_abs())
-}
-
-/// A history row as a full record: a re-check stored small is the record it repeats.
-fn expand(conn: &Conn<'_>, claim_id: &str, seq: i64, data: &str) -> TxResult<(VerdictRecord, u64)> {
-    match decode::<StoredCheck>("verdicts", claim_id, data.as_bytes())? {
-        StoredCheck::Full(record) => Ok((*record, seq.unsigned_abs())),
-        StoredCheck::Again(again) => {
-            let rows = conn.query(
-                "SELECT data FROM verdicts WHERE claim_id = $1 AND seq = $2",
-                vec![
-                    Box::new(claim_id.to_string()),
-                    Box::new(sql_id(again.same_as)?),
-                ],
-            )?;
-            let Some(row) = rows.first() else {
-                return Err(TxError::Store(StoreError::Backend {
-                    location: "table verdicts".into(),
-                    source: format!(
-                        "the re-check of {claim_id} at {} points at a missing record {}",
-                        again.checked_at, again.same_as
-                    )
-                    .into(),
-                }));
-            };
-            let full: VerdictRecord =
-                decode("verdicts", claim_id, get::<&str>(row, 0)?.as_bytes())?;
-            let record = VerdictRecord {
-                checked_at: again.checked_at,
-                change: None,
-                ..full
-            };
-            Ok((record, again.same_as))
-        }
-    }
-}
-
-/// A claim's newest history row, with the full record it repeats when it is a re-check:
-/// one statement, so one snapshot.
-const LATEST: &str = "SELECT v.seq, v.data, f.data FROM \
-    (SELECT seq, data FROM verdicts WHERE claim_id = $1 ORDER BY seq DESC LIMIT 1) v \
-    LEFT JOIN verdicts f ON f.claim_id = $1 AND f.seq = (v.data::jsonb ->> 'same_as')::bigint";
-
-/// The claim's newest verdict and the sequence number of the full record it stands on.
-fn latest(conn: &Conn<'_>, claim_id: &str) -> TxResult<Option<(VerdictRecord, u64)>> {
-    let rows = conn.query(LATEST, vec![Box::new(claim_id.to_string())])?;
-    latest_from(claim_id, &rows)
-}
-
-/// Decodes the answer to [`LATEST`].
-fn latest_from(claim_id: &str, rows: &[Row]) -> TxResult<Option<(VerdictRecord, u64)>> {
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let (seq, data): (i64, &str) = (get(row, 0)?, get(row, 1)?);
-    let again = match decode::<StoredCheck>("verdicts", claim_id, data.as_bytes())? {
-        StoredCheck::Full(record) => return Ok(Some((*record, seq.unsigned_abs()))),
-        StoredCheck::Again(again) => again,
-    };
-    let Some(full) = get::<Option<&str>>(row, 2)? else {
-        return Err(TxError::Store(StoreError::Backend {
-            location: "table verdicts".into(),
-            source: format!(
-                "the re-check of {claim_id} at {} points at a missing record {}",
-                again.checked_at, again.same_as
-            )
-            .into(),
-        }));
-    };
-    let full: VerdictRecord = decode("verdicts", claim_id, full.as_bytes())?;
-    let record = VerdictRecord {
-        checked_at: again.checked_at,
-        change: None,
-        ..full
-    };
-    Ok(Some((record, again.same_as)))
-}
-
-/// Appends `verdict` to the claim's history (small when it repeats the last finding), with
-/// its change event; the record as written.
-fn append_verdict(
-    conn: &Conn<'_>,
-    claim_id: &str,
-    verdict: &Verdict,
-    at: DateTime<Utc>,
-) -> TxResult<VerdictRecord> {
-    let previous = latest(conn, claim_id)?;
-    let record = VerdictRecord::after(
-        previous.as_ref().map(|p| &p.0),
-        claim_id,
-        verdict.clone(),
-        at,
-    );
-    let seq = next_id(conn, "ids")?;
-    let stored = match &previous {
-        Some((p, same_as)) if p.verdict.same_finding(&record.verdict) => {
-            encode(&StoredCheck::Again(Again {
-                checked_at: at,
-                same_as: *same_as,
-            }))
-        }
-        _ => encode(&record),
-    };
-    conn.query(
-        "INSERT INTO verdicts (claim_id, seq, data) VALUES ($1, $2, $3)",
-        vec![
-            Box::new(claim_id.to_string()),
-            Box::new(sql_id(seq)?),
-            Box::new(String::from_utf8_lossy(&stored).into_owned()),
-        ],
-    )?;
-    if record.change.is_some() && previous.is_some() {
-        append_event(conn, &record, previous.as_ref().map(|p| &p.0))?;
-    }
-    Ok(record)
-}
-
-fn append_event(
-    conn: &Conn<'_>,
-    record: &VerdictRecord,
-    previous: Option<&VerdictRecord>,
-) -> TxResult<()> {
-    // Held to commit: change events commit in the order of their numbers.
-    conn.query(
-        "SELECT pg_advisory_xact_lock($1)",
-        vec![Box::new(schema::CHANGES_LOCK)],
-    )?;
-    let seq = next_id(conn, "change_seq")?;
-    let Some(event) = record.event(previous, seq) else {
-        return Ok(());
-    };
-    conn.query(
-        "INSERT INTO changes (seq, at, data) VALUES ($1, $2, $3)",
-        vec![
-            Box::new(sql_id(seq)?),
-            Box::new(event.at),
-            Box::new(String::from_utf8_lossy(&encode(&event)).into_owned()),
-        ],
-    )?;
-    Ok(())
 }
 
 fn text(bytes: Vec<u8>) -> String {
@@ -1037,24 +837,6 @@ impl Storage for PgStore {
     fn restore(&self, backup: &crate::backup::Backup) -> Result<usize, StoreError> {
         self.tx("BEGIN", |conn| copy::load(conn, backup))
     }
-}
-
-/// The jobs a batch rewrites, locked in id order (so two batches never deadlock).
-fn lock_jobs(conn: &Conn<'_>, writes: &[JobUpdate<'_>]) -> TxResult<HashMap<u64, Job>> {
-    let ids = writes
-        .iter()
-        .map(|w| sql_id(w.id))
-        .collect::<TxResult<Vec<i64>>>()?;
-    let rows = conn.query(
-        "SELECT id, data FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        vec![Box::new(ids)],
-    )?;
-    rows.iter()
-        .map(|row| {
-            let job = job_from_row(row)?;
-            Ok((job.id, job))
-        })
-        .collect()
 }
 
 const UPSERT_SCHEDULE: &str = "INSERT INTO schedules (claim_id, at, data) VALUES ($1, $2, $3) \
