@@ -36,7 +36,11 @@ fn two_stores(db: &TestDb) -> (Store, Store) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_slot_fires_once_across_daemons() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "slot") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "a_schedule_slot_fires_once_across_daemons",
+    ) else {
         return;
     };
     let (a, b) = two_stores(&db);
@@ -71,7 +75,11 @@ async fn a_schedule_slot_fires_once_across_daemons() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_daemon_at_a_time_holds_the_webhook_lease() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "lease") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "one_daemon_at_a_time_holds_the_webhook_lease",
+    ) else {
         return;
     };
     let (a, b) = two_stores(&db);
@@ -158,7 +166,11 @@ async fn count(client: &tokio_postgres::Client, sql: &str) -> usize {
 async fn three_daemons_share_the_queue_through_kills() {
     // A stand-in answering like a real API (not instantly), so kills land mid-work.
     let app = TestApp::with(standin::StandIn::new().with_delay(Duration::from_millis(40))).await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "cluster") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "three_daemons_share_the_queue_through_kills",
+    ) else {
         return;
     };
     let claims: usize = std::env::var("CLAIMCHECK_CLUSTER_CLAIMS")
@@ -321,7 +333,11 @@ fn drain(queue: &Queue, worker: &str, now: chrono::DateTime<Utc>) -> (usize, usi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_killed_mid_work_lose_nothing_and_finish_nothing_twice() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "faults") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "connections_killed_mid_work_lose_nothing_and_finish_nothing_twice",
+    ) else {
         return;
     };
     // Our connections carry a name of their own, so only they are cut.
@@ -393,7 +409,11 @@ async fn connections_killed_mid_work_lose_nothing_and_finish_nothing_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_queued_by_one_process_wakes_an_idle_daemon_in_another() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "notify") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "work_queued_by_one_process_wakes_an_idle_daemon_in_another",
+    ) else {
         return;
     };
     let (a, b) = two_stores(&db);
@@ -420,7 +440,11 @@ async fn work_queued_by_one_process_wakes_an_idle_daemon_in_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_requests_waits_for_connections_instead_of_opening_one_each() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "burst") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "a_burst_of_requests_waits_for_connections_instead_of_opening_one_each",
+    ) else {
         return;
     };
     let name = common::backends::fresh_schema("burst");
@@ -460,7 +484,11 @@ async fn a_burst_of_requests_waits_for_connections_instead_of_opening_one_each()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_run_once_and_a_newer_schema_is_refused() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "migrations") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "migrations_run_once_and_a_newer_schema_is_refused",
+    ) else {
         return;
     };
     // Two processes opening a fresh database together: the migration runs once.

@@ -12,7 +12,11 @@ use predicates::prelude::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_works_against_postgres() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "cli") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "the_cli_works_against_postgres",
+    ) else {
         return;
     };
     let pg = || {
@@ -98,7 +102,11 @@ async fn the_cli_works_against_postgres() {
 #[tokio::test(flavor = "multi_thread")]
 async fn migrate_store_copies_a_sled_database_and_checks_the_counts() {
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "migrate") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "migrate_store_copies_a_sled_database_and_checks_the_counts",
+    ) else {
         return;
     };
     app.cmd()
@@ -197,7 +205,11 @@ async fn a_postgres_backup_restores_into_sled_with_its_pending_jobs() {
     use claimcheck::claim::country::Countries;
     use claimcheck::queue::{Priority, Queue};
     let app = TestApp::start().await;
-    let Some(db) = test_db(Backend::Postgres, app.dir.path(), "to_sled") else {
+    let Some(db) = test_db(
+        Backend::Postgres,
+        app.dir.path(),
+        "a_postgres_backup_restores_into_sled_with_its_pending_jobs",
+    ) else {
         return;
     };
     let pg = claimcheck::store::open(&db.location).unwrap();
