@@ -133,6 +133,8 @@ fn spawn_daemon(app: &TestApp, db: &TestDb, log: &Path) -> Child {
         .env_remove("CLAIMCHECK_WORLDBANK_URL")
         .env_remove("CLAIMCHECK_OWID_URL")
         .env("RUST_LOG", "warn")
+        // Each daemon's API socket goes to $TMPDIR: the test's directory, removed after.
+        .env("TMPDIR", app.dir.path())
         .arg("--config")
         .arg(app.config_path())
         .arg("daemon")
