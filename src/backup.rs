@@ -45,11 +45,11 @@ pub struct Backup {
 
 const FORMAT: &str = "claimcheck-backup";
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn unhex(text: &str) -> Result<Vec<u8>, String> {
     if text.len() % 2 != 0 {
         return Err(format!("odd hex length in {text:?}"));
     }

@@ -1,10 +1,11 @@
 //! Edits are recorded in a claim's history: `edit`, `add` with an existing id and a changed
 //! re-import store the new version and say what changed ("claim edited: value 105 →
-//! 107.6"); `show` lists edits and checks in time order, and re-checks keep them. Also
-//! through the API.
+//! 107.6"); `show` lists edits and checks in time order, and re-checks keep them (on sled
+//! and on PostgreSQL). Also through the API.
 
 mod common;
 
+use common::backends::Backend;
 use common::{seed_claims, spawn_api, TestApp};
 use serde_json::{json, Value};
 
@@ -14,9 +15,15 @@ fn show_json(app: &TestApp, id: &str) -> Value {
     app.json(&["show", id, "--json"]).remove(0)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn edit_records_the_change_and_keeps_it_through_rechecks() {
-    let app = TestApp::start().await;
+async fn edit_records_the_change_and_keeps_it_through_rechecks(backend: Backend) {
+    let Some(app) = TestApp::on(
+        backend,
+        "edit_records_the_change_and_keeps_it_through_rechecks",
+    )
+    .await
+    else {
+        return;
+    };
     app.cmd()
         .arg("import")
         .arg(seed_claims())
@@ -60,9 +67,15 @@ async fn edit_records_the_change_and_keeps_it_through_rechecks() {
     assert!(text.contains("claim edited: value 105 → 107.6"), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn add_and_reimport_record_edits_and_unknown_ids_are_refused() {
-    let app = TestApp::start().await;
+async fn add_and_reimport_record_edits_and_unknown_ids_are_refused(backend: Backend) {
+    let Some(app) = TestApp::on(
+        backend,
+        "add_and_reimport_record_edits_and_unknown_ids_are_refused",
+    )
+    .await
+    else {
+        return;
+    };
     let file = |value: &str| {
         app.claim_file(
             "one.toml",
@@ -144,6 +157,11 @@ async fn add_and_reimport_record_edits_and_unknown_ids_are_refused() {
     assert_eq!(bad.status.code(), Some(2));
     assert_eq!(show_json(&app, "hn-pop")["claim"]["country"], "HND");
 }
+
+both!(
+    edit_records_the_change_and_keeps_it_through_rechecks,
+    add_and_reimport_record_edits_and_unknown_ids_are_refused,
+);
 
 #[tokio::test]
 async fn the_api_answers_edits_with_the_claim() {

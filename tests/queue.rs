@@ -1,5 +1,6 @@
-//! The job queue and scheduler through the library: real sled in a temp dir, the World Bank
-//! stand-in over HTTP, and time passed in by the test (no sleeping).
+//! The job queue and scheduler through the library, on each storage backend (sled in a temp
+//! dir; PostgreSQL in a fresh schema when `CLAIMCHECK_TEST_POSTGRES_URL` is set), the World
+//! Bank stand-in over HTTP, and time passed in by the test (no sleeping).
 
 mod common;
 
@@ -10,6 +11,7 @@ use claimcheck::claim::file;
 use claimcheck::config::Config;
 use claimcheck::queue::{schedule, step, JobState, Priority, Queue};
 use claimcheck::source::worldbank::WorldBank;
+use common::backends::{test_db, Backend, TestDb};
 use common::{seed_claims, standin, TestApp};
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
@@ -23,12 +25,15 @@ struct Setup {
     queue: Queue,
     checker: Checker<WorldBank>,
     config: Config,
+    // Last: the schema is dropped after the store's connections are.
+    _db: TestDb,
 }
 
-async fn setup() -> Setup {
+async fn setup(backend: Backend) -> Setup {
     let app = TestApp::start().await;
     let config = app.config();
-    let store = claimcheck::store::open(&app.db()).unwrap();
+    let db = test_db(backend, app.dir.path(), "queue").expect("the test runs on this backend");
+    let store = claimcheck::store::open(&db.location).unwrap();
     let parsed = file::read(
         &seed_claims().join("seed-article.toml"),
         &Countries::embedded(),
@@ -44,12 +49,12 @@ async fn setup() -> Setup {
         queue,
         checker,
         config,
+        _db: db,
     }
 }
 
-#[tokio::test]
-async fn one_pending_job_per_claim_and_user_requests_go_first() {
-    let s = setup().await;
+async fn one_pending_job_per_claim_and_user_requests_go_first(backend: Backend) {
+    let s = setup(backend).await;
     let first = s
         .queue
         .enqueue("sv-homicide-2015", Priority::Scheduled, t0())
@@ -83,9 +88,8 @@ async fn one_pending_job_per_claim_and_user_requests_go_first() {
     assert_ne!(taken[0].id, scheduled.job.id);
 }
 
-#[tokio::test]
-async fn a_step_drains_due_jobs_with_one_verdict_each() {
-    let s = setup().await;
+async fn a_step_drains_due_jobs_with_one_verdict_each(backend: Backend) {
+    let s = setup(backend).await;
     for id in [
         "sv-homicide-2015",
         "sv-homicide-2015-highest",
@@ -129,9 +133,8 @@ async fn a_step_drains_due_jobs_with_one_verdict_each() {
     assert_eq!(idle.claimed, 0, "a job is not due before its run_at");
 }
 
-#[tokio::test]
-async fn concurrent_workers_never_take_the_same_job() {
-    let s = setup().await;
+async fn concurrent_workers_never_take_the_same_job(backend: Backend) {
+    let s = setup(backend).await;
     let store = s.queue.store();
     for n in 0..60 {
         let mut spec = claimcheck::claim::ClaimSpec::new(format!("c{n}"), format!("claim {n}"));
@@ -166,9 +169,8 @@ async fn concurrent_workers_never_take_the_same_job() {
     assert_eq!(all.len(), 60, "no job taken twice");
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
-    let s = setup().await;
+async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing(backend: Backend) {
+    let s = setup(backend).await;
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
@@ -222,9 +224,8 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
-    let s = setup().await;
+async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried(backend: Backend) {
+    let s = setup(backend).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(503))
         .with_priority(1)
@@ -298,9 +299,8 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried() {
     );
 }
 
-#[tokio::test]
-async fn permanent_failures_die_at_once_with_the_reason() {
-    let s = setup().await;
+async fn permanent_failures_die_at_once_with_the_reason(backend: Backend) {
+    let s = setup(backend).await;
     let store = s.queue.store();
     let mut bad = claimcheck::claim::ClaimSpec::new("bad-indicator", "x");
     bad.indicator = Some("NOT.A.CODE".into());
@@ -336,9 +336,8 @@ async fn permanent_failures_die_at_once_with_the_reason() {
         .contains("was removed"));
 }
 
-#[tokio::test]
-async fn finished_jobs_are_pruned_after_their_age() {
-    let s = setup().await;
+async fn finished_jobs_are_pruned_after_their_age(backend: Backend) {
+    let s = setup(backend).await;
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
@@ -351,9 +350,8 @@ async fn finished_jobs_are_pruned_after_their_age() {
     assert!(s.queue.list(None).unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn schedules_run_when_due_and_missed_slots_run_once() {
-    let s = setup().await;
+async fn schedules_run_when_due_and_missed_slots_run_once(backend: Backend) {
+    let s = setup(backend).await;
     let store = s.queue.store();
     let mut claim = store.claim("sv-homicide-2015").unwrap().unwrap();
     claim.schedule = Some("0 6 * * 1".into()); // Mondays 06:00
@@ -409,9 +407,8 @@ async fn schedules_run_when_due_and_missed_slots_run_once() {
     );
 }
 
-#[tokio::test]
-async fn a_revision_found_by_a_recheck_is_a_change_event() {
-    let s = setup().await;
+async fn a_revision_found_by_a_recheck_is_a_change_event(backend: Backend) {
+    let s = setup(backend).await;
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
@@ -445,9 +442,8 @@ async fn a_revision_found_by_a_recheck_is_a_change_event() {
         .is_empty());
 }
 
-#[tokio::test]
-async fn a_claim_removed_while_its_job_runs_gets_no_verdict() {
-    let s = setup().await;
+async fn a_claim_removed_while_its_job_runs_gets_no_verdict(backend: Backend) {
+    let s = setup(backend).await;
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
@@ -470,9 +466,8 @@ async fn a_claim_removed_while_its_job_runs_gets_no_verdict() {
     assert!(store.history("sv-homicide-2015").unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason() {
-    let s = setup().await;
+async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason(backend: Backend) {
+    let s = setup(backend).await;
     let job = s
         .queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
@@ -494,9 +489,8 @@ async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason() {
     );
 }
 
-#[tokio::test]
-async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed() {
-    let s = setup().await;
+async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed(backend: Backend) {
+    let s = setup(backend).await;
     let store = s.queue.store();
     for hours in [0, 1, 2] {
         let now = t0() + Duration::hours(hours);
@@ -550,6 +544,21 @@ async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed() {
     let latest = store.latest_verdict("sv-homicide-2015").unwrap().unwrap();
     assert!(latest.change.unwrap().contains("value revised"));
 }
+
+both!(
+    one_pending_job_per_claim_and_user_requests_go_first,
+    a_step_drains_due_jobs_with_one_verdict_each,
+    concurrent_workers_never_take_the_same_job,
+    an_expired_lease_is_rescued_and_the_late_worker_writes_nothing,
+    upstream_faults_retry_with_backoff_then_die_and_can_be_retried,
+    permanent_failures_die_at_once_with_the_reason,
+    finished_jobs_are_pruned_after_their_age,
+    schedules_run_when_due_and_missed_slots_run_once,
+    a_revision_found_by_a_recheck_is_a_change_event,
+    a_claim_removed_while_its_job_runs_gets_no_verdict,
+    a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason,
+    a_recheck_that_finds_the_same_is_stored_small_and_still_listed,
+);
 
 fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()

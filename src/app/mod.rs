@@ -112,6 +112,21 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// This process's worker id, unique across machines: host, process id and a few bits of the
+/// start time (process ids repeat across machines and restarts).
+fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "claimcheck".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{host}-{}-{:04x}", std::process::id(), nanos & 0xffff)
+}
+
 /// The application over one store: the queue, settings, and a checker for in-process work.
 #[derive(Clone)]
 pub struct App {
@@ -136,8 +151,9 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// The application over `store`. This process holds the store alone (sled allows one
-    /// process), so jobs left running by a killed process are handed back now.
+    /// The application over `store`. When this process holds the store alone (sled allows
+    /// one process), jobs left running by a killed process are handed back now; on a shared
+    /// store only those whose lease expired.
     pub async fn start(store: Store, config: Config, now: DateTime<Utc>) -> Result<Self, AppError> {
         let checker = Checker::new(Routed::new(&config)?, config.clone());
         let queue = Queue::new(store, config.queue.clone());
@@ -146,7 +162,7 @@ impl App {
             checker: Arc::new(checker),
             config: Arc::new(config),
             wake: Arc::new(Notify::new()),
-            worker_id: format!("claimcheck-{}", std::process::id()),
+            worker_id: worker_id(),
             last_prune: Arc::default(),
         };
         let rescued = app

@@ -30,7 +30,7 @@ Examples:
 
 Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
 (database in use, source unreachable after retries).
-Environment: CLAIMCHECK_DB (database dir), CLAIMCHECK_WORLDBANK_URL (API base URL),
+Environment: CLAIMCHECK_DB (database dir or postgres:// URL), CLAIMCHECK_WORLDBANK_URL (API base URL),
 RUST_LOG (log filter, e.g. claimcheck=debug).";
 
 const ADD_FORMS: &str = "\
@@ -49,8 +49,9 @@ pub struct Cli {
     /// Config file [default: config/claimcheck.toml when present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Database directory [default: ~/.local/share/claimcheck]
-    #[arg(long, global = true, env = "CLAIMCHECK_DB", value_name = "DIR")]
+    /// Database: a directory (sled) or a postgres://USER@HOST/DB[?schema=NAME] URL
+    /// [default: ~/.local/share/claimcheck]
+    #[arg(long, global = true, env = "CLAIMCHECK_DB", value_name = "DIR|URL")]
     pub db: Option<PathBuf>,
     /// Log format on stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
@@ -189,6 +190,18 @@ pub enum Command {
         /// stats | clear
         #[command(subcommand)]
         action: CacheAction,
+    },
+    /// Apply pending schema migrations to a PostgreSQL database (opening it does too)
+    Migrate,
+    /// Copy a sled database (claims, history, jobs, schedules, metadata) into an empty
+    /// PostgreSQL database, then check every record arrived
+    MigrateStore {
+        /// The sled database directory
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The PostgreSQL URL (postgres://USER@HOST/DB[?schema=NAME])
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {

@@ -32,10 +32,11 @@ pub enum Backend {
 
 impl Backend {
     /// Uses the daemon when one answers on the database's socket (and serves this
-    /// database), else opens the database.
+    /// database), else opens the database. A PostgreSQL database is always opened here:
+    /// any number of processes share it, daemons included.
     pub async fn connect(config: &Config, db: &Path) -> Result<Self> {
         let socket = socket_path(config, db);
-        if socket.exists() {
+        if !store::is_url(db) && socket.exists() {
             let client = Client::new(&socket)?;
             if let Ok(health) = client.health().await {
                 same_database(&health.db, db, &socket)?;

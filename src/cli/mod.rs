@@ -114,6 +114,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
             cmd::backup::restore(&ctx, &file, force, &mut out).await
         }
         Command::Cache { action } => cmd::cache::run(&ctx, &action, &mut out).await,
+        Command::Migrate => cmd::migrate::migrate(&ctx.db_path, &mut out).await,
+        Command::MigrateStore { from, to } => {
+            cmd::migrate::migrate_store(&from, &to, &mut out).await
+        }
         Command::Daemon { listen } => cmd::daemon::run(ctx, listen).await,
     }
 }

@@ -48,9 +48,16 @@ pub enum DaemonError {
     },
 }
 
-/// The Unix socket of the local API for a database directory: `<db>.sock` beside it.
+/// The Unix socket of the local API for a database directory: `<db>.sock` beside it. A
+/// PostgreSQL database has no directory and may have many daemons, even on one machine:
+/// each gets `claimcheck-<pid>.sock` in the temp directory (the CLI talks to PostgreSQL
+/// directly, so it needs no socket).
 pub fn socket_path(config: &Config, db: &Path) -> PathBuf {
     config.daemon.socket.clone().unwrap_or_else(|| {
+        if store::is_url(db) {
+            let name = format!("claimcheck-{}.sock", std::process::id());
+            return std::env::temp_dir().join(name);
+        }
         let name = db
             .file_name()
             .map_or("claimcheck".into(), |n| n.to_string_lossy().into_owned());
@@ -66,9 +73,13 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let store = store::open(&db)?;
     let app = App::start(store, config.clone(), Utc::now()).await?;
+    // Other processes queueing work wake this one's worker (PostgreSQL: LISTEN/NOTIFY).
+    let (store, wake) = (app.queue().store().clone(), app.wake().clone());
+    crate::queue::worker::blocking(move || store.subscribe(wake)).await?;
     let parser = intake::parser(config.indicators.as_deref())?;
     let notifier = webhook::Notifier::new(&config.daemon).map_err(DaemonError::Webhook)?;
-    tracing::info!(db = %db.display(), worker = %app.worker_id(), "daemon starting");
+    let shown = store::display_location(&db);
+    tracing::info!(db = %shown, worker = %app.worker_id(), "daemon starting");
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let limits = server::Limits::from_config(&config.daemon);
@@ -92,8 +103,8 @@ pub async fn run(
         )));
     }
     eprintln!(
-        "claimcheck daemon: database {}, API on {}",
-        db.display(),
+        "claimcheck daemon: database {shown}, worker {}, API on {}",
+        app.worker_id(),
         socket.display()
     );
 
@@ -200,7 +211,9 @@ async fn background_loop(
             }
         }
         if let Some(notifier) = &notifier {
-            notifier.deliver_pending(app.queue().store()).await;
+            notifier
+                .deliver_pending(app.queue().store(), app.worker_id())
+                .await;
         }
         tokio::time::sleep(poll).await;
     }

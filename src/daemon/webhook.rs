@@ -1,6 +1,9 @@
 //! Change-event webhooks: each event is POSTed once as JSON, signed with HMAC-SHA256 when a
-//! secret is set. Delivery is durable: a cursor in sled advances only after a 2xx answer, so
-//! a failed or interrupted delivery is tried again on the next round.
+//! secret is set. Delivery is durable: a cursor in the store advances only after a 2xx
+//! answer, so a failed or interrupted delivery is tried again on the next round. With several
+//! daemons on one database, only the holder of the sender lease delivers (renewed before
+//! each event), so two daemons never send the same event; a sender killed between the answer
+//! and the cursor write sends that one event again from its successor.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -11,6 +14,10 @@ use crate::source::http::USER_AGENT;
 use crate::store::{self, ChangeEvent, Store, StoreError};
 
 const CURSOR_KEY: &str = "webhook/next-seq";
+/// The lease naming the one daemon of a cluster that delivers.
+const SENDER_LEASE: &str = "webhook-sender";
+/// How long the sender lease lasts without renewal (a stopped sender's successor waits this).
+const SENDER_LEASE_SECS: i64 = 60;
 /// Header carrying `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "X-Claimcheck-Signature";
 
@@ -39,8 +46,12 @@ impl Notifier {
         }))
     }
 
-    /// Sends every event not yet delivered, oldest first; stops at the first failure.
-    pub async fn deliver_pending(&self, store: &Store) {
+    /// Sends every event not yet delivered, oldest first; stops at the first failure, or
+    /// when another daemon (`holder` names this one) holds the sender lease.
+    pub async fn deliver_pending(&self, store: &Store, holder: &str) {
+        if !hold_lease(store, holder).await {
+            return;
+        }
         let events = match blocking({
             let store = store.clone();
             move || undelivered(&store)
@@ -51,6 +62,9 @@ impl Notifier {
             Err(e) => return tracing::error!(error = %e, "cannot read change events"),
         };
         for event in events {
+            if !hold_lease(store, holder).await {
+                return;
+            }
             let body = serde_json::to_vec(&event).expect("events serialize");
             let mut request = self
                 .client
@@ -81,6 +95,21 @@ impl Notifier {
                     return tracing::warn!(error = %e, url = %self.url, "webhook failed; will retry")
                 }
             }
+        }
+    }
+}
+
+/// Takes or renews the sender lease; false when another daemon holds it (or the store
+/// failed: then nobody should send on a guess).
+async fn hold_lease(store: &Store, holder: &str) -> bool {
+    let (store, holder) = (store.clone(), holder.to_string());
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::seconds(SENDER_LEASE_SECS);
+    match blocking(move || store.try_lease(SENDER_LEASE, &holder, now, until)).await {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot take the webhook sender lease");
+            false
         }
     }
 }

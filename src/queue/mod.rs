@@ -38,17 +38,6 @@ use crate::config::QueueConfig;
 use crate::store::{JobUpdate, JobWrite, Store, StoreError, VerdictRecord};
 use crate::verify::Verdict;
 
-/// The jobs a batch wrote, in order.
-fn written(writes: Vec<JobWrite>) -> Vec<Job> {
-    writes
-        .into_iter()
-        .filter_map(|write| match write {
-            JobWrite::Written(job, _) => Some(job),
-            JobWrite::Declined(_) | JobWrite::Missing => None,
-        })
-        .collect()
-}
-
 /// A queue problem.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -155,17 +144,9 @@ impl Queue {
     ) -> Result<Vec<Job>, QueueError> {
         let lease = self.lease();
         let change = |current: &Job| current.taken(worker, now, lease);
-        let due = self.store.due_jobs(now, limit)?;
-        let writes: Vec<JobUpdate<'_>> = due
-            .iter()
-            .map(|job| JobUpdate {
-                id: job.id,
-                change: &change,
-                verdict: None,
-            })
-            .collect();
-        // One transaction for the batch: a job another worker took in between is declined.
-        Ok(written(self.store.update_jobs(&writes)?))
+        // One transaction for the batch: a job another worker took in between is declined
+        // (or, on a shared backend, skipped while another worker holds it).
+        Ok(self.store.take_jobs(now, limit, &change)?)
     }
 
     /// Extends the lease of every job `worker` holds once a third of it has passed;
@@ -185,12 +166,13 @@ impl Queue {
     }
 
     /// Hands back running jobs whose lease expired (or, at daemon start, every running job,
-    /// since no other process can hold this database) without using an attempt. Returns
-    /// how many.
+    /// since no other process can hold this database; a shared store's running jobs may be
+    /// other live processes', so there only expired leases count) without using an
+    /// attempt. Returns how many.
     pub fn rescue(&self, now: DateTime<Utc>, all_running: bool) -> Result<usize, QueueError> {
         // Every running job is in the lease index, so start-up finds them without decoding
         // every job: "all" is every lease up to a century ahead.
-        let until = if all_running {
+        let until = if all_running && !self.store.shared() {
             now + Duration::days(36_500)
         } else {
             now

@@ -72,21 +72,33 @@ pub fn advance(
     Ok(())
 }
 
-/// The scheduler's tick: enqueues a scheduled re-check for every due claim (a claim with a
-/// pending job keeps that one) and advances its next run. Returns how many were due.
+/// The scheduler's tick: for every due claim, moves its next run on from the slot that came
+/// due and, when this call was the one that moved it (several daemons may tick at once),
+/// enqueues a scheduled re-check (a claim with a pending job keeps that one). Returns how
+/// many slots this call fired.
 pub fn tick(queue: &Queue, now: DateTime<Utc>) -> Result<usize, QueueError> {
     let store = queue.store().as_ref();
-    let due = store.due_schedules(now)?;
-    for claim_id in &due {
-        match store.claim(claim_id)? {
-            Some(claim) => {
-                queue.enqueue(&claim.id, Priority::Scheduled, now)?;
-                advance(store, &claim, queue.config(), now)?;
-            }
-            None => store.set_next_run(claim_id, None)?,
+    let mut fired = 0;
+    for claim_id in store.due_schedules(now)? {
+        let Some(slot) = store.next_run(&claim_id)? else {
+            continue; // another process cleared it since
+        };
+        let Some(claim) = store.claim(&claim_id)? else {
+            store.set_next_run(&claim_id, None)?;
+            continue;
+        };
+        let next = next_after(&claim, queue.config(), now).map(|at| NextRun {
+            schedule: claim.schedule.clone(),
+            at,
+        });
+        // The slot is fired once: whoever moves it on enqueues. A crash between the two
+        // loses this one re-check; the next slot still comes.
+        if slot.at <= now && store.take_schedule_slot(&claim_id, slot.at, next.as_ref())? {
+            queue.enqueue(&claim.id, Priority::Scheduled, now)?;
+            fired += 1;
         }
     }
-    Ok(due.len())
+    Ok(fired)
 }
 
 /// Gives every claim without a stored next run one (databases written before next runs were

@@ -4,13 +4,15 @@
 //!
 //! The queue's semantics live in [`crate::queue`] as pure job transitions; a backend's part is
 //! to apply them atomically ([`Storage::update_job`] is one transaction that may also append
-//! the verdict). [`sled`](self::sled) is the embedded default.
+//! the verdict). [`sled`](self::sled) is the embedded default; [`postgres`](self::postgres)
+//! lets several daemons on several machines share one database and its queue.
 //!
 //! The trait is synchronous: backends block. Async code calls it through
 //! [`crate::app`], which runs store work on the blocking thread pool, never on the runtime's
 //! worker threads.
 
 mod flusher;
+pub mod postgres;
 pub mod sled;
 
 use std::fmt;
@@ -32,7 +34,7 @@ pub enum StoreError {
     #[error("the database at {0} is in use by another claimcheck process (a running `claimcheck daemon`?); stop it, or pass --db for another database")]
     Locked(PathBuf),
     /// The location cannot hold a database.
-    #[error("cannot use {path} as the database directory: {reason}")]
+    #[error("cannot use {path} as the database: {reason}")]
     BadLocation {
         /// The location given.
         path: PathBuf,
@@ -47,6 +49,15 @@ pub enum StoreError {
         /// The backend's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database cannot be used as given, with what to do (a message of its own: no
+    /// cause chain repeats it).
+    #[error("database {location}: {reason}")]
+    Unusable {
+        /// Database location (without a password).
+        location: String,
+        /// What is wrong and what to do.
+        reason: String,
     },
     /// A stored record could not be decoded.
     #[error("corrupt record in {tree} for key {key:?}: {source}")]
@@ -192,6 +203,23 @@ pub struct CachedCountries {
     pub countries: Vec<CountryInfo>,
 }
 
+/// A verdict-history entry as both backends store it: the full record, or a re-check that
+/// found the same (about 60 bytes instead of several kilobytes of evidence).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StoredCheck {
+    Again(Again),
+    Full(Box<VerdictRecord>),
+}
+
+/// A re-check that repeats the full record `same_as` (its sequence number).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Again {
+    pub(crate) checked_at: DateTime<Utc>,
+    pub(crate) same_as: u64,
+}
+
 /// What [`Storage::update_job`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobWrite {
@@ -296,6 +324,43 @@ pub trait Storage: Send + Sync + fmt::Debug {
             .pop()
             .unwrap_or(JobWrite::Missing))
     }
+    /// Takes up to `limit` due jobs with `take` (which declines a job that is not due), in
+    /// one transaction; the jobs written. Backends shared between processes skip jobs another
+    /// transaction holds instead of waiting for them.
+    fn take_jobs(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        take: JobChange<'_>,
+    ) -> Result<Vec<Job>, StoreError> {
+        let due = self.due_jobs(now, limit)?;
+        let writes: Vec<JobUpdate<'_>> = due
+            .iter()
+            .map(|job| JobUpdate {
+                id: job.id,
+                change: take,
+                verdict: None,
+            })
+            .collect();
+        Ok(self
+            .update_jobs(&writes)?
+            .into_iter()
+            .filter_map(|write| match write {
+                JobWrite::Written(job, _) => Some(job),
+                JobWrite::Declined(_) | JobWrite::Missing => None,
+            })
+            .collect())
+    }
+    /// Calls `wake.notify_waiters()` whenever another process queues work (a backend shared
+    /// between processes tells the others; sled has no others). Returns once listening.
+    fn subscribe(&self, _wake: Arc<tokio::sync::Notify>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// True when several processes may use this store at once (then a running job may be
+    /// another live process's, and only an expired lease means its worker is gone).
+    fn shared(&self) -> bool {
+        false
+    }
     /// Deletes a finished job (pruning).
     fn delete_job(&self, id: u64) -> Result<(), StoreError>;
 
@@ -305,6 +370,37 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn next_run(&self, claim_id: &str) -> Result<Option<NextRun>, StoreError>;
     /// Stores (or with `None` clears) a claim's next run.
     fn set_next_run(&self, claim_id: &str, next: Option<&NextRun>) -> Result<(), StoreError>;
+
+    /// Moves a claim's next run from the slot at `slot` to `next`, only when it is still at
+    /// `slot`: true for the one caller (across every process) that fired the slot.
+    fn take_schedule_slot(
+        &self,
+        claim_id: &str,
+        slot: DateTime<Utc>,
+        next: Option<&NextRun>,
+    ) -> Result<bool, StoreError> {
+        if self
+            .next_run(claim_id)?
+            .is_none_or(|stored| stored.at != slot)
+        {
+            return Ok(false);
+        }
+        self.set_next_run(claim_id, next)?;
+        Ok(true)
+    }
+
+    /// Holds the named lease for `holder` until `until` when it is free, expired or already
+    /// theirs: which process of several does a once-per-cluster task (webhook delivery).
+    /// A store only one process can open is always held by that process.
+    fn try_lease(
+        &self,
+        _name: &str,
+        _holder: &str,
+        _now: DateTime<Utc>,
+        _until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 
     /// A small value stored under `key`.
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
@@ -326,9 +422,26 @@ pub trait Storage: Send + Sync + fmt::Debug {
 /// A backend shared between tasks and threads.
 pub type Store = Arc<dyn Storage>;
 
-/// Opens the backend for `location`: a directory path means sled.
+/// Opens the backend for `location`: a `postgres://` (or `postgresql://`) URL means
+/// PostgreSQL, anything else is a sled database directory.
 pub fn open(location: &Path) -> Result<Store, StoreError> {
-    Ok(Arc::new(self::sled::SledStore::open(location)?))
+    match location.to_str() {
+        Some(url) if is_url(location) => Ok(Arc::new(self::postgres::PgStore::open(url)?)),
+        _ => Ok(Arc::new(self::sled::SledStore::open(location)?)),
+    }
+}
+
+/// True when `location` is a PostgreSQL URL rather than a directory.
+pub fn is_url(location: &Path) -> bool {
+    location.to_str().is_some_and(self::postgres::is_postgres)
+}
+
+/// `location` for messages: a URL without its password, or the path.
+pub fn display_location(location: &Path) -> String {
+    match location.to_str() {
+        Some(url) if is_url(location) => self::postgres::redact(url),
+        _ => location.display().to_string(),
+    }
 }
 
 const COUNTRIES_KEY: &str = "worldbank/countries";

@@ -11,14 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sled::transaction::{abort, ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
 use super::flusher::Flusher;
 use super::{
-    decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
-    NextRun, Storage, StoreError, Upsert, VerdictRecord,
+    decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
+    NextRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
 use crate::queue::{Job, JobState, Priority};
@@ -57,23 +56,6 @@ struct Trees {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
-
-/// A verdict-history entry as stored: the full record, or a re-check that found the same
-/// (about 60 bytes instead of several kilobytes of evidence).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(untagged)]
-enum StoredCheck {
-    Again(Again),
-    Full(Box<VerdictRecord>),
-}
-
-/// A re-check that repeats the full record `same_as` (its sequence number).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Again {
-    checked_at: DateTime<Utc>,
-    same_as: u64,
-}
 
 /// Why a transaction stopped without writing.
 #[derive(Debug)]
@@ -158,12 +140,18 @@ impl SledStore {
         {
             return Ok(());
         }
-        for tree in [&t.due, &t.leases, &t.schedule_at] {
+        // `pending` too: a backup from PostgreSQL carries the jobs but not sled's slots.
+        for tree in [&t.due, &t.leases, &t.schedule_at, &t.pending] {
             tree.clear().map_err(|e| self.err(e))?;
         }
         for item in t.jobs.iter() {
             let (key, bytes) = item.map_err(|e| self.err(e))?;
             let job: Job = decode("jobs", &format!("{key:?}"), &bytes)?;
+            if job.is_pending() {
+                t.pending
+                    .insert(job.claim_id.as_bytes(), &job.id.to_be_bytes())
+                    .map_err(|e| self.err(e))?;
+            }
             if let Some(k) = due_key(&job) {
                 t.due.insert(k, &[]).map_err(|e| self.err(e))?;
             }
@@ -874,6 +862,8 @@ impl Storage for SledStore {
             .meta
             .insert(ID_FLOOR_KEY, &floor.to_be_bytes())
             .map_err(|e| self.err(e))?;
+        // A backup from PostgreSQL has no sled indexes (nor their version): build them now.
+        self.ensure_indexes()?;
         self.flush()?;
         Ok(written)
     }

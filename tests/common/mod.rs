@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod backends;
 pub mod owid_standin;
 pub mod standin;
 
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub standin: StandIn,
     /// Temp directory holding the database and config.
     pub dir: TempDir,
+    /// The PostgreSQL database the binary uses instead of sled in `dir` (see [`TestApp::on`]).
+    pg: Option<backends::TestDb>,
 }
 
 impl TestApp {
@@ -55,9 +58,28 @@ impl TestApp {
             server,
             standin,
             dir,
+            pg: None,
         };
         app.write_config(&app.config());
         app
+    }
+
+    /// A started app whose binary uses `backend`; `None` when that is PostgreSQL and no
+    /// test database is configured (the skip is printed).
+    pub async fn on(backend: backends::Backend, test: &str) -> Option<Self> {
+        let mut app = Self::start().await;
+        if backend == backends::Backend::Postgres {
+            app.pg = Some(backends::test_db(backend, app.dir.path(), test)?);
+        }
+        Some(app)
+    }
+
+    /// The database the binary is given: the PostgreSQL URL of [`on`](Self::on), else the
+    /// sled directory.
+    pub fn location(&self) -> PathBuf {
+        self.pg
+            .as_ref()
+            .map_or_else(|| self.db(), |pg| pg.location.clone())
     }
 
     /// Replaces the config file the binary is given.
@@ -117,7 +139,7 @@ impl TestApp {
         cmd.env_remove("CLAIMCHECK_WORLDBANK_URL")
             .env_remove("CLAIMCHECK_OWID_URL")
             .env_remove("RUST_LOG")
-            .env("CLAIMCHECK_DB", self.db())
+            .env("CLAIMCHECK_DB", self.location())
             .arg("--config")
             .arg(self.config_path());
         cmd

@@ -13,9 +13,17 @@ use crate::cli::args::{CatalogueAction, IndicatorsAction, SearchArgs};
 use crate::cli::{InputError, EXIT_OK};
 use crate::config::Config;
 
-/// Where `catalogue update` writes and the catalogue commands read.
+/// Where `catalogue update` writes and the catalogue commands read: beside a sled
+/// database; for a PostgreSQL database (no directory) in this machine's data directory.
 pub fn catalogue_path(db_path: &Path) -> PathBuf {
-    db_path.join("catalogue").join("wdi_series.tsv")
+    let base = if crate::store::is_url(db_path) {
+        dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("claimcheck")
+    } else {
+        db_path.to_path_buf()
+    };
+    base.join("catalogue").join("wdi_series.tsv")
 }
 
 /// Runs an `indicators` subcommand.

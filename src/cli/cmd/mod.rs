@@ -14,6 +14,7 @@ pub mod import;
 pub mod indicators;
 pub mod jobs;
 pub mod list;
+pub mod migrate;
 pub mod output;
 pub mod remove;
 pub mod report_site;

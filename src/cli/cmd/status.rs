@@ -52,7 +52,7 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
     };
     if as_json {
         let value = json!({
-            "db": ctx.db_path,
+            "db": crate::store::display_location(&ctx.db_path),
             "daemon": backend.is_daemon(),
             "claims": summaries.len(),
             "verdicts": grades.iter().map(|(g, n)| (g.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
@@ -68,7 +68,8 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
         .filter(|(_, n)| *n > 0)
         .map(|(g, n)| format!("{n} {g}"))
         .collect();
-    writeln!(out, "database    {} ({held_by})", ctx.db_path.display())?;
+    let db = crate::store::display_location(&ctx.db_path);
+    writeln!(out, "database    {db} ({held_by})")?;
     writeln!(
         out,
         "claims      {} (latest verdicts: {}; {never} never checked)",
