@@ -42,6 +42,44 @@ async fn a_sentence_is_stored_queued_and_verified_through_the_worker() {
 }
 
 #[tokio::test]
+async fn a_sentence_with_two_claims_is_stored_as_two_linked_claims() {
+    let app = TestApp::start().await;
+    let (url, _claimcheck) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let text = "By 2015 the murder rate in El Salvador was the highest in the world, at 105 per 100,000 people.";
+    let (status, added) = send(
+        http.post(format!("{url}/claims"))
+            .json(&json!({"text": text, "id": "sv"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    let claims: Vec<&Value> = added
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["claim"])
+        .collect();
+    assert_eq!(claims.len(), 2, "{added}");
+    assert_eq!(
+        (&claims[0]["id"], &claims[0]["kind"]),
+        (&json!("sv-1"), &json!("rank"))
+    );
+    assert_eq!(
+        (&claims[1]["id"], &claims[1]["kind"]),
+        (&json!("sv-2"), &json!("value"))
+    );
+    assert_eq!(claims[1]["value"], 105.0);
+    // A sentence one clause of which cannot be read is refused whole, naming the clause.
+    let (status, body) = send(
+        http.post(format!("{url}/claims"))
+            .json(&json!({"text": "Chile's unemployment was 8.7% in 2023, growth 0.2%."})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("growth 0.2%"), "{body}");
+}
+
+#[tokio::test]
 async fn keys_beside_a_sentence_are_refused_by_name() {
     let app = TestApp::start().await;
     let (url, _) = spawn_api(&app, None).await;

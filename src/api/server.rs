@@ -339,13 +339,16 @@ async fn add_claims(
         } else {
             format!("claim {:?}", claim.id)
         };
-        let claim = if sentences {
+        let claims = if sentences {
             claim_from_body(claim, &state.parser, &state.countries, today)
         } else {
-            claim.validate(&state.countries).map_err(Into::into)
+            claim
+                .validate(&state.countries)
+                .map(|c| vec![c])
+                .map_err(Into::into)
         };
-        match claim {
-            Ok(claim) => valid.push(claim),
+        match claims {
+            Ok(claims) => valid.extend(claims),
             Err(e) => errors.push(format!("{label}: {e}")),
         }
     }

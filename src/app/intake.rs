@@ -40,36 +40,49 @@ pub enum IntakeError {
     },
 }
 
-/// A claim from a body: a sentence when only `text` and labels (`id`, `tags`, `schedule`,
-/// `note`) are set, else the keys as they are.
+/// The claims of a body: a sentence when only `text` and labels (`id`, `tags`, `schedule`,
+/// `note`) are set (one claim per clause of the sentence, linked by their ids), else the
+/// keys as they are.
 pub fn claim_from_body(
     body: ClaimSpec,
     parser: &SentenceParser,
     countries: &Countries,
     as_of: NaiveDate,
-) -> Result<Claim, IntakeError> {
+) -> Result<Vec<Claim>, IntakeError> {
     if body.indicator.is_some() || body.country.is_some() {
-        return Ok(body.validate(countries)?);
+        return Ok(vec![body.validate(countries)?]);
     }
     let structural = structural_keys(&body);
     if body.value.is_none() && body.note.is_some() && structural.is_empty() {
         // A claim no series answers, kept with its note (like the seed article's).
-        return Ok(body.validate(countries)?);
+        return Ok(vec![body.validate(countries)?]);
     }
     if !structural.is_empty() {
         return Err(IntakeError::MixedKeys {
             keys: structural.join(", "),
         });
     }
-    let mut claim = parser.parse(&body.text, as_of)?.claim;
-    if !body.id.is_empty() {
-        claim.id = body.id;
-    }
-    claim.tags = body.tags;
-    claim.schedule = body.schedule;
-    claim.note = body.note;
-    // Labels only: re-checked (an id or schedule from the body may be malformed).
-    Ok(claim.spec().validate(countries)?)
+    let parts = parser.parse_all(&body.text, as_of)?;
+    let several = parts.len() > 1;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(k, parsed)| {
+            let mut claim = parsed.claim;
+            if !body.id.is_empty() {
+                claim.id = if several {
+                    format!("{}-{}", body.id, k + 1)
+                } else {
+                    body.id.clone()
+                };
+            }
+            claim.tags = body.tags.clone();
+            claim.schedule = body.schedule.clone();
+            claim.note = body.note.clone();
+            // Labels only: re-checked (an id or schedule from the body may be malformed).
+            Ok(claim.spec().validate(countries)?)
+        })
+        .collect()
 }
 
 /// The keys of `body` that state the claim itself (not labels), when set.
