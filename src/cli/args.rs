@@ -40,7 +40,21 @@ Two forms:
   claimcheck add --text \"Honduras had 9.9 million people in 2022\" --indicator SP.POP.TOTL \\
                  --country Honduras --year 2022 --value \"9.9 million\"
       the claim-file keys as flags: stored and verified
-  claimcheck add --file claims/seed-article.toml   the claims of a file";
+  claimcheck add --file claims/seed-article.toml   the claims of a file
+
+Sentences it reads (every number, negation and time phrase must be used, or it refuses and
+names the words it could not place):
+  \"Jamaica's murder rate was 49 per 100,000 in 2023\"                 a value
+  \"Guatemala's population grew by 10% from 2000 to 2022\"            a change (also doubled)
+  \"Since 2011 Honduras has more than halved its murder rate\"        a change to the latest year
+  \"In 2015 Honduras had one of the highest murder rates in the world\"   a rank (one of = top ten)
+  \"Brazil's murder rate is at its lowest since 1994\"                a record
+  \"Colombia's homicide rate was three times Chile's in 2015\"        a comparison (or overtook)
+  \"India is home to a sixth of humanity\"                            a share of a total
+  \"El Salvador's murder rate fell for seven years in a row\"         a streak (\"is rising\": a trend)
+  \"Mexico's murder rate did not fall in 2017\"                       a denial
+  \"Ecuador has 18 million people and a murder rate of 90 per 100,000\"   two linked claims
+--as-of dates \"now\", \"still\", \"last year\" and \"two years ago\" (the latest data up to then).";
 
 /// Check statistical claims against public data and keep verdicts with evidence and history.
 #[derive(Debug, Parser)]
