@@ -491,6 +491,78 @@ schedule = "0 6 * * 1"
     }
 
     #[test]
+    fn reads_the_kinds_a_sentence_can_make() {
+        let parsed = parse_text(
+            r#"
+[[claim]]
+text = "Colombia's rate was three times Chile's in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "COL"
+kind = "compare"
+other = "Chile"
+year = 2015
+factor = 3
+
+[[claim]]
+text = "India is home to a sixth of humanity"
+indicator = "SP.POP.TOTL"
+country = "IND"
+kind = "share"
+of = "WLD"
+value = 16.7
+relation = "approx"
+
+[[claim]]
+text = "fell for seven years in a row through 2022"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+kind = "streak"
+direction = "decrease"
+years = 7
+year = 2022
+
+[[claim]]
+text = "did not fall in 2017"
+indicator = "VC.IHR.PSRC.P5"
+country = "MEX"
+kind = "change"
+from_year = 2016
+year = 2017
+direction = "decrease"
+negated = true
+
+[[claim]]
+text = "halved over the past 15 years"
+indicator = "VC.IHR.PSRC.P5"
+country = "HND"
+kind = "change"
+span_years = 15
+factor = 0.5
+"#,
+        );
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let specs: Vec<ClaimSpec> = parsed.claims.iter().map(Claim::spec).collect();
+        assert_eq!(
+            specs[0].other.as_deref(),
+            Some("CHL"),
+            "names resolve to codes"
+        );
+        assert_eq!(specs[1].of.as_deref(), Some("WLD"));
+        assert_eq!((specs[2].years, specs[2].from_year), (Some(7), Some(2016)));
+        assert!(specs[3].negated);
+        assert_eq!((specs[4].span_years, specs[4].year), (Some(15), None));
+        // A compare without its other place names the key to add.
+        let bad = parse_text(
+            "[[claim]]\ntext = \"x\"\nindicator = \"SP.POP.TOTL\"\ncountry = \"GTM\"\nkind = \"compare\"\nrelation = \"gt\"\n",
+        );
+        assert!(
+            bad.errors[0].to_string().contains("`other`"),
+            "{:?}",
+            bad.errors
+        );
+    }
+
+    #[test]
     fn unknown_key_names_line_column_and_suggestion() {
         let parsed = parse_text(
             "[[claim]]\ntext = \"a\"\nindicator = \"SP.POP.TOTL\"\ncountry = \"SLV\"\n  valeu = 3\n\n[[claim]]\ntext = \"b\"\nindicator = \"SP.POP.TOTL\"\ncountry = \"SLV\"\nvalue = 6300000\n",
