@@ -220,6 +220,29 @@ pub(crate) struct Again {
     pub(crate) same_as: u64,
 }
 
+impl Again {
+    /// The full record this re-check repeats, dated when the re-check ran: what `show` lists.
+    pub(crate) fn repeating(&self, full: VerdictRecord) -> VerdictRecord {
+        VerdictRecord {
+            checked_at: self.checked_at,
+            change: None,
+            ..full
+        }
+    }
+
+    /// The error for a re-check whose full record is missing from `location`.
+    pub(crate) fn dangling(&self, claim_id: &str, location: String) -> StoreError {
+        StoreError::Backend {
+            location,
+            source: format!(
+                "the re-check of {claim_id} at {} points at a missing record {}",
+                self.checked_at, self.same_as
+            )
+            .into(),
+        }
+    }
+}
+
 /// What [`Storage::update_job`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobWrite {

@@ -183,21 +183,9 @@ impl SledStore {
                 key.extend_from_slice(&again.same_as.to_be_bytes());
                 let full = self.trees.verdicts.get(key).map_err(|e| self.err(e))?;
                 let Some(full) = full else {
-                    return Err(StoreError::Backend {
-                        location: self.location(),
-                        source: format!(
-                            "the re-check of {claim_id} at {} points at a missing record {}",
-                            again.checked_at, again.same_as
-                        )
-                        .into(),
-                    });
+                    return Err(again.dangling(claim_id, self.location()));
                 };
-                let full: VerdictRecord = decode("verdicts", claim_id, &full)?;
-                Ok(VerdictRecord {
-                    checked_at: again.checked_at,
-                    change: None,
-                    ..full
-                })
+                Ok(again.repeating(decode("verdicts", claim_id, &full)?))
             }
         }
     }

@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::bridge::Conn;
 use super::{get, schema, sql_id, TxError, TxResult};
-use crate::store::{decode, encode, Again, StoreError, StoredCheck, VerdictRecord};
+use crate::store::{decode, encode, Again, StoredCheck, VerdictRecord};
 use crate::verify::Verdict;
 
 pub(super) fn next_id(conn: &Conn<'_>, sequence: &str) -> TxResult<u64> {
@@ -33,23 +33,13 @@ pub(super) fn expand(
                 ],
             )?;
             let Some(row) = rows.first() else {
-                return Err(TxError::Store(StoreError::Backend {
-                    location: "table verdicts".into(),
-                    source: format!(
-                        "the re-check of {claim_id} at {} points at a missing record {}",
-                        again.checked_at, again.same_as
-                    )
-                    .into(),
-                }));
+                return Err(TxError::Store(
+                    again.dangling(claim_id, "table verdicts".into()),
+                ));
             };
             let full: VerdictRecord =
                 decode("verdicts", claim_id, get::<&str>(row, 0)?.as_bytes())?;
-            let record = VerdictRecord {
-                checked_at: again.checked_at,
-                change: None,
-                ..full
-            };
-            Ok((record, again.same_as))
+            Ok((again.repeating(full), again.same_as))
         }
     }
 }
@@ -77,22 +67,12 @@ pub(super) fn latest_from(claim_id: &str, rows: &[Row]) -> TxResult<Option<(Verd
         StoredCheck::Again(again) => again,
     };
     let Some(full) = get::<Option<&str>>(row, 2)? else {
-        return Err(TxError::Store(StoreError::Backend {
-            location: "table verdicts".into(),
-            source: format!(
-                "the re-check of {claim_id} at {} points at a missing record {}",
-                again.checked_at, again.same_as
-            )
-            .into(),
-        }));
+        return Err(TxError::Store(
+            again.dangling(claim_id, "table verdicts".into()),
+        ));
     };
     let full: VerdictRecord = decode("verdicts", claim_id, full.as_bytes())?;
-    let record = VerdictRecord {
-        checked_at: again.checked_at,
-        change: None,
-        ..full
-    };
-    Ok(Some((record, again.same_as)))
+    Ok(Some((again.repeating(full), again.same_as)))
 }
 
 /// Appends `verdict` to the claim's history (small when it repeats the last finding), with

@@ -519,11 +519,7 @@ impl Storage for PgStore {
                 out.push(match decode("verdicts", claim_id, data.as_bytes())? {
                     StoredCheck::Full(record) => *record,
                     StoredCheck::Again(again) => match full.get(&again.same_as) {
-                        Some(record) => VerdictRecord {
-                            checked_at: again.checked_at,
-                            change: None,
-                            ..record.clone()
-                        },
+                        Some(record) => again.repeating(record.clone()),
                         None => expand(conn, claim_id, seq, data)?.0,
                     },
                 });
