@@ -313,15 +313,7 @@ impl ClaimSpec {
                     .into(),
             ));
         }
-        let bound = !matches!(
-            self.relation,
-            Relation::Eq | Relation::Approx | Relation::Nearly
-        );
-        let deniable = matches!(
-            self.kind,
-            Kind::Change | Kind::Record | Kind::Rank | Kind::Compare | Kind::Trend | Kind::Streak
-        ) || (self.kind == Kind::Value && bound);
-        if self.negated && !deniable {
+        if self.negated && !self.deniable() {
             return Err(Invalid(
                 "`negated` applies to a change, a record, a rank or a bound (`gt`, `lt`, …): the opposite of an exact value is no claim to check".into(),
             ));
@@ -483,6 +475,20 @@ impl ClaimSpec {
             ));
         }
         Ok(())
+    }
+
+    /// Whether a sentence can deny this claim (`negated`): a change, record, rank,
+    /// comparison, trend or streak, or a bound (`gt`, `lt`, …); the opposite of an exact value
+    /// is no claim to check.
+    pub fn deniable(&self) -> bool {
+        let bound = !matches!(
+            self.relation,
+            Relation::Eq | Relation::Approx | Relation::Nearly
+        );
+        matches!(
+            self.kind,
+            Kind::Change | Kind::Record | Kind::Rank | Kind::Compare | Kind::Trend | Kind::Streak
+        ) || (self.kind == Kind::Value && bound)
     }
 
     /// The kind as written in claim files.

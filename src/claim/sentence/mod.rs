@@ -244,7 +244,7 @@ impl SentenceParser {
                 figures.take_inside(*at);
             }
             let years = Years::read(&figures.year_values, false);
-            compare_claim(&mut claim, comparison, &years, &figures, &mut reading)?;
+            compare_claim(&mut claim, comparison, &years, &mut reading)?;
             return self.finish(claim, indicator, reading, as_of);
         }
         if let Some(phrase) = streak::find_streak(&reading.words) {
@@ -815,12 +815,8 @@ fn years_ago(reading: &mut Reading<'_>, as_of: NaiveDate) -> Vec<i32> {
         }
         let n = match (lower[i - 2].as_str(), lower[i - 1].as_str()) {
             ("a" | "one", "year" | "decade") => Some(if lower[i - 1] == "decade" { 10 } else { 1 }),
-            (n, "years") => numbers::small_number(n)
-                .filter(|n| (1..=100).contains(n))
-                .map(|n| n as i32),
-            (n, "decades") => numbers::small_number(n)
-                .filter(|n| (1..=10).contains(n))
-                .map(|n| 10 * n as i32),
+            (n, "years") => numbers::count_in(n, 1..=100).map(|n| n as i32),
+            (n, "decades") => numbers::count_in(n, 1..=10).map(|n| 10 * n as i32),
             _ => None,
         };
         let Some(n) = n else { continue };
@@ -890,15 +886,7 @@ fn deny(mut claim: ClaimSpec, reading: &mut Reading<'_>) -> ClaimSpec {
     let Some(at) = negation(&reading.words) else {
         return claim;
     };
-    let bound = !matches!(
-        claim.relation,
-        Relation::Eq | Relation::Approx | Relation::Nearly
-    );
-    if matches!(
-        claim.kind,
-        Kind::Change | Kind::Record | Kind::Rank | Kind::Compare | Kind::Trend | Kind::Streak
-    ) || (claim.kind == Kind::Value && bound)
-    {
+    if claim.deniable() {
         claim.negated = true;
         reading.add_span("negated", at);
     }
@@ -955,12 +943,7 @@ fn relative_span(words: &[Word], no_year: bool) -> Option<RelativeSpan> {
     let future = lower
         .iter()
         .any(|w| matches!(*w, "will" | "would" | "ll" | "next"));
-    let count = |w: &str| {
-        w.parse::<u32>()
-            .ok()
-            .or_else(|| numbers::small_number(w).and_then(|n| u32::try_from(n).ok()))
-            .filter(|n| (1..=100).contains(n))
-    };
+    let count = |w: &str| numbers::count_in(w, 1..=100);
     for i in 0..lower.len() {
         if !matches!(at(i), "over" | "in" | "during" | "within" | "for") {
             continue;
@@ -1025,16 +1008,10 @@ fn compare_claim(
     claim: &mut ClaimSpec,
     comparison: compare::Comparison,
     years: &Years,
-    figures: &Figures,
     reading: &mut Reading<'_>,
 ) -> Result<(), ParseError> {
+    // A number the comparison does not use is named by the account pass in `finish`.
     one_year(years, "a comparison between two places")?;
-    if let Some(n) = figures.numbers.first() {
-        return Err(ParseError::Unaccounted(vec![account::Unaccounted {
-            words: reading.text[n.start..n.end].to_string(),
-            kind: account::Unhandled::UnplacedNumber,
-        }]));
-    }
     claim.kind = Kind::Compare;
     claim.year = years.year;
     claim.other = Some(comparison.other);

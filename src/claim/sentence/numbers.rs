@@ -26,6 +26,14 @@ pub(super) fn small_number(word: &str) -> Option<usize> {
         .or_else(|| word.parse().ok())
 }
 
+/// A count written as digits or a small number word ("30", "thirty"), within `range`: how
+/// many years a record, streak or span covers.
+pub(super) fn count_in(word: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+    small_number(word)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| range.contains(n))
+}
+
 /// Finds the numbers written in the text: digits with separators, decimals, currency, scale
 /// words and percent signs; written numbers up to twenty; and fractions ("one in five",
 /// "half", "a third") as percentages.

@@ -3,7 +3,7 @@
 //! decades", "the lowest since records began". A change verb that leads into the record
 //! ("fell to its lowest in 20 years") belongs to it, and must point the same way.
 
-use super::numbers::small_number;
+use super::numbers::count_in;
 use super::words::Word;
 use crate::claim::{Direction, Extreme, RecordWindow};
 
@@ -31,10 +31,7 @@ fn extreme(word: &str) -> Option<Extreme> {
 
 /// A count of years written as digits or a small number word.
 fn count(word: &str) -> Option<u32> {
-    word.parse::<u32>()
-        .ok()
-        .or_else(|| small_number(word).and_then(|n| u32::try_from(n).ok()))
-        .filter(|n| (1..=200).contains(n))
+    count_in(word, 1..=200)
 }
 
 /// The window after the extreme word, from word `i` on: (window, index of its last word).

@@ -3,7 +3,7 @@
 //! no number and no year, a trend in the present: "is rising", "keeps growing", "is on the
 //! rise", "is coming down".
 
-use super::numbers::small_number;
+use super::numbers::count_in;
 use super::words::Word;
 use crate::claim::{Direction, Relation};
 
@@ -26,10 +26,7 @@ pub(super) enum Length {
 }
 
 fn count(word: &str) -> Option<u32> {
-    word.parse::<u32>()
-        .ok()
-        .or_else(|| small_number(word).and_then(|n| u32::try_from(n).ok()))
-        .filter(|n| (2..=100).contains(n))
+    count_in(word, 2..=100)
 }
 
 /// The streak phrase of the sentence, if any.
