@@ -52,6 +52,16 @@ pub fn get(
     store::meta_get(store, &key(request))
 }
 
+/// When the series cached under a [`key`] was fetched, if one is: read without building the
+/// series (the rest of the entry is skipped over).
+pub fn fetched_at(store: &dyn Storage, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    #[derive(Deserialize)]
+    struct At {
+        fetched_at: DateTime<Utc>,
+    }
+    Ok(store::meta_get::<At>(store, key)?.map(|at| at.fetched_at))
+}
+
 /// Keeps a fetched series.
 pub fn put(
     store: &dyn Storage,

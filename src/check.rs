@@ -12,6 +12,7 @@ use crate::cache;
 use crate::claim::country::CountryList;
 use crate::claim::{Claim, ClaimKind};
 use crate::config::Config;
+use crate::inputs::{claim_digest, rules_digest, Inputs};
 use crate::queue::worker::blocking;
 use crate::source::{Observation, Scope, Series, SeriesRequest, Source, SourceError};
 use crate::store::{self, CachedCountries, Store, StoreError};
@@ -72,7 +73,19 @@ pub enum Progress<'a> {
 pub struct Checker<S> {
     source: S,
     config: Config,
+    /// [`rules_digest`] of this code and `config`, recorded with every verdict.
+    rules: String,
     memo: Mutex<Memo>,
+}
+
+/// A claim's outcome, and what its verdict was judged from (`None` when it is not a verdict
+/// from one series alone: a failure, a claim needing no data, a second source's reading).
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    /// The verdict, or why there is none this time.
+    pub outcome: Result<Verdict, CheckFailure>,
+    /// What the verdict was judged from.
+    pub inputs: Option<Inputs>,
 }
 
 /// Rows the memo holds at most (a series counts twice: whole and split by country), about
@@ -114,6 +127,7 @@ impl<S: Source> Checker<S> {
     pub fn new(source: S, config: Config) -> Self {
         Self {
             source,
+            rules: rules_digest(&config),
             config,
             memo: Mutex::default(),
         }
@@ -156,47 +170,86 @@ impl<S: Source> Checker<S> {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Vec<Result<Verdict, CheckFailure>>, StoreError> {
+        let judged = self.judge(store, claims, now, progress).await?;
+        Ok(judged.into_iter().map(|j| j.outcome).collect())
+    }
+
+    /// [`Checker::evaluate`], with what each verdict was judged from: the worker keeps that
+    /// beside the history, so a later `verify` can tell when judging again cannot differ.
+    pub async fn judge(
+        &self,
+        store: &Store,
+        claims: &[Claim],
+        now: DateTime<Utc>,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Vec<Judgement>, StoreError> {
         // A source marked down in an earlier batch is tried again.
         self.source.begin_batch();
         let needs_data = claims.iter().any(|c| c.subject().is_some());
         let countries = if needs_data {
             self.countries(store, now).await?
         } else {
-            Ok(CountryList::default())
+            Ok((CountryList::default(), None))
+        };
+        let (countries, countries_at) = match countries {
+            Ok((list, at)) => (Ok(list), at),
+            Err(e) => (Err(e), None),
         };
         let (mut outcomes, checkable) = settle_without_data(claims, &countries, progress);
         let countries = countries.unwrap_or_default();
         let batch = Batch {
             store,
             countries: &countries,
+            countries_at,
             now,
         };
-        self.judge_with_data(&checkable, &batch, &mut outcomes, progress)
+        let mut inputs = self
+            .judge_with_data(&checkable, &batch, &mut outcomes, progress)
             .await;
         if self.config.corroborate {
             self.corroborate(claims, &mut outcomes).await;
+            // A verdict that may carry a second source's reading stands on more than one
+            // series: it is always checked in full.
+            inputs.retain(|id, _| {
+                claims.iter().find(|c| &c.id == id).is_none_or(|c| {
+                    c.subject().is_none_or(|s| {
+                        crate::corroborate::twin_of(&c.source, &s.indicator).is_none()
+                    })
+                })
+            });
         }
         // A claim id given twice is judged once and answered twice.
         Ok(claims
             .iter()
             .map(|claim| match outcomes.get(&claim.id) {
-                Some(outcome) => outcome.clone(),
-                None => Err(CheckFailure::permanent(format!(
-                    "claim {} was not judged (a bug: please report it)",
-                    claim.id
-                ))),
+                Some(outcome) => Judgement {
+                    inputs: outcome
+                        .is_ok()
+                        .then(|| inputs.get(&claim.id).cloned())
+                        .flatten(),
+                    outcome: outcome.clone(),
+                },
+                None => Judgement {
+                    outcome: Err(CheckFailure::permanent(format!(
+                        "claim {} was not judged (a bug: please report it)",
+                        claim.id
+                    ))),
+                    inputs: None,
+                },
             })
             .collect())
     }
 
-    /// Fetches each planned series once and judges every claim against its series.
+    /// Fetches each planned series once and judges every claim against its series; returns
+    /// what each verdict was judged from, by claim id.
     async fn judge_with_data(
         &self,
         checkable: &[Claim],
         batch: &Batch<'_>,
         outcomes: &mut Outcomes,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
-    ) {
+    ) -> HashMap<String, Inputs> {
+        let mut inputs = HashMap::new();
         let countries = batch.countries;
         let plan = plan::plan(checkable, self.config.worldbank.countries_per_request);
         let fetched = self.fetch_all(&plan.requests, batch, progress).await;
@@ -210,12 +263,23 @@ impl<S: Source> Checker<S> {
                     countries,
                     grading: &self.config.grading,
                 };
+                inputs.insert(
+                    claim.id.clone(),
+                    Inputs {
+                        claim: claim_digest(&store::encode(claim)),
+                        rules: self.rules.clone(),
+                        series: cache::key(&plan.requests[index]),
+                        fetched_at: ready.fetched_at,
+                        countries_at: batch.countries_at,
+                    },
+                );
                 rules::evaluate(claim, ctx)
             });
             tracing::info!(claim = %claim.id, ok = outcome.is_ok(), "checked");
             progress(Progress::Checked(&claim.id));
             outcomes.insert(claim.id.clone(), outcome);
         }
+        inputs
     }
 
     /// Every planned series, in plan order, fetched up to `[worldbank] concurrency` at a
@@ -320,7 +384,7 @@ impl<S: Source> Checker<S> {
         &self,
         store: &Store,
         now: DateTime<Utc>,
-    ) -> Result<Result<CountryList, CheckFailure>, StoreError> {
+    ) -> Result<Result<(CountryList, Option<DateTime<Utc>>), CheckFailure>, StoreError> {
         let cached = {
             let store = store.clone();
             blocking(move || store::countries(store.as_ref())).await?
@@ -329,7 +393,10 @@ impl<S: Source> Checker<S> {
         if let Some(cached) = &cached {
             if self.config.offline || now - cached.fetched_at < max_age {
                 crate::metrics::record_cache_hit();
-                return Ok(Ok(CountryList::new(cached.countries.clone())));
+                return Ok(Ok((
+                    CountryList::new(cached.countries.clone()),
+                    Some(cached.fetched_at),
+                )));
             }
         }
         if self.config.offline {
@@ -346,12 +413,15 @@ impl<S: Source> Checker<S> {
                 };
                 let store = store.clone();
                 blocking(move || store::put_countries(store.as_ref(), &cached)).await?;
-                Ok(Ok(CountryList::new(countries)))
+                Ok(Ok((CountryList::new(countries), Some(now))))
             }
             Err(e) => match cached {
                 Some(stale) => {
                     tracing::warn!(error = %e, fetched_at = %stale.fetched_at, "using a stale country list");
-                    Ok(Ok(CountryList::new(stale.countries)))
+                    Ok(Ok((
+                        CountryList::new(stale.countries),
+                        Some(stale.fetched_at),
+                    )))
                 }
                 None => {
                     let mut failure = CheckFailure::from(&e);
@@ -370,6 +440,8 @@ type Outcomes = HashMap<String, Result<Verdict, CheckFailure>>;
 struct Batch<'a> {
     store: &'a Store,
     countries: &'a CountryList,
+    /// When the country list was fetched (`None`: no claim needed it).
+    countries_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 }
 

@@ -24,6 +24,8 @@
 //! - [`catalogue`]: the WDI series table (every World Bank indicator by name and code).
 //! - [`check`]: judges a batch of claims (plan, fetch, rules); writes nothing.
 //! - [`corroborate`]: the twins table; the other source's reading of the same statistic.
+//! - [`inputs`]: what a verdict was judged from, so `verify` settles at once a request a
+//!   check could not answer differently.
 //! - [`store`]: the [`store::Storage`] trait and its sled backend.
 //! - [`queue`]: the queue's contract over the store, schedules, and the worker step.
 //! - [`app`]: one function per operation; every surface calls these.
@@ -50,6 +52,7 @@ pub mod corroborate;
 pub mod daemon;
 pub mod demo;
 pub mod export;
+pub mod inputs;
 pub mod metrics;
 pub mod queue;
 pub mod report;

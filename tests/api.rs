@@ -219,3 +219,39 @@ async fn a_dead_job_is_retried_and_a_pending_one_refuses() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn post_jobs_all_queues_every_stored_claim_and_refuses_both_forms() {
+    let app = TestApp::start().await;
+    let (url, _claimcheck) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    for (id, text) in [
+        ("sv", "El Salvador homicide rate 105 per 100,000 in 2015"),
+        ("hn", "Honduras homicide rate 57 per 100,000 in 2015"),
+    ] {
+        let (status, added) = send(
+            http.post(format!("{url}/claims"))
+                .json(&json!({"text": text, "id": id})),
+        )
+        .await;
+        assert_eq!(status, 201, "{added}");
+    }
+    let (status, queued) = send(http.post(format!("{url}/jobs")).json(&json!({"all": true}))).await;
+    assert_eq!(status, 202, "{queued}");
+    let mut claims: Vec<&str> = queued
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["job"]["claim_id"].as_str().unwrap())
+        .collect();
+    claims.sort();
+    assert_eq!(claims, ["hn", "sv"]);
+
+    let (status, error) = send(
+        http.post(format!("{url}/jobs"))
+            .json(&json!({"all": true, "claims": ["sv"]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{error}");
+    assert!(error.to_string().contains("not both"), "{error}");
+}

@@ -175,6 +175,16 @@ impl Client {
     pub async fn verify(&self, ids: &[String]) -> Result<Vec<Enqueued>> {
         let body = VerifyRequest {
             claims: ids.to_vec(),
+            all: false,
+        };
+        self.post(paths::JOBS, &body).await
+    }
+
+    /// Queues a verification of every stored claim (the daemon lists them itself).
+    pub async fn verify_all(&self) -> Result<Vec<Enqueued>> {
+        let body = VerifyRequest {
+            claims: Vec::new(),
+            all: true,
         };
         self.post(paths::JOBS, &body).await
     }

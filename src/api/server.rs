@@ -423,7 +423,16 @@ async fn verify_claims(
     body: Body,
 ) -> ApiResult<impl IntoResponse> {
     let request: VerifyRequest = json_body(&state, &headers, body).await?;
-    let enqueued = state.app.verify(request.claims, Utc::now()).await?;
+    let enqueued = match (request.all, request.claims.is_empty()) {
+        (true, true) => state.app.verify_all(Utc::now()).await?,
+        (false, _) => state.app.verify(request.claims, Utc::now()).await?,
+        (true, false) => {
+            return Err(bad_request(
+                "invalid_body",
+                "give either \"all\": true or \"claims\", not both",
+            ))
+        }
+    };
     Ok((StatusCode::ACCEPTED, Json(enqueued)))
 }
 

@@ -149,7 +149,11 @@ pub struct AddQuery {
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// Claim ids.
+    #[serde(default)]
     pub claims: Vec<String>,
+    /// Every stored claim (then `claims` must be empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
 }
 
 /// `POST /results`: jobs whose outcome is wanted.

@@ -6,6 +6,7 @@
 pub mod edit;
 pub mod intake;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::check::{Checker, Progress};
 use crate::claim::sentence::SentenceParser;
 use crate::claim::Claim;
 use crate::config::Config;
+use crate::inputs::Judged;
 use crate::queue::worker::{blocking, drain};
 use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError, StepReport};
 use crate::site::{gather, ClaimInput, Site, SiteInput};
@@ -308,17 +310,32 @@ impl App {
         ids: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Enqueued>, AppError> {
+        let config = self.config.clone();
         let enqueued = self
             .run(move |queue| {
                 let store = queue.store();
                 for id in &ids {
-                    if store.claim(id)?.is_none() {
+                    if !store.has_claim(id)? {
                         return Err(unknown_claim(queue, id));
                     }
                 }
-                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                let out = queue.enqueue_all(&ids, Priority::User, now)?;
+                let out = verify_now(queue, &config, &ids, now)?;
                 store.flush()?;
+                Ok(out)
+            })
+            .await?;
+        self.wake.notify_waiters();
+        Ok(enqueued)
+    }
+
+    /// [`App::verify`] of every stored claim, listed here (by key, without reading them).
+    pub async fn verify_all(&self, now: DateTime<Utc>) -> Result<Vec<Enqueued>, AppError> {
+        let config = self.config.clone();
+        let enqueued = self
+            .run(move |queue| {
+                let ids = queue.store().claim_ids()?;
+                let out = verify_now(queue, &config, &ids, now)?;
+                queue.store().flush()?;
                 Ok(out)
             })
             .await?;
@@ -361,24 +378,28 @@ impl App {
     /// The jobs with their claims and, for succeeded ones, the verdict; in the order asked.
     pub async fn results(&self, job_ids: Vec<u64>) -> Result<Vec<JobResult>, AppError> {
         self.run(move |queue| {
-            let store = queue.store();
-            let mut out = Vec::with_capacity(job_ids.len());
-            for id in job_ids {
-                let job = store.job(id)?.ok_or(QueueError::UnknownJob(id))?;
-                let Some(claim) = store.claim(&job.claim_id)? else {
-                    continue; // removed since: nothing to report on
-                };
-                let verdict = match job.state {
-                    JobState::Succeeded => store.latest_verdict(&claim.id)?,
-                    _ => None,
-                };
-                out.push(JobResult {
-                    claim,
-                    job,
-                    verdict,
-                });
+            let store = queue.store().as_ref();
+            // Reading (three records a job) is most of a large batch's wait once its checks
+            // are done: the batch is read on every core, in order.
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if threads < 2 || job_ids.len() < PARALLEL_READS {
+                return results_of(store, &job_ids);
             }
-            Ok(out)
+            let chunk = job_ids.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = job_ids
+                    .chunks(chunk)
+                    .map(|ids| scope.spawn(move || results_of(store, ids)))
+                    .collect();
+                let mut out = Vec::with_capacity(job_ids.len());
+                for handle in handles {
+                    let part = handle
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+                    out.extend(part);
+                }
+                Ok(out)
+            })
         })
         .await
     }
@@ -577,6 +598,73 @@ fn stored_articles(
 /// The metadata key an article is kept under.
 fn article_key(tag: &str) -> String {
     format!("article/{tag}")
+}
+
+/// Jobs whose results are read on several threads, from this many.
+const PARALLEL_READS: usize = 2_000;
+
+/// The results of `job_ids`, in order (a job whose claim is gone is left out).
+fn results_of(
+    store: &dyn crate::store::Storage,
+    job_ids: &[u64],
+) -> Result<Vec<JobResult>, AppError> {
+    let mut out = Vec::with_capacity(job_ids.len());
+    for &id in job_ids {
+        let job = store.job(id)?.ok_or(QueueError::UnknownJob(id))?;
+        let Some(claim) = store.claim(&job.claim_id)? else {
+            continue; // removed since: nothing to report on
+        };
+        let verdict = match job.state {
+            JobState::Succeeded => store.latest_verdict(&claim.id)?,
+            _ => None,
+        };
+        out.push(JobResult {
+            claim,
+            job,
+            verdict,
+        });
+    }
+    Ok(out)
+}
+/// `verify`'s work on the store: requests a check could not answer differently
+/// ([`crate::inputs`]) are settled at once; the others are queued. One answer per id, in
+/// order (an id given twice gets the same job twice).
+fn verify_now(
+    queue: &Queue,
+    config: &Config,
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Enqueued>, AppError> {
+    let settleable = crate::inputs::settleable(queue.store().as_ref(), config, ids, now)?;
+    let mut seen = std::collections::HashSet::new();
+    let requests: Vec<(&str, String, Judged)> = ids
+        .iter()
+        .zip(settleable)
+        .filter_map(|(id, s)| s.map(|(claim, judged)| (id.as_str(), claim, judged)))
+        .filter(|(id, _, _)| seen.insert(*id))
+        .collect();
+    let settled: HashMap<String, Job> = queue
+        .settle_unchanged(&requests, Priority::User, now)?
+        .into_iter()
+        .flatten()
+        .map(|job| (job.claim_id.clone(), job))
+        .collect();
+    let rest: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !settled.contains_key(*id))
+        .collect();
+    let mut queued = queue.enqueue_all(&rest, Priority::User, now)?.into_iter();
+    Ok(ids
+        .iter()
+        .filter_map(|id| match settled.get(id) {
+            Some(job) => Some(Enqueued {
+                job: job.clone(),
+                created: true,
+            }),
+            None => queued.next(),
+        })
+        .collect())
 }
 
 /// The error for an unknown claim id, with the closest stored id as a hint.

@@ -98,6 +98,14 @@ impl Backend {
         }
     }
 
+    /// Queues a verification of every stored claim.
+    pub async fn verify_all(&self) -> Result<Vec<Enqueued>> {
+        match self {
+            Self::Local(app) => app.verify_all(Utc::now()).await.map_err(app_error),
+            Self::Daemon(client) => client.verify_all().await.map_err(client_error),
+        }
+    }
+
     /// Queues the claims whose schedule is due; returns every due job.
     pub async fn due(&self) -> Result<Vec<Job>> {
         match self {

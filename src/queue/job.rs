@@ -140,6 +140,22 @@ impl Job {
         }
     }
 
+    /// A verify request settled at once, without a worker: the claim's latest verdict was
+    /// judged from exactly what a check now would use ([`crate::inputs`]), so the job is born
+    /// succeeded, with no attempt run.
+    pub fn settled_unchanged(
+        id: u64,
+        claim_id: &str,
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            state: JobState::Succeeded,
+            finished_at: Some(now),
+            ..Self::new(id, claim_id, priority, now)
+        }
+    }
+
     /// True while a worker may still pick it up or hold it.
     pub fn is_pending(&self) -> bool {
         matches!(
@@ -151,6 +167,12 @@ impl Job {
     /// True when a worker may take it at `now`.
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         matches!(self.state, JobState::Queued | JobState::Retrying) && self.run_at <= now
+    }
+
+    /// True for a verify request settled at once ([`Job::settled_unchanged`]): succeeded
+    /// without an attempt (a job a worker finished ran at least one).
+    pub fn was_settled_at_once(&self) -> bool {
+        self.state == JobState::Succeeded && self.attempts == 0
     }
 
     /// True when this record is still the run that `holder` took (same worker and attempt).

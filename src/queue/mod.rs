@@ -33,9 +33,10 @@ use std::hash::{Hash, Hasher};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::check::CheckFailure;
+use crate::check::{CheckFailure, Judgement};
 use crate::config::QueueConfig;
-use crate::store::{JobUpdate, JobWrite, Store, StoreError, VerdictRecord};
+use crate::inputs::{Inputs, Judged};
+use crate::store::{JobUpdate, JobWrite, Settle, Store, StoreError, VerdictRecord};
 use crate::verify::Verdict;
 
 /// A queue problem.
@@ -65,6 +66,10 @@ pub struct Enqueued {
     /// False when the claim already had a pending job.
     pub created: bool,
 }
+
+/// Requests settled at once per transaction (each stands alone; a smaller write set
+/// commits faster in sled than one of every request).
+const SETTLE_CHUNK: usize = 1000;
 
 /// The job queue, kept in the claims database.
 #[derive(Debug, Clone)]
@@ -237,10 +242,36 @@ impl Queue {
         outcomes: &[(Job, Result<Verdict, CheckFailure>)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, QueueError> {
-        type Change<'a> = Box<dyn Fn(&Job) -> Option<Job> + 'a>;
-        let changes: Vec<Change<'_>> = outcomes
+        let finished: Vec<_> = outcomes
             .iter()
-            .map(|(job, outcome)| -> Change<'_> {
+            .map(|(job, outcome)| (job, outcome, None))
+            .collect();
+        self.finish_all(&finished, now)
+    }
+
+    /// [`Queue::finish`] with what each verdict was judged from, kept beside the history so
+    /// that a later `verify` can settle at once what a check could not answer differently.
+    pub fn finish_judged(
+        &self,
+        judged: &[(Job, Judgement)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, QueueError> {
+        let finished: Vec<_> = judged
+            .iter()
+            .map(|(job, j)| (job, &j.outcome, j.inputs.as_ref()))
+            .collect();
+        self.finish_all(&finished, now)
+    }
+
+    fn finish_all(
+        &self,
+        finished: &[(&Job, &Result<Verdict, CheckFailure>, Option<&Inputs>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, QueueError> {
+        type Change<'a> = Box<dyn Fn(&Job) -> Option<Job> + 'a>;
+        let changes: Vec<Change<'_>> = finished
+            .iter()
+            .map(|(job, outcome, _)| -> Change<'_> {
                 match outcome {
                     Ok(_) => Box::new(move |current: &Job| current.succeeded(job, now)),
                     Err(failure) => {
@@ -254,13 +285,14 @@ impl Queue {
                 }
             })
             .collect();
-        let writes: Vec<JobUpdate<'_>> = outcomes
+        let writes: Vec<JobUpdate<'_>> = finished
             .iter()
             .zip(&changes)
-            .map(|((job, outcome), change)| JobUpdate {
+            .map(|((job, outcome, inputs), change)| JobUpdate {
                 id: job.id,
                 change: change.as_ref(),
                 verdict: outcome.as_ref().ok().map(|verdict| (verdict, now)),
+                inputs: *inputs,
             })
             .collect();
         let results = self.store.update_jobs(&writes)?;
@@ -271,6 +303,32 @@ impl Queue {
                 JobWrite::Declined(_) | JobWrite::Missing => None,
             })
             .collect())
+    }
+
+    /// Settles at once the verify requests `verify` found a check could not answer
+    /// differently ([`crate::inputs`]): each gets a job written already succeeded, with a
+    /// compact "checked again" entry in its claim's history, in one transaction. Per
+    /// request, the job, or `None` when the claim changed or got a pending job meanwhile
+    /// (queue a full check for it).
+    pub fn settle_unchanged(
+        &self,
+        requests: &[(&str, String, Judged)],
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, QueueError> {
+        let mut settles = Vec::with_capacity(requests.len());
+        for (claim_id, claim, judged) in requests {
+            settles.push(Settle {
+                job: Job::settled_unchanged(self.store.new_job_id()?, claim_id, priority, now),
+                claim: claim.clone(),
+                judged: judged.clone(),
+            });
+        }
+        let mut out = Vec::with_capacity(settles.len());
+        for chunk in settles.chunks(SETTLE_CHUNK) {
+            out.extend(self.store.settle_unchanged(chunk, now)?);
+        }
+        Ok(out)
     }
 
     /// The wait before the next attempt: `retry_base_secs · 2^(attempts-1)`, capped, with

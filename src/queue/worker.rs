@@ -67,15 +67,13 @@ pub async fn step<S: Source>(
         return Ok(report);
     }
     let span = tracing::info_span!("worker_step", worker, jobs = held.len());
-    let checked = tracing::Instrument::instrument(
-        checker.evaluate(queue.store(), &claims, now, progress),
-        span,
-    )
-    .await?;
+    let checked =
+        tracing::Instrument::instrument(checker.judge(queue.store(), &claims, now, progress), span)
+            .await?;
     let queue = queue.clone();
     blocking(move || {
         let outcomes: Vec<_> = held.into_iter().zip(checked).collect();
-        let written = queue.finish(&outcomes, now)?;
+        let written = queue.finish_judged(&outcomes, now)?;
         for ((job, _), written) in outcomes.iter().zip(written) {
             count(&mut report, written.as_ref());
             tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished");

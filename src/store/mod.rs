@@ -24,6 +24,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::claim::country::CountryInfo;
 use crate::claim::Claim;
+use crate::inputs::{Inputs, Judged};
 use crate::queue::{Job, JobState};
 use crate::verify::{Grade, Verdict};
 
@@ -265,6 +266,20 @@ pub struct JobUpdate<'a> {
     pub change: JobChange<'a>,
     /// The verdict to append, and when it was reached.
     pub verdict: Option<(&'a Verdict, DateTime<Utc>)>,
+    /// What that verdict was judged from, kept as the claim's judged record (`None` clears
+    /// it: the next `verify` is a full check).
+    pub inputs: Option<&'a Inputs>,
+}
+
+/// A verify request to settle at once (see [`Storage::settle_unchanged`]).
+#[derive(Debug, Clone)]
+pub struct Settle {
+    /// The job to write, already succeeded.
+    pub job: Job,
+    /// The claim's digest as stored when the request was judged settleable.
+    pub claim: String,
+    /// Its judged record then.
+    pub judged: Judged,
 }
 
 /// The operations every storage backend provides. Each method is atomic on its own.
@@ -288,6 +303,14 @@ pub trait Storage: Send + Sync + fmt::Debug {
     fn edits(&self, claim_id: &str) -> Result<Vec<EditRecord>, StoreError>;
     /// One claim by id.
     fn claim(&self, id: &str) -> Result<Option<Claim>, StoreError>;
+    /// Every stored claim's id, in id order (without reading the claims).
+    fn claim_ids(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.claims()?.into_iter().map(|c| c.id).collect())
+    }
+    /// True when a claim is stored under `id` (without reading it).
+    fn has_claim(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.claim(id)?.is_some())
+    }
     /// Every claim, ordered by id.
     fn claims(&self) -> Result<Vec<Claim>, StoreError>;
     /// Removes a claim, its history (verdicts and edits) and its next run, and rewrites its pending job (if any)
@@ -341,12 +364,35 @@ pub trait Storage: Send + Sync + fmt::Debug {
             id,
             change,
             verdict,
+            inputs: None,
         };
         Ok(self
             .update_jobs(std::slice::from_ref(&write))?
             .pop()
             .unwrap_or(JobWrite::Missing))
     }
+    /// For each claim id: the digest of the claim as stored now
+    /// ([`claim_digest`](crate::inputs::claim_digest)) and what its latest verdict was
+    /// judged from; `None` when either is missing. A backend that keeps no judged records
+    /// answers `None` throughout, and every `verify` there is a full check.
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+        Ok(vec![None; ids.len()])
+    }
+
+    /// Settles verify requests at once, in one transaction: for each whose claim has no
+    /// pending job, is still stored with the digest `claim` and still has the judged record
+    /// `judged`, writes its job (already succeeded) and a compact "checked again at `now`"
+    /// history entry repeating the record `judged` stands on. Per request, the job written,
+    /// or `None` when the claim changed meanwhile (the caller queues a full check).
+    fn settle_unchanged(
+        &self,
+        settles: &[Settle],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, StoreError> {
+        let _ = now;
+        Ok(vec![None; settles.len()])
+    }
+
     /// Takes up to `limit` due jobs with `take` (which declines a job that is not due), in
     /// one transaction; the jobs written. Backends shared between processes skip jobs another
     /// transaction holds instead of waiting for them.
@@ -363,6 +409,7 @@ pub trait Storage: Send + Sync + fmt::Debug {
                 id: job.id,
                 change: take,
                 verdict: None,
+                inputs: None,
             })
             .collect();
         Ok(self

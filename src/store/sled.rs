@@ -17,9 +17,10 @@ use sled::Transactional;
 use super::flusher::Flusher;
 use super::{
     decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
-    NextRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
+    NextRun, Settle, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
+use crate::inputs::{claim_digest, Judged};
 use crate::queue::{Job, JobState, Priority};
 
 /// Bumped when an index's layout changes; a database without it gets its indexes rebuilt.
@@ -53,6 +54,8 @@ struct Trees {
     schedule: sled::Tree,
     schedule_at: sled::Tree,
     meta: sled::Tree,
+    /// Per claim, what its latest verdict was judged from ([`Judged`]).
+    judged: sled::Tree,
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
@@ -92,6 +95,7 @@ impl SledStore {
             schedule: tree("schedule")?,
             schedule_at: tree("schedule_at")?,
             meta: tree("meta")?,
+            judged: tree("judged")?,
         };
         let flusher = Flusher::start(db.clone()).map_err(|e| backend(sled::Error::Io(e)))?;
         let floor = trees
@@ -178,20 +182,25 @@ impl SledStore {
     fn expand(&self, claim_id: &str, bytes: &[u8]) -> Result<VerdictRecord, StoreError> {
         match decode::<StoredCheck>("verdicts", claim_id, bytes)? {
             StoredCheck::Full(record) => Ok(*record),
-            StoredCheck::Again(again) => {
-                let mut key = history_prefix(claim_id);
-                key.extend_from_slice(&again.same_as.to_be_bytes());
-                let full = self.trees.verdicts.get(key).map_err(|e| self.err(e))?;
-                let Some(full) = full else {
-                    return Err(again.dangling(claim_id, self.location()));
-                };
-                Ok(again.repeating(decode("verdicts", claim_id, &full)?))
-            }
+            StoredCheck::Again(again) => self.expand_again(claim_id, again),
         }
     }
 
-    /// The sequence number of the full record the claim's newest entry stands on.
-    fn latest_full_seq(&self, claim_id: &str) -> Result<Option<u64>, StoreError> {
+    /// A compact re-check as the full record it repeats.
+    fn expand_again(&self, claim_id: &str, again: Again) -> Result<VerdictRecord, StoreError> {
+        let mut key = history_prefix(claim_id);
+        key.extend_from_slice(&again.same_as.to_be_bytes());
+        let full = self.trees.verdicts.get(key).map_err(|e| self.err(e))?;
+        let Some(full) = full else {
+            return Err(again.dangling(claim_id, self.location()));
+        };
+        Ok(again.repeating(decode("verdicts", claim_id, &full)?))
+    }
+
+    /// The claim's newest history entry as a full record, with the sequence number of the
+    /// full record it stands on (itself, or the one a compact re-check repeats): one scan
+    /// and one decode, since every verdict written reads it.
+    fn latest_with_seq(&self, claim_id: &str) -> Result<Option<(VerdictRecord, u64)>, StoreError> {
         let last = self
             .trees
             .verdicts
@@ -204,8 +213,11 @@ impl SledStore {
         };
         Ok(Some(
             match decode::<StoredCheck>("verdicts", claim_id, &bytes)? {
-                StoredCheck::Full(_) => job_id(&key),
-                StoredCheck::Again(again) => again.same_as,
+                StoredCheck::Full(record) => (*record, job_id(&key)),
+                StoredCheck::Again(again) => {
+                    let same_as = again.same_as;
+                    (self.expand_again(claim_id, again)?, same_as)
+                }
             },
         ))
     }
@@ -457,6 +469,25 @@ impl Storage for SledStore {
             .transpose()
     }
 
+    fn claim_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.trees
+            .claims
+            .iter()
+            .keys()
+            .map(|key| {
+                let key = key.map_err(|e| self.err(e))?;
+                Ok(String::from_utf8_lossy(&key).into_owned())
+            })
+            .collect()
+    }
+
+    fn has_claim(&self, id: &str) -> Result<bool, StoreError> {
+        self.trees
+            .claims
+            .contains_key(id.as_bytes())
+            .map_err(|e| self.err(e))
+    }
+
     fn claims(&self) -> Result<Vec<Claim>, StoreError> {
         self.trees
             .claims
@@ -512,6 +543,7 @@ impl Storage for SledStore {
                     .map_err(|e| self.err(e))?;
             }
         }
+        t.judged.remove(id.as_bytes()).map_err(|e| self.err(e))?;
         Ok(existed)
     }
 
@@ -659,9 +691,7 @@ impl Storage for SledStore {
         for write in writes {
             previous.push(
                 match (write.verdict, self.get_job(&write.id.to_be_bytes())?) {
-                    (Some(_), Some(job)) => self
-                        .latest_verdict(&job.claim_id)?
-                        .zip(self.latest_full_seq(&job.claim_id)?),
+                    (Some(_), Some(job)) => self.latest_with_seq(&job.claim_id)?,
                     _ => None,
                 },
             );
@@ -674,53 +704,128 @@ impl Storage for SledStore {
             &t.leases,
             &t.verdicts,
             &t.changes,
+            &t.judged,
         );
-        let result = trees.transaction(|(jobs, pending, due, leases, verdicts, changes)| {
-            let tx = JobTx {
-                jobs,
-                pending,
-                due,
-                leases,
-            };
-            let mut out = Vec::with_capacity(writes.len());
-            for (write, previous) in writes.iter().zip(&previous) {
-                let key = write.id.to_be_bytes();
-                let Some(job) = tx.read(&key)? else {
-                    out.push(JobWrite::Missing);
-                    continue;
+        let result =
+            trees.transaction(|(jobs, pending, due, leases, verdicts, changes, judged)| {
+                let tx = JobTx {
+                    jobs,
+                    pending,
+                    due,
+                    leases,
                 };
-                let Some(new) = (write.change)(&job) else {
-                    out.push(JobWrite::Declined(job));
-                    continue;
-                };
-                tx.write(Some(&job), &new)?;
-                let Some((verdict, at)) = write.verdict else {
-                    out.push(JobWrite::Written(new, None));
-                    continue;
-                };
-                let (previous, full_seq) = match previous {
-                    Some((record, seq)) => (Some(record), Some(*seq)),
-                    None => (None, None),
-                };
-                let record = VerdictRecord::after(previous, &new.claim_id, verdict.clone(), at);
-                let seq = floor + verdicts.generate_id()?;
-                let mut vkey = history_prefix(&new.claim_id);
-                vkey.extend_from_slice(&seq.to_be_bytes());
-                // A re-check that found exactly what the last one found is stored small.
-                let stored = match (previous, full_seq) {
-                    (Some(p), Some(same_as)) if p.verdict.same_finding(&record.verdict) => {
-                        encode(&StoredCheck::Again(Again {
-                            checked_at: at,
+                let mut out = Vec::with_capacity(writes.len());
+                for (write, previous) in writes.iter().zip(&previous) {
+                    let key = write.id.to_be_bytes();
+                    let Some(job) = tx.read(&key)? else {
+                        out.push(JobWrite::Missing);
+                        continue;
+                    };
+                    let Some(new) = (write.change)(&job) else {
+                        out.push(JobWrite::Declined(job));
+                        continue;
+                    };
+                    tx.write(Some(&job), &new)?;
+                    let Some((verdict, at)) = write.verdict else {
+                        out.push(JobWrite::Written(new, None));
+                        continue;
+                    };
+                    let (previous, full_seq) = match previous {
+                        Some((record, seq)) => (Some(record), Some(*seq)),
+                        None => (None, None),
+                    };
+                    let record = VerdictRecord::after(previous, &new.claim_id, verdict.clone(), at);
+                    let seq = floor + verdicts.generate_id()?;
+                    let mut vkey = history_prefix(&new.claim_id);
+                    vkey.extend_from_slice(&seq.to_be_bytes());
+                    // A re-check that found exactly what the last one found is stored small.
+                    let (stored, stands_on) = match (previous, full_seq) {
+                        (Some(p), Some(same_as)) if p.verdict.same_finding(&record.verdict) => (
+                            encode(&StoredCheck::Again(Again {
+                                checked_at: at,
+                                same_as,
+                            })),
                             same_as,
-                        }))
+                        ),
+                        _ => (encode(&record), seq),
+                    };
+                    verdicts.insert(vkey, stored)?;
+                    let claim_key = new.claim_id.as_bytes();
+                    match write.inputs {
+                        Some(inputs) => {
+                            let entry = Judged {
+                                inputs: inputs.clone(),
+                                full_seq: stands_on,
+                            };
+                            judged.insert(claim_key, encode(&entry))?;
+                        }
+                        None => {
+                            judged.remove(claim_key)?;
+                        }
                     }
-                    _ => encode(&record),
-                };
-                verdicts.insert(vkey, stored)?;
-                if let Some(event) = record.event(previous, seq) {
-                    changes.insert(&seq.to_be_bytes(), encode(&event))?;
+                    if let Some(event) = record.event(previous, seq) {
+                        changes.insert(&seq.to_be_bytes(), encode(&event))?;
+                    }
+                    out.push(JobWrite::Written(new, Some(Box::new(record))));
                 }
-                out.push(JobWrite::Written(new, Some(Box::new(record))));
+                Ok(out)
+            });
+        result.map_err(|e| self.tx_error(e))
+    }
+
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+        let t = &self.trees;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let judged = t.judged.get(id.as_bytes()).map_err(|e| self.err(e))?;
+            let claim = match judged {
+                Some(_) => t.claims.get(id.as_bytes()).map_err(|e| self.err(e))?,
+                None => None,
+            };
+            out.push(match (claim, judged) {
+                (Some(claim), Some(judged)) => Some((
+                    claim_digest(&claim),
+                    decode::<Judged>("judged", id, &judged)?,
+                )),
+                _ => None,
+            });
+        }
+        Ok(out)
+    }
+
+    fn settle_unchanged(
+        &self,
+        settles: &[Settle],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, StoreError> {
+        let t = &self.trees;
+        let floor = self.floor();
+        let trees = (&t.claims, &t.jobs, &t.pending, &t.verdicts, &t.judged);
+        let result = trees.transaction(|(claims, jobs, pending, verdicts, judged)| {
+            let mut out = Vec::with_capacity(settles.len());
+            for settle in settles {
+                let id = settle.job.claim_id.as_bytes();
+                let unchanged = pending.get(id)?.is_none()
+                    && claims
+                        .get(id)?
+                        .is_some_and(|c| claim_digest(&c) == settle.claim)
+                    && judged
+                        .get(id)?
+                        .is_some_and(|j| j.as_ref() == encode(&settle.judged));
+                if !unchanged {
+                    out.push(None);
+                    continue;
+                }
+                jobs.insert(&settle.job.id.to_be_bytes(), encode(&settle.job))?;
+                let seq = floor + verdicts.generate_id()?;
+                let mut vkey = history_prefix(&settle.job.claim_id);
+                vkey.extend_from_slice(&seq.to_be_bytes());
+                let again = StoredCheck::Again(Again {
+                    checked_at: now,
+                    same_as: settle.judged.full_seq,
+                });
+                verdicts.insert(vkey, encode(&again))?;
+                out.push(Some(settle.job.clone()));
             }
             Ok(out)
         });

@@ -76,19 +76,16 @@ pub(super) async fn settle(backend: &Backend, jobs: &[u64]) -> Result<Vec<JobRes
     Ok(results)
 }
 
-/// The claims to verify: ids to queue (named, or all; once each, in order), and the jobs
-/// that storing the claims of the named files already queued (not queued twice, so a
-/// daemon that starts on them at once does not check them twice).
+/// The claims to verify: ids to queue (named; once each, in order), and the jobs already
+/// queued: every claim's, for `--all`, and those that storing the claims of the named files
+/// queued (not queued twice, so a daemon that starts on them at once does not check them
+/// twice).
 async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<String>, Vec<u64>)> {
     let mut ids: Vec<String> = Vec::new();
     let mut queued = Vec::new();
     if args.all {
-        ids = backend
-            .list()
-            .await?
-            .into_iter()
-            .map(|s| s.claim.id)
-            .collect();
+        // One request: the store lists its own ids (through a daemon, no claim list is sent).
+        queued.extend(backend.verify_all().await?.iter().map(|e| e.job.id));
     }
     let (paths, named): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.targets.iter().partition(|t| t.exists());
@@ -180,7 +177,21 @@ pub(super) fn summary(results: &[JobResult]) -> String {
     } else {
         "claims"
     };
-    format!("{} {noun} checked: {}", results.len(), parts.join(", "))
+    let settled = results
+        .iter()
+        .filter(|r| r.job.was_settled_at_once())
+        .count();
+    let settled = match settled {
+        0 => String::new(),
+        n => format!(
+            "; {n} settled at once (unchanged since their last check: same claim, code, grading and cached data)"
+        ),
+    };
+    format!(
+        "{} {noun} checked: {}{settled}",
+        results.len(),
+        parts.join(", ")
+    )
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

@@ -1,0 +1,179 @@
+//! `verify` settles at once a request a check could not answer differently: the claim, the
+//! code and grading, and the cached series (still fresh) and country list are what its last
+//! verdict was judged from. Such a request gets a job born succeeded (no attempt ran), a
+//! compact "checked again" entry in the history, the same verdict, and no request to any
+//! source; anything else that changed gets a full check. Alone and through a daemon.
+
+mod common;
+
+use common::{by_id, seed_claims, spawn_daemon, stop, TestApp};
+use serde_json::Value;
+
+const SV: &str = "sv-homicide-2015";
+
+/// An app whose response cache keeps series for a day, with the seed claims checked once.
+async fn checked_once() -> TestApp {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    app.write_config(&config);
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    app.cmd().args(["verify", "--all"]).assert().success();
+    app
+}
+
+/// The newest job of each claim, by claim id.
+fn newest_jobs(app: &TestApp) -> std::collections::HashMap<String, Value> {
+    let mut newest = std::collections::HashMap::new();
+    for job in app.json(&["jobs", "--json"]) {
+        let claim = job["claim_id"].as_str().unwrap().to_string();
+        let id = job["id"].as_u64().unwrap();
+        if newest
+            .get(&claim)
+            .is_none_or(|j: &Value| j["id"].as_u64().unwrap() < id)
+        {
+            newest.insert(claim, job);
+        }
+    }
+    newest
+}
+
+/// True when the claim's newest job was settled at once (born succeeded, no attempt).
+fn settled_at_once(app: &TestApp, claim: &str) -> bool {
+    let job = &newest_jobs(app)[claim];
+    assert_eq!(job["state"], "succeeded", "{job}");
+    job["attempts"] == 0
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unchanged_recheck_within_the_ttl_is_settled_at_once() {
+    let app = checked_once().await;
+    let first = app.json(&["verify", "--all", "--json"]);
+    let requests = app.server.received_requests().await.unwrap().len();
+
+    let again = app.json(&["verify", "--all", "--json"]);
+    assert_eq!(
+        app.server.received_requests().await.unwrap().len(),
+        requests,
+        "no request to any source"
+    );
+    assert_eq!(again.len(), first.len(), "every claim answered");
+    for before in &first {
+        let id = before["id"].as_str().unwrap();
+        let after = by_id(&again, id);
+        assert_eq!(after["verdict"], before["verdict"], "{id}");
+        assert_eq!(after["actual"], before["actual"], "{id}");
+        assert_eq!(after["explanation"], before["explanation"], "{id}");
+    }
+    assert!(settled_at_once(&app, SV));
+    let rate = by_id(&again, SV);
+    assert_ne!(
+        rate["checked_at"],
+        by_id(&first, SV)["checked_at"],
+        "dated when asked"
+    );
+
+    // The summary says so, and `show` lists the check.
+    let text = app.cmd().args(["verify", SV]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("1 settled at once"),
+        "the summary names what was not judged again: {text}"
+    );
+    let shown = app.json(&["show", SV, "--json"]);
+    let history = shown[0]["history"].as_array().unwrap();
+    assert_eq!(
+        history.len(),
+        4,
+        "every check is listed, the settled ones too"
+    );
+    assert!(history.iter().all(|h| h["verdict"] == "mostly-true"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anything_a_verdict_stands_on_that_changed_means_a_full_check() {
+    let app = checked_once().await;
+    app.cmd().args(["verify", SV]).assert().success();
+    assert!(settled_at_once(&app, SV), "the baseline: nothing changed");
+
+    // A changed claim (imported, so only queued): `verify` judges it.
+    let file = app.claim_file(
+        "changed.toml",
+        &format!(
+            "[[claim]]\nid = \"{SV}\"\ntext = \"El Salvador's murder rate was 107.6 in 2015\"\n\
+             indicator = \"VC.IHR.PSRC.P5\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 107.6\n"
+        ),
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    let changed = app.json(&["verify", SV, "--json"]);
+    assert!(!settled_at_once(&app, SV), "a changed claim is judged");
+    assert_eq!(by_id(&changed, SV)["verdict"], "true");
+    app.cmd().args(["verify", SV]).assert().success();
+    assert!(settled_at_once(&app, SV), "and then settles again");
+
+    // `edit` checks the edited claim itself, in full; a `verify` after it settles.
+    app.cmd()
+        .args(["edit", SV, "--value", "90"])
+        .assert()
+        .success();
+    assert!(!settled_at_once(&app, SV), "the edit's own check is judged");
+    let after = app.json(&["verify", SV, "--json"]);
+    assert!(settled_at_once(&app, SV));
+    assert_eq!(
+        by_id(&after, SV)["verdict"],
+        "mostly-false",
+        "90 against 107.6: the edited claim's verdict, repeated"
+    );
+
+    // Other grading settings: judged again.
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    config.grading.mostly_true = 0.08;
+    app.write_config(&config);
+    app.cmd().args(["verify", SV]).assert().success();
+    assert!(!settled_at_once(&app, SV), "other grading is judged");
+
+    // A cleared cache: fetched and judged again.
+    let requests = app.requests("/indicator/").await.len();
+    app.cmd().args(["cache", "clear"]).assert().success();
+    app.cmd().args(["verify", SV]).assert().success();
+    assert!(!settled_at_once(&app, SV), "a cleared cache is fetched");
+    assert!(app.requests("/indicator/").await.len() > requests);
+
+    // The cache off: every verify is a full check.
+    config.cache.ttl_hours = 0;
+    app.write_config(&config);
+    app.cmd().args(["verify", SV]).assert().success();
+    assert!(
+        !settled_at_once(&app, SV),
+        "without the cache, always judged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daemon_settles_verify_all_the_same_way() {
+    let app = checked_once().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    config.queue.poll_ms = 50;
+    app.write_config(&config);
+    let alone = app.json(&["verify", "--all", "--json"]);
+    let daemon = spawn_daemon(&app);
+    let requests = app.server.received_requests().await.unwrap().len();
+    let through = app.json(&["verify", "--all", "--json"]);
+    stop(daemon);
+    assert_eq!(
+        app.server.received_requests().await.unwrap().len(),
+        requests
+    );
+    assert_eq!(through.len(), alone.len());
+    for r in &alone {
+        let id = r["id"].as_str().unwrap();
+        assert_eq!(by_id(&through, id)["verdict"], r["verdict"], "{id}");
+    }
+    assert!(settled_at_once(&app, SV));
+}
