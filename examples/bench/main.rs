@@ -163,9 +163,6 @@ fn bench_config(uri: &str) -> Config {
     let mut config = Config::default();
     config.worldbank.base_url = format!("{uri}/v2");
     config.daemon.grace_secs = Some(5);
-    if let Ok(b) = std::env::var("BENCH_BATCH") {
-        config.queue.batch_size = b.parse().unwrap();
-    }
     config
 }
 
