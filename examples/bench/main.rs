@@ -7,13 +7,15 @@
 //! ```
 //!
 //! It starts its own World Bank stand-in (`standin.rs`: generated data, a fixed latency per
-//! answer), then measures: a cold `verify --all` the way the CLI runs it without a daemon
-//! (queue, worker steps, HTTP, rules, verdicts) against the naive one-request-per-claim way;
-//! `verify --all` again within the cache's TTL against the same with the cache off; the same
-//! claims through a daemon's worker, waited for as the CLI waits; `import` of a claim file
-//! with and without a daemon; the queue against raw sled (`queue.rs`); an idle daemon's CPU;
-//! the bytes an unchanged re-check stores; and the cold run again with a zero-latency source.
-//! It prints each figure as it goes and a Markdown table at the end. Nothing is asserted.
+//! answer) and has it render every answer once in an untimed warm-up (a real server's CPU is
+//! not ours). Then it measures: a cold `verify --all` the way the CLI runs it without a
+//! daemon (queue, worker steps, HTTP, rules, verdicts) against the naive
+//! one-request-per-claim way; `verify --all` again within the cache's TTL (settled at once)
+//! against the same with the cache off; the same claims through a daemon's worker, waited for
+//! as the CLI waits; `import` of a claim file with and without a daemon; the queue against raw
+//! sled (`queue.rs`); an idle daemon's CPU, sled's own threads told apart; the bytes an
+//! unchanged re-check stores; and the cold run again with a zero-latency source. It prints
+//! each figure as it goes and a Markdown table at the end. Nothing is asserted.
 
 mod queue;
 mod standin;
