@@ -210,13 +210,9 @@ impl<S: Source> Checker<S> {
             self.corroborate(claims, &mut outcomes).await;
             // A verdict that may carry a second source's reading stands on more than one
             // series: it is always checked in full.
-            inputs.retain(|id, _| {
-                claims.iter().find(|c| &c.id == id).is_none_or(|c| {
-                    c.subject().is_none_or(|s| {
-                        crate::corroborate::twin_of(&c.source, &s.indicator).is_none()
-                    })
-                })
-            });
+            for claim in claims.iter().filter(|c| crate::corroborate::applies_to(c)) {
+                inputs.remove(&claim.id);
+            }
         }
         // A claim id given twice is judged once and answered twice.
         Ok(claims

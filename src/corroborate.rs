@@ -110,6 +110,19 @@ pub struct Corroboration {
 /// Series of the other source already fetched in this batch, by (indicator, country).
 pub type Fetched = HashMap<(String, String), Result<Series, SourceError>>;
 
+/// True when [`corroborate`] may add the other source's reading to this claim's verdict:
+/// a value or change claim about a statistic both sources publish.
+pub fn applies_to(claim: &Claim) -> bool {
+    let twinned = claim
+        .subject()
+        .is_some_and(|s| twin_of(&claim.source, &s.indicator).is_some());
+    twinned
+        && matches!(
+            claim.kind,
+            ClaimKind::Value { .. } | ClaimKind::Change { .. }
+        )
+}
+
 /// Adds the twin's reading to a verdict of a value or change claim (the checker calls this
 /// for every verdict when corroboration is on). A failing twin fetch is a note, never a
 /// failure.
@@ -130,10 +143,7 @@ pub async fn corroborate<O: Source>(
     let (Some(ours), Some(&year)) = (evidence.actual, evidence.years.last()) else {
         return;
     };
-    if !matches!(
-        claim.kind,
-        ClaimKind::Value { .. } | ClaimKind::Change { .. }
-    ) {
+    if !applies_to(claim) {
         return;
     }
     let key = (other_indicator.to_string(), iso3.clone());

@@ -177,3 +177,48 @@ async fn a_daemon_settles_verify_all_the_same_way() {
     }
     assert!(settled_at_once(&app, SV));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verdict_a_second_source_may_corroborate_is_always_judged() {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    app.write_config(&config);
+    let file = app.claim_file(
+        "c.toml",
+        r#"
+[[claim]]
+id = "sv-2015"
+text = "El Salvador's murder rate was 105 per 100,000 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+value = 105
+
+[[claim]]
+id = "sv-highest"
+text = "By 2015 the murder rate in El Salvador was the highest in the world"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+kind = "rank"
+rank = 1
+order = "desc"
+"#,
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    for _ in 0..2 {
+        app.cmd()
+            .args(["verify", "--all", "--corroborate"])
+            .assert()
+            .success();
+    }
+    assert!(
+        !settled_at_once(&app, "sv-2015"),
+        "Our World in Data publishes the homicide rate too: judged every time"
+    );
+    assert!(
+        settled_at_once(&app, "sv-highest"),
+        "a rank is never corroborated: settled"
+    );
+}
