@@ -12,7 +12,13 @@ use crate::store::{EditRecord, VerdictRecord};
 pub fn result_json(result: &JobResult) -> Value {
     let claim = &result.claim;
     match &result.outcome() {
-        Ok(record) => verdict_json(claim, record),
+        Ok(record) => {
+            let mut json = verdict_json(claim, record);
+            // True when nothing the last verdict stood on changed, so it was repeated
+            // without judging (see `crate::inputs`).
+            json["settled_at_once"] = result.job.was_settled_at_once().into();
+            json
+        }
         Err(failure) => json!({
             "id": claim.id,
             "text": claim.text,

@@ -70,6 +70,11 @@ async fn an_unchanged_recheck_within_the_ttl_is_settled_at_once() {
         assert_eq!(after["explanation"], before["explanation"], "{id}");
     }
     assert!(settled_at_once(&app, SV));
+    assert_eq!(
+        by_id(&again, SV)["settled_at_once"],
+        true,
+        "--json says so for scripts"
+    );
     let rate = by_id(&again, SV);
     assert_ne!(
         rate["checked_at"],
@@ -112,6 +117,7 @@ async fn anything_a_verdict_stands_on_that_changed_means_a_full_check() {
     let changed = app.json(&["verify", SV, "--json"]);
     assert!(!settled_at_once(&app, SV), "a changed claim is judged");
     assert_eq!(by_id(&changed, SV)["verdict"], "true");
+    assert_eq!(by_id(&changed, SV)["settled_at_once"], false);
     app.cmd().args(["verify", SV]).assert().success();
     assert!(settled_at_once(&app, SV), "and then settles again");
 
