@@ -504,10 +504,14 @@ async fn migrations_run_once_and_a_newer_schema_is_refused() {
         open.join().unwrap().unwrap();
     }
     let client = connect(&db).await;
-    assert_eq!(
-        count(&client, "SELECT count(*) FROM claimcheck_migrations").await,
-        1
-    );
+    let applied = count(&client, "SELECT count(*) FROM claimcheck_migrations").await;
+    let distinct = count(
+        &client,
+        "SELECT count(DISTINCT version) FROM claimcheck_migrations",
+    )
+    .await;
+    assert_eq!(applied, distinct, "each migration once");
+    assert_eq!(applied, 2, "both migrations (the tables, then `judged`)");
     client
         .batch_execute("INSERT INTO claimcheck_migrations (version) VALUES (99)")
         .await

@@ -28,12 +28,12 @@ async fn the_cli_works_against_postgres() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "applied migration(s) 1; schema at version 1",
+            "applied migration(s) 1, 2; schema at version 2",
         ));
     pg().arg("migrate")
         .assert()
         .success()
-        .stdout(predicate::str::contains("schema at version 1, up to date"));
+        .stdout(predicate::str::contains("schema at version 2, up to date"));
     pg().arg("import")
         .arg(seed_claims())
         .assert()

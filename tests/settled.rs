@@ -2,18 +2,21 @@
 //! code and grading, and the cached series (still fresh) and country list are what its last
 //! verdict was judged from. Such a request gets a job born succeeded (no attempt ran), a
 //! compact "checked again" entry in the history, the same verdict, and no request to any
-//! source; anything else that changed gets a full check. Alone and through a daemon.
+//! source; anything else that changed gets a full check. On sled and PostgreSQL, alone and
+//! through a daemon.
 
 mod common;
 
+use common::backends::Backend;
 use common::{by_id, seed_claims, spawn_daemon, stop, TestApp};
 use serde_json::Value;
 
 const SV: &str = "sv-homicide-2015";
 
-/// An app whose response cache keeps series for a day, with the seed claims checked once.
-async fn checked_once() -> TestApp {
-    let app = TestApp::start().await;
+/// An app on `backend` whose response cache keeps series for a day, with the seed claims
+/// checked once; `None` when the backend is not configured here (the skip is printed).
+async fn checked_once(backend: Backend, test: &str) -> Option<TestApp> {
+    let app = TestApp::on(backend, test).await?;
     let mut config = app.config();
     config.cache.ttl_hours = 24;
     app.write_config(&config);
@@ -23,7 +26,7 @@ async fn checked_once() -> TestApp {
         .assert()
         .success();
     app.cmd().args(["verify", "--all"]).assert().success();
-    app
+    Some(app)
 }
 
 /// The newest job of each claim, by claim id.
@@ -49,9 +52,15 @@ fn settled_at_once(app: &TestApp, claim: &str) -> bool {
     job["attempts"] == 0
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_unchanged_recheck_within_the_ttl_is_settled_at_once() {
-    let app = checked_once().await;
+async fn an_unchanged_recheck_within_the_ttl_is_settled_at_once(backend: Backend) {
+    let Some(app) = checked_once(
+        backend,
+        "an_unchanged_recheck_within_the_ttl_is_settled_at_once",
+    )
+    .await
+    else {
+        return;
+    };
     let first = app.json(&["verify", "--all", "--json"]);
     let requests = app.server.received_requests().await.unwrap().len();
 
@@ -99,9 +108,15 @@ async fn an_unchanged_recheck_within_the_ttl_is_settled_at_once() {
     assert!(history.iter().all(|h| h["verdict"] == "mostly-true"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn anything_a_verdict_stands_on_that_changed_means_a_full_check() {
-    let app = checked_once().await;
+async fn anything_a_verdict_stands_on_that_changed_means_a_full_check(backend: Backend) {
+    let Some(app) = checked_once(
+        backend,
+        "anything_a_verdict_stands_on_that_changed_means_a_full_check",
+    )
+    .await
+    else {
+        return;
+    };
     app.cmd().args(["verify", SV]).assert().success();
     assert!(settled_at_once(&app, SV), "the baseline: nothing changed");
 
@@ -162,7 +177,9 @@ async fn anything_a_verdict_stands_on_that_changed_means_a_full_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_daemon_settles_verify_all_the_same_way() {
-    let app = checked_once().await;
+    let app = checked_once(Backend::Sled, "a_daemon_settles_verify_all_the_same_way")
+        .await
+        .expect("sled is always there");
     let mut config = app.config();
     config.cache.ttl_hours = 24;
     config.queue.poll_ms = 50;
@@ -184,9 +201,15 @@ async fn a_daemon_settles_verify_all_the_same_way() {
     assert!(settled_at_once(&app, SV));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_verdict_a_second_source_may_corroborate_is_always_judged() {
-    let app = TestApp::start().await;
+async fn a_verdict_a_second_source_may_corroborate_is_always_judged(backend: Backend) {
+    let Some(app) = TestApp::on(
+        backend,
+        "a_verdict_a_second_source_may_corroborate_is_always_judged",
+    )
+    .await
+    else {
+        return;
+    };
     let mut config = app.config();
     config.cache.ttl_hours = 24;
     app.write_config(&config);
@@ -228,3 +251,9 @@ order = "desc"
         "a rank is never corroborated: settled"
     );
 }
+
+both!(
+    an_unchanged_recheck_within_the_ttl_is_settled_at_once,
+    anything_a_verdict_stands_on_that_changed_means_a_full_check,
+    a_verdict_a_second_source_may_corroborate_is_always_judged,
+);

@@ -104,7 +104,9 @@ pub(super) fn load(conn: &Conn<'_>, backup: &Backup) -> TxResult<usize> {
     for entry in &backup.entries {
         sort_entry(&mut rows, entry)?;
     }
-    conn.batch("TRUNCATE claims, verdicts, edits, changes, jobs, schedules, meta, leases")?;
+    // The judged records are derived (they name history rows by number): a restore drops
+    // them, and each claim's next `verify` is a full check.
+    conn.batch("TRUNCATE claims, verdicts, edits, changes, jobs, schedules, meta, leases, judged")?;
     insert_rows(conn, &rows)?;
     for job in &rows.jobs {
         super::jobs::put_job(conn, job)?;

@@ -76,13 +76,14 @@ pub(super) fn latest_from(claim_id: &str, rows: &[Row]) -> TxResult<Option<(Verd
 }
 
 /// Appends `verdict` to the claim's history (small when it repeats the last finding), with
-/// its change event; the record as written.
+/// its change event; the record as written, and the sequence number of the full record it
+/// stands on (its own, or the one it repeats).
 pub(super) fn append_verdict(
     conn: &Conn<'_>,
     claim_id: &str,
     verdict: &Verdict,
     at: DateTime<Utc>,
-) -> TxResult<VerdictRecord> {
+) -> TxResult<(VerdictRecord, u64)> {
     let previous = latest(conn, claim_id)?;
     let record = VerdictRecord::after(
         previous.as_ref().map(|p| &p.0),
@@ -91,27 +92,48 @@ pub(super) fn append_verdict(
         at,
     );
     let seq = next_id(conn, "ids")?;
-    let stored = match &previous {
-        Some((p, same_as)) if p.verdict.same_finding(&record.verdict) => {
+    let (stored, stands_on) = match &previous {
+        Some((p, same_as)) if p.verdict.same_finding(&record.verdict) => (
             encode(&StoredCheck::Again(Again {
                 checked_at: at,
                 same_as: *same_as,
-            }))
-        }
-        _ => encode(&record),
+            })),
+            *same_as,
+        ),
+        _ => (encode(&record), seq),
     };
+    insert_row(conn, claim_id, seq, &stored)?;
+    if record.change.is_some() && previous.is_some() {
+        append_event(conn, &record, previous.as_ref().map(|p| &p.0))?;
+    }
+    Ok((record, stands_on))
+}
+
+/// Appends a compact "checked again at `at`" row repeating the full record `same_as`.
+pub(super) fn append_again(
+    conn: &Conn<'_>,
+    claim_id: &str,
+    same_as: u64,
+    at: DateTime<Utc>,
+) -> TxResult<()> {
+    let seq = next_id(conn, "ids")?;
+    let again = StoredCheck::Again(Again {
+        checked_at: at,
+        same_as,
+    });
+    insert_row(conn, claim_id, seq, &encode(&again))
+}
+
+fn insert_row(conn: &Conn<'_>, claim_id: &str, seq: u64, stored: &[u8]) -> TxResult<()> {
     conn.query(
         "INSERT INTO verdicts (claim_id, seq, data) VALUES ($1, $2, $3)",
         vec![
             Box::new(claim_id.to_string()),
             Box::new(sql_id(seq)?),
-            Box::new(String::from_utf8_lossy(&stored).into_owned()),
+            Box::new(String::from_utf8_lossy(stored).into_owned()),
         ],
     )?;
-    if record.change.is_some() && previous.is_some() {
-        append_event(conn, &record, previous.as_ref().map(|p| &p.0))?;
-    }
-    Ok(record)
+    Ok(())
 }
 
 pub(super) fn append_event(

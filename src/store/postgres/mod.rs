@@ -30,13 +30,14 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 use self::bridge::{BridgeError, Conn, Param, Pool};
-use self::history::{append_verdict, expand, latest_from, next_id, LATEST};
+use self::history::{append_again, append_verdict, expand, latest_from, next_id, LATEST};
 use self::jobs::{lock_jobs, pending_job, put_job, write_job};
 use super::{
     decode, encode, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
-    NextRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
+    NextRun, Settle, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
+use crate::inputs::{claim_digest, Judged};
 use crate::queue::{Job, JobState};
 
 /// Whole-transaction attempts before a transient failure is reported.
@@ -490,7 +491,7 @@ impl Storage for PgStore {
                     write_job(conn, Some(&job), &cancelled)?;
                 }
             }
-            for table in ["verdicts", "edits", "schedules"] {
+            for table in ["verdicts", "edits", "schedules", "judged"] {
                 conn.query(&format!("DELETE FROM {table} WHERE claim_id = $1"), key())?;
             }
             Ok(existed)
@@ -678,7 +679,9 @@ impl Storage for PgStore {
                 jobs.insert(new.id, new.clone());
                 let record = match write.verdict {
                     Some((verdict, at)) => {
-                        Some(Box::new(append_verdict(conn, &new.claim_id, verdict, at)?))
+                        let (record, stands_on) = append_verdict(conn, &new.claim_id, verdict, at)?;
+                        put_judged(conn, &new.claim_id, write.inputs, stands_on)?;
+                        Some(Box::new(record))
                     }
                     None => None,
                 };
@@ -688,6 +691,38 @@ impl Storage for PgStore {
                 .iter()
                 .any(|w| matches!(w, JobWrite::Written(job, _) if job.state == JobState::Queued));
             self.notify_if(conn, queued)?;
+            Ok(out)
+        })
+    }
+
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+        let rows = self.single(
+            "SELECT c.id, c.data, j.data FROM claims c JOIN judged j ON j.claim_id = c.id \
+             WHERE c.id = ANY($1)",
+            || vec![Box::new(ids.to_vec())],
+        )?;
+        let mut found = HashMap::new();
+        for row in &rows {
+            let column = |e| column_error("judged", e);
+            let id: &str = row.try_get(0).map_err(column)?;
+            let claim: &str = row.try_get(1).map_err(column)?;
+            let judged: &str = row.try_get(2).map_err(column)?;
+            let judged: Judged = decode("judged", id, judged.as_bytes())?;
+            found.insert(id.to_string(), (claim_digest(claim.as_bytes()), judged));
+        }
+        Ok(ids.iter().map(|id| found.remove(id)).collect())
+    }
+
+    fn settle_unchanged(
+        &self,
+        settles: &[Settle],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Job>>, StoreError> {
+        self.tx("BEGIN", |conn| {
+            let mut out = Vec::with_capacity(settles.len());
+            for settle in settles {
+                out.push(settle_one(conn, settle, now)?);
+            }
             Ok(out)
         })
     }
@@ -833,6 +868,61 @@ impl Storage for PgStore {
     fn restore(&self, backup: &crate::backup::Backup) -> Result<usize, StoreError> {
         self.tx("BEGIN", |conn| copy::load(conn, backup))
     }
+}
+
+/// Keeps (or, without inputs, clears) what a claim's latest verdict was judged from.
+fn put_judged(
+    conn: &Conn<'_>,
+    claim_id: &str,
+    inputs: Option<&crate::inputs::Inputs>,
+    stands_on: u64,
+) -> TxResult<()> {
+    let key = claim_id.to_string();
+    match inputs {
+        Some(inputs) => {
+            let judged = Judged {
+                inputs: inputs.clone(),
+                full_seq: stands_on,
+            };
+            conn.query(
+                "INSERT INTO judged (claim_id, data) VALUES ($1, $2) \
+                 ON CONFLICT (claim_id) DO UPDATE SET data = EXCLUDED.data",
+                vec![Box::new(key), Box::new(text(encode(&judged)))],
+            )?;
+        }
+        None => {
+            conn.query(
+                "DELETE FROM judged WHERE claim_id = $1",
+                vec![Box::new(key)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One request of [`Storage::settle_unchanged`]: the judged row is locked, and the claim,
+/// the judged record and the empty pending slot are checked before anything is written.
+fn settle_one(conn: &Conn<'_>, settle: &Settle, now: DateTime<Utc>) -> TxResult<Option<Job>> {
+    let claim_id = &settle.job.claim_id;
+    let rows = conn.query(
+        "SELECT c.data, j.data FROM claims c JOIN judged j ON j.claim_id = c.id \
+         WHERE c.id = $1 FOR UPDATE OF j",
+        vec![Box::new(claim_id.clone())],
+    )?;
+    let unchanged = match rows.first() {
+        Some(row) => {
+            let (claim, judged): (&str, &str) = (get(row, 0)?, get(row, 1)?);
+            claim_digest(claim.as_bytes()) == settle.claim
+                && judged.as_bytes() == encode(&settle.judged).as_slice()
+        }
+        None => false,
+    };
+    if !unchanged || pending_job(conn, claim_id, None)?.is_some() {
+        return Ok(None);
+    }
+    write_job(conn, None, &settle.job)?;
+    append_again(conn, claim_id, settle.judged.full_seq, now)?;
+    Ok(Some(settle.job.clone()))
 }
 
 const UPSERT_SCHEDULE: &str = "INSERT INTO schedules (claim_id, at, data) VALUES ($1, $2, $3) \

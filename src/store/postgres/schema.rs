@@ -5,13 +5,19 @@
 //! are rewritten with it in the same statement.
 
 /// The migrations, by version. Append; never edit a released one.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 /// Serialises migrations across processes (an arbitrary constant: "claimche").
 pub const MIGRATION_LOCK: i64 = 0x636c_6169_6d63_6865;
 /// Serialises writers of change events, so their sequence numbers commit in order and a
 /// webhook cursor never skips one committed late.
 pub const CHANGES_LOCK: i64 = 0x636c_6169_6d63_6866;
+
+/// What each claim's latest verdict was judged from (`crate::inputs::Judged`), so `verify`
+/// can settle at once a request a check could not answer differently.
+const V2: &str = r#"
+CREATE TABLE judged (claim_id text PRIMARY KEY, data text NOT NULL);
+"#;
 
 const V1: &str = r#"
 CREATE SEQUENCE ids;
