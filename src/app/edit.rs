@@ -4,45 +4,20 @@
 
 use serde_json::Value;
 
+use crate::claim::file::CLAIM_KEYS;
 use crate::claim::{Claim, ClaimSpec};
 
-/// The claim-file keys in the order an edit names them (the claimed number first).
-pub const KEYS: &[&str] = &[
-    "id",
-    "text",
-    "value",
-    "value_max",
-    "year",
-    "from_year",
-    "source",
-    "indicator",
-    "country",
-    "kind",
-    "relation",
-    "tolerance",
-    "rank",
-    "order",
-    "among",
-    "direction",
-    "from_value",
-    "change_pct",
-    "factor",
-    "change_abs",
-    "extreme",
-    "window",
-    "window_years",
-    "since",
-    "other",
-    "of",
-    "years",
-    "event",
-    "span_years",
-    "latest_by",
-    "negated",
-    "schedule",
-    "tags",
-    "note",
-];
+/// The keys an edit names before the others: what is claimed, and when.
+const FIRST: &[&str] = &["id", "text", "value", "value_max", "year", "from_year"];
+
+/// The claim-file keys ([`CLAIM_KEYS`]) in the order an edit names them: [`FIRST`], then the
+/// rest in claim-file order.
+fn keys() -> impl Iterator<Item = &'static str> {
+    FIRST
+        .iter()
+        .chain(CLAIM_KEYS.iter().filter(|k| !FIRST.contains(k)))
+        .copied()
+}
 
 /// "claim edited: value 105 → 107.6; year 2015 → 2016", or `None` when no key differs.
 pub fn describe(old: &Claim, new: &Claim) -> Option<String> {
@@ -50,12 +25,12 @@ pub fn describe(old: &Claim, new: &Claim) -> Option<String> {
     (!parts.is_empty()).then(|| format!("claim edited: {}", parts.join("; ")))
 }
 
-/// One "key old → new" per differing key, in [`KEYS`] order.
+/// One "key old → new" per differing key, in [`keys`] order.
 pub fn changed_keys(old: &ClaimSpec, new: &ClaimSpec) -> Vec<String> {
     let (old, new) = (as_map(old), as_map(new));
-    KEYS.iter()
+    keys()
         .filter_map(|key| {
-            let (a, b) = (old.get(*key), new.get(*key));
+            let (a, b) = (old.get(key), new.get(key));
             (a != b).then(|| format!("{key} {} → {}", show(a), show(b)))
         })
         .collect()
@@ -115,7 +90,10 @@ mod tests {
         let mut spec = ClaimSpec::new("a", "b");
         (spec.latest_by, spec.span_years, spec.negated) = (Some(2019), Some(5), true);
         for key in as_map(&spec).keys() {
-            assert!(KEYS.contains(&key.as_str()), "{key} missing from KEYS");
+            assert!(
+                keys().any(|k| k == key),
+                "{key} missing from the claim-file keys"
+            );
         }
     }
 }
