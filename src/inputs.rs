@@ -108,7 +108,8 @@ pub fn settleable(
     ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
-    let judged = judged_on_every_core(store, ids)?;
+    // Reading is most of a settled `verify --all`'s time besides its writes.
+    let judged = store::read_on_every_core(ids, 2_000, |part| store.judged(part))?;
     if judged.iter().all(Option::is_none) {
         return Ok(vec![None; ids.len()]);
     }
@@ -142,34 +143,6 @@ pub fn settleable(
         out.push(holds.then_some((claim, judged)));
     }
     Ok(out)
-}
-
-/// [`Storage::judged`], read on every core for a large request (reads are most of a
-/// settled `verify --all`'s time besides its writes).
-fn judged_on_every_core(
-    store: &dyn Storage,
-    ids: &[String],
-) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
-    const PARALLEL_FROM: usize = 2_000;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || ids.len() < PARALLEL_FROM {
-        return store.judged(ids);
-    }
-    let chunk = ids.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = ids
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || store.judged(part)))
-            .collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for part in parts {
-            out.extend(
-                part.join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?,
-            );
-        }
-        Ok(out)
-    })
 }
 
 #[cfg(test)]

@@ -310,30 +310,34 @@ impl App {
         ids: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Enqueued>, AppError> {
-        let config = self.config.clone();
-        let enqueued = self
-            .run(move |queue| {
-                let store = queue.store();
-                for id in &ids {
-                    if !store.has_claim(id)? {
-                        return Err(unknown_claim(queue, id));
-                    }
+        self.verify_listed(now, move |queue| {
+            for id in &ids {
+                if !queue.store().has_claim(id)? {
+                    return Err(unknown_claim(queue, id));
                 }
-                let out = verify_now(queue, &config, &ids, now)?;
-                store.flush()?;
-                Ok(out)
-            })
-            .await?;
-        self.wake.notify_waiters();
-        Ok(enqueued)
+            }
+            Ok(ids)
+        })
+        .await
     }
 
     /// [`App::verify`] of every stored claim, listed here (by key, without reading them).
     pub async fn verify_all(&self, now: DateTime<Utc>) -> Result<Vec<Enqueued>, AppError> {
+        self.verify_listed(now, |queue| Ok(queue.store().claim_ids()?))
+            .await
+    }
+
+    /// Verifies the claims `list` names (see [`verify_now`]), flushed before it answers,
+    /// and wakes the worker.
+    async fn verify_listed(
+        &self,
+        now: DateTime<Utc>,
+        list: impl FnOnce(&Queue) -> Result<Vec<String>, AppError> + Send + 'static,
+    ) -> Result<Vec<Enqueued>, AppError> {
         let config = self.config.clone();
         let enqueued = self
             .run(move |queue| {
-                let ids = queue.store().claim_ids()?;
+                let ids = list(queue)?;
                 let out = verify_now(queue, &config, &ids, now)?;
                 queue.store().flush()?;
                 Ok(out)
@@ -380,26 +384,8 @@ impl App {
         self.run(move |queue| {
             let store = queue.store().as_ref();
             // Reading (three records a job) is most of a large batch's wait once its checks
-            // are done: the batch is read on every core, in order.
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            if threads < 2 || job_ids.len() < PARALLEL_READS {
-                return results_of(store, &job_ids);
-            }
-            let chunk = job_ids.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = job_ids
-                    .chunks(chunk)
-                    .map(|ids| scope.spawn(move || results_of(store, ids)))
-                    .collect();
-                let mut out = Vec::with_capacity(job_ids.len());
-                for handle in handles {
-                    let part = handle
-                        .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-                    out.extend(part);
-                }
-                Ok(out)
-            })
+            // are done.
+            crate::store::read_on_every_core(&job_ids, 2_000, |ids| results_of(store, ids))
         })
         .await
     }
@@ -600,9 +586,6 @@ fn article_key(tag: &str) -> String {
     format!("article/{tag}")
 }
 
-/// Jobs whose results are read on several threads, from this many.
-const PARALLEL_READS: usize = 2_000;
-
 /// The results of `job_ids`, in order (a job whose claim is gone is left out).
 fn results_of(
     store: &dyn crate::store::Storage,
@@ -626,6 +609,7 @@ fn results_of(
     }
     Ok(out)
 }
+
 /// `verify`'s work on the store: requests a check could not answer differently
 /// ([`crate::inputs`]) are settled at once; the others are queued. One answer per id, in
 /// order (an id given twice gets the same job twice).

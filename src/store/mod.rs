@@ -542,6 +542,38 @@ pub fn put_countries(store: &dyn Storage, cached: &CachedCountries) -> Result<()
     put_meta(store, COUNTRIES_KEY, cached)
 }
 
+/// Reads a large batch on every core: `read` runs on consecutive chunks of `items` in
+/// scoped threads and the answers come back in order. Below `from` items (or on one core)
+/// it runs once, here. For reads that are most of a large request's time (a settled
+/// `verify --all`'s judged records and results); backends are `Sync`, and sled reads run in
+/// parallel.
+pub(crate) fn read_on_every_core<I: Sync, T: Send, E: Send>(
+    items: &[I],
+    from: usize,
+    read: impl Fn(&[I]) -> Result<Vec<T>, E> + Sync,
+) -> Result<Vec<T>, E> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < from {
+        return read(items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let read = &read;
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || read(part)))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for part in parts {
+            out.extend(
+                part.join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?,
+            );
+        }
+        Ok(out)
+    })
+}
+
 /// JSON bytes of a stored record.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("stored types serialize to JSON")
