@@ -189,6 +189,10 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("gained", Unhandled::Change),
     ("lost", Unhandled::Change),
     ("highest", Unhandled::RecordOrStreak),
+    // "Africa's most populous country": a superlative the claim read did not use is a
+    // rank or record left out.
+    ("most", Unhandled::RecordOrStreak),
+    ("least", Unhandled::RecordOrStreak),
     ("lowest", Unhandled::RecordOrStreak),
     ("largest", Unhandled::RecordOrStreak),
     ("smallest", Unhandled::RecordOrStreak),
