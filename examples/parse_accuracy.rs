@@ -31,6 +31,10 @@ fn main() {
     for (file, what) in [
         ("political_dev.toml", "political claims, development set"),
         ("political_holdout.toml", "political claims, held-out set"),
+        (
+            "political_holdout2.toml",
+            "political claims, second held-out set",
+        ),
     ] {
         political::run(file).print(what);
     }

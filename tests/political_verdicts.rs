@@ -98,3 +98,14 @@ async fn held_out_verdicts_are_scored() {
     report("held-out", total, &result);
     assert_eq!(result.0, result.1 + result.2.len());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_held_out_verdicts_are_scored() {
+    let total = political::cases("political_holdout2.toml")
+        .iter()
+        .filter(|c| c.verdict.is_some())
+        .count();
+    let result = verdicts("political_holdout2.toml").await;
+    report("held-out 2", total, &result);
+    assert_eq!(result.0, result.1 + result.2.len());
+}

@@ -42,6 +42,9 @@ pub enum Unhandled {
     Group,
     /// Another place the claim read does not use ("half that of the UK").
     OtherPlace,
+    /// Someone else's claim, reported or rebutted ("contrary to claims that it doubled"):
+    /// which words the sentence asserts is not for a parser to guess.
+    Reported,
 }
 
 impl Unhandled {
@@ -52,7 +55,7 @@ impl Unhandled {
             Self::Multiplier => "a multiplier the claim read does not use",
             Self::Negation => "a negation",
             Self::UndatableTime => "a time that cannot be dated",
-            Self::Forecast => "a future year (the data hold no projections)",
+            Self::Forecast => "a future year or a forecast (the data hold no projections)",
             Self::RecordOrStreak => "a record, streak or trend",
             Self::Comparison => "a comparison with another place, time or average",
             Self::Change => "a change word in a claim read as one value",
@@ -61,6 +64,7 @@ impl Unhandled {
             Self::NoSeries => "a statistic no series of the data answers",
             Self::Quantifier => "a condition on any or every year of a period",
             Self::Group => "a group of people the statistic read does not cover",
+            Self::Reported => "a claim reported or rebutted, not asserted",
             Self::OtherPlace => "another place the claim read does not use",
         }
     }
@@ -97,6 +101,18 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("quadrupled", Unhandled::Multiplier),
     ("quintupled", Unhandled::Multiplier),
     ("halved", Unhandled::Multiplier),
+    // The verbs' other forms: "will halve", "doubles every decade", "trebling".
+    ("halve", Unhandled::Multiplier),
+    ("halves", Unhandled::Multiplier),
+    ("halving", Unhandled::Multiplier),
+    ("doubles", Unhandled::Multiplier),
+    ("triples", Unhandled::Multiplier),
+    ("tripling", Unhandled::Multiplier),
+    ("treble", Unhandled::Multiplier),
+    ("trebles", Unhandled::Multiplier),
+    ("trebling", Unhandled::Multiplier),
+    ("quadruple", Unhandled::Multiplier),
+    ("quadruples", Unhandled::Multiplier),
     ("times", Unhandled::Multiplier),
     ("fold", Unhandled::Multiplier),
     ("half", Unhandled::Multiplier),
@@ -107,6 +123,22 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("fifth", Unhandled::Multiplier),
     ("sixth", Unhandled::Multiplier),
     ("tenth", Unhandled::Multiplier),
+    // A sentence about the future is a forecast, whatever its years: "will halve … within
+    // five years" has no year for the data to answer.
+    ("will", Unhandled::Forecast),
+    ("ll", Unhandled::Forecast), // "it'll"
+    ("shall", Unhandled::Forecast),
+    ("projected", Unhandled::Forecast),
+    ("forecast", Unhandled::Forecast),
+    ("forecasts", Unhandled::Forecast),
+    ("predicted", Unhandled::Forecast),
+    // "contrary to claims that it doubled": the claim is someone else's, its words are not
+    // the sentence's. ("Contrary to reports, … is not …" asserts its own clause: read.)
+    ("claims", Unhandled::Reported),
+    ("claimed", Unhandled::Reported),
+    ("allegedly", Unhandled::Reported),
+    ("supposedly", Unhandled::Reported),
+    ("myth", Unhandled::Reported),
     ("ago", Unhandled::UndatableTime),
     ("decade", Unhandled::UndatableTime),
     ("decades", Unhandled::UndatableTime),

@@ -35,26 +35,32 @@ pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Optio
             _ => continue,
         };
         let before = |k: usize| i.checked_sub(k).map(|j| lower[j]);
-        // "the five highest", "among the five highest", "one of the three highest"
-        if let (Some(n), Some("the")) = (before(1).and_then(small_number), before(2)) {
-            let lead = if matches!(before(3), Some("among") | Some("of")) {
-                3
-            } else {
-                2
-            };
-            return Some(Rank {
-                rank: n as u32,
-                order,
-                within: true,
-                start: words[i - lead].start,
-                end: words[i].end,
-            });
+        // "the five highest", "among the five highest", "one of the three highest", "among
+        // the world's five lowest"
+        if let Some(n) = before(1).and_then(small_number) {
+            if let Some(the) = the_before_count(&before) {
+                let lead = if matches!(before(the + 1), Some("among") | Some("of")) {
+                    the + 1
+                } else {
+                    the
+                };
+                return Some(Rank {
+                    rank: n as u32,
+                    order,
+                    within: true,
+                    start: words[i - lead].start,
+                    end: words[i].end,
+                });
+            }
         }
         // "one of the highest", "one of the world's highest": any of the top ten.
-        // "some of the worst", "among the highest": the same, with no number of places.
+        // "some of the worst", "among the highest": the same, with no number of places. A
+        // number in between is a count of places this wording does not read: left to the
+        // last pass, which refuses the sentence over it.
         if let Some(back) = (2..=5).find(|k| {
-            (matches!(before(*k), Some("one" | "some")) && before(k - 1) == Some("of"))
-                || (before(*k) == Some("among") && before(k - 1) == Some("the"))
+            let lead = (matches!(before(*k), Some("one" | "some")) && before(k - 1) == Some("of"))
+                || (before(*k) == Some("among") && before(k - 1) == Some("the"));
+            lead && !(1..*k).any(|j| before(j).is_some_and(is_count))
         }) {
             return Some(Rank {
                 rank: ONE_OF_THE_TOP,
@@ -90,6 +96,24 @@ pub(super) fn find_rank(lower: &[&str], words: &[Word], regional: bool) -> Optio
         }
     }
     None
+}
+
+/// How far back the "the" of "the five highest" is, counted from the superlative: 2, or 2
+/// plus a possessive's words ("the world's five", "the region's three").
+fn the_before_count<'a>(before: &impl Fn(usize) -> Option<&'a str>) -> Option<usize> {
+    if before(2) == Some("the") {
+        return Some(2);
+    }
+    if before(2) != Some("s") {
+        return None;
+    }
+    // "the world's", "the Caribbean's", "the continent's": one or two words owning it.
+    (4..=5).find(|k| before(*k) == Some("the"))
+}
+
+/// A number of places, in digits or words ("5", "five").
+fn is_count(word: &str) -> bool {
+    small_number(word).is_some()
 }
 
 /// The hedge or bound written right before a number ("around 82" → approx).

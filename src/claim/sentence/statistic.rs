@@ -99,8 +99,30 @@ pub(super) fn prefer_owid(claim: &mut ClaimSpec, code: &str, notes: &mut Vec<Str
     }
 }
 
+/// Whether a unit of time follows the number ("five years", "12 months").
+fn duration_follows(text: &str, value: &Number) -> bool {
+    let next = text[value.end..]
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        next.as_str(),
+        "year"
+            | "years"
+            | "month"
+            | "months"
+            | "week"
+            | "weeks"
+            | "day"
+            | "days"
+            | "decade"
+            | "decades"
+    )
+}
+
 /// Why the number cannot be a value of the indicator: money for a percentage, a percentage
-/// for money.
+/// for money, a duration for anything not counted in years.
 pub(super) fn unit_mismatch(
     indicator: &IndicatorAlias,
     value: &Number,
@@ -114,6 +136,11 @@ pub(super) fn unit_mismatch(
         )),
         Unit::Currency if value.percent => Some(format!(
             "{} is an amount of money, and \"{written}\" is a percentage: check the figure, or name the series in percent (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        // "within five years", "for 12 months": a duration, not the statistic's value.
+        unit if unit != Unit::Years && duration_follows(text, value) => Some(format!(
+            "\"{written}\" counts time, and {} is not measured in years: a verdict would check the wrong number, so none is given",
             indicator.name
         )),
         _ => None,
