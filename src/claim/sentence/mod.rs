@@ -31,7 +31,7 @@ use self::lexicon::{Mention, DEMONYMS, MEAN_WORDS, SUM_WORDS};
 use self::numbers::{is_denominator, preceded_by, scan_numbers, Number};
 use self::places::mask_source_names;
 use self::rank::{find_rank, relation_before, Rank};
-use self::statistic::{prefer_owid, unit_mismatch};
+use self::statistic::{prefer_owid, unit_mismatch, written_units};
 use self::words::{find_all, find_seq, inside, span, split_words, words_of, Word};
 use super::country::Countries;
 use super::indicator::{IndicatorAlias, IndicatorTable, Unit};
@@ -468,6 +468,9 @@ impl SentenceParser {
         as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
         let indicator_name = indicator.name.as_str();
+        if let Some(problem) = written_units(reading.text, indicator) {
+            return Err(ParseError::Missing(problem));
+        }
         let mut reading = reading;
         let claim = deny(claim, &mut reading);
         let left = reading.left_over(&claim, indicator_name, as_of);
@@ -1289,6 +1292,42 @@ mod tests {
         assert!(parse("Contrary to reports, Brazil's murder rate did not rise in 2019.").is_ok());
         // A duration is a value where the statistic is counted in years.
         assert!(parse("Life expectancy in Chile was 81 years in 2019.").is_ok());
+    }
+
+    /// A figure whose value or unit cannot be read for sure is refused, never compared as
+    /// if it were the series' (each was a wrong verdict: 1.08 per 1,000 is 108 per 100,000).
+    #[test]
+    fn figures_in_another_unit_are_refused() {
+        for (text, words) in [
+            (
+                "El Salvador's murder rate was 1.08 per 1,000 in 2015.",
+                "per 1,000",
+            ),
+            (
+                "El Salvador's murder rate was 1,076 per million people in 2015.",
+                "per million",
+            ),
+            ("El Salvador's murder rate was 0.1% in 2015.", "0.1%"),
+            ("El Salvador's murder rate was 107.6% in 2015.", "107.6%"),
+            ("El Salvador's murder rate was $107.6 in 2015.", "$107.6"),
+            ("El Salvador's population was 6,3 million in 2015.", "6,3"),
+            ("Guatemala had 18,4 million people in 2024.", "18,4"),
+            (
+                "El Salvador's murder rate was 1e9 per 100,000 in 2015.",
+                "1e9",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(words), "{text}: {err}");
+        }
+        for text in [
+            "El Salvador's murder rate was 107.6 per 100,000 people in 2015.",
+            "Infant mortality in Pakistan was 52.8 per 1,000 live births in 2018.",
+            "Honduras's population was 9,432,860 in 2017.",
+            "Chile's GDP per capita was $16,000 in 2019.",
+        ] {
+            assert!(parse(text).is_ok(), "{text}: {:?}", parse(text).err());
+        }
     }
 
     #[test]

@@ -99,6 +99,121 @@ pub(super) fn prefer_owid(claim: &mut ClaimSpec, code: &str, notes: &mut Vec<Str
     }
 }
 
+/// Numbers written in a way whose value cannot be read for sure, or counted per another
+/// denominator than the series: "6,3 million" (a decimal comma, or a slip?), "1e9", "1.08
+/// per 1,000" of a series per 100,000. A verdict would compare the wrong number, so the
+/// sentence is refused with the words named.
+pub(super) fn written_units(text: &str, indicator: &IndicatorAlias) -> Option<String> {
+    if let Some(bad) = odd_grouping(text) {
+        return Some(format!(
+            "\"{bad}\" is not a number written with thousands separators (a decimal comma?): write it as {}",
+            bad.replace(',', ".")
+        ));
+    }
+    if let Some(bad) = exponent(text) {
+        return Some(format!(
+            "\"{bad}\" is written with an exponent: write the figure in full"
+        ));
+    }
+    let series = denominators(&indicator.name.to_ascii_lowercase());
+    for (written, per) in denominators(&text.to_ascii_lowercase()) {
+        if !series.iter().any(|(_, d)| *d == per) {
+            let wanted = match series.first() {
+                Some((name, _)) => format!("the series counts {name}"),
+                None => "the series is not counted per a number of people".into(),
+            };
+            return Some(format!(
+                "the sentence counts {written}, and {wanted} ({}): convert the figure, or name the series it comes from",
+                indicator.name
+            ));
+        }
+    }
+    None
+}
+
+/// Digits grouped by commas other than in threes ("6,3", "18,4", "1,23,456").
+fn odd_grouping(text: &str) -> Option<&str> {
+    numeric_runs(text).find(|run| {
+        let integer = run.split('.').next().unwrap_or(run);
+        let mut groups = integer.split(',');
+        let first = groups.next().unwrap_or("");
+        integer.contains(',')
+            && (first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3))
+    })
+}
+
+/// A number with an exponent ("1e9", "2.5E6"): a run of digits, an "e", digits.
+fn exponent(text: &str) -> Option<&str> {
+    // Split on anything that cannot be part of such a number; a run that starts with a
+    // digit and holds an "e" followed by digits is one ("2015e" and "G7e9" are not).
+    for run in text.split_inclusive(|c: char| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '+' | '-'))
+    }) {
+        let run = run.trim_end_matches(|c: char| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '+' | '-'))
+        });
+        if !run.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let Some(e) = run.find(['e', 'E']) else {
+            continue;
+        };
+        let mantissa = &run[..e];
+        let power = run[e + 1..].trim_start_matches(['+', '-']);
+        if mantissa
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+            && power.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Some(run.trim_end_matches(['.', ',']));
+        }
+    }
+    None
+}
+
+/// Runs of digits with their separators ("6,3", "100,000", "2.5").
+fn numeric_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
+        .map(|run| run.trim_matches([',', '.']))
+        .filter(|run| run.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Every "per N" of a text (lower case) and N: "per 100,000", "per 1,000 live births", "per
+/// million", "per thousand". "per cent", "per capita" and "per woman" name no number.
+fn denominators(lower: &str) -> Vec<(String, f64)> {
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == ','))
+        .map(|w| w.trim_matches(','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if *w != "per" {
+            continue;
+        }
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let n = match next {
+            "hundred" => Some(100.0),
+            "thousand" => Some(1e3),
+            "million" => Some(1e6),
+            digits => digits.replace(',', "").parse::<f64>().ok(),
+        };
+        let Some(mut n) = n else { continue };
+        let mut shown = format!("per {next}");
+        // "per 100 thousand", "per 100 000"
+        if let Some(scale) = words.get(i + 2).and_then(|w| match *w {
+            "thousand" => Some(1e3),
+            "million" => Some(1e6),
+            _ => None,
+        }) {
+            n *= scale;
+            shown = format!("{shown} {}", words[i + 2]);
+        }
+        out.push((shown, n));
+    }
+    out
+}
+
 /// Whether a unit of time follows the number ("five years", "12 months").
 fn duration_follows(text: &str, value: &Number) -> bool {
     let next = text[value.end..]
@@ -136,6 +251,15 @@ pub(super) fn unit_mismatch(
         )),
         Unit::Currency if value.percent => Some(format!(
             "{} is an amount of money, and \"{written}\" is a percentage: check the figure, or name the series in percent (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        // "a murder rate of 107.6%", "$107.6": a percentage or money for a rate or a count.
+        unit if value.percent && unit != Unit::Percent => Some(format!(
+            "{} is not a percentage, and \"{written}\" is one: check the figure, or name the series in percent (`claimcheck indicators search WORDS`)",
+            indicator.name
+        )),
+        unit if value.currency && unit != Unit::Currency => Some(format!(
+            "{} is not an amount of money, and \"{written}\" is one: check the figure, or name the series in money (`claimcheck indicators search WORDS`)",
             indicator.name
         )),
         // "within five years", "for 12 months": a duration, not the statistic's value.
