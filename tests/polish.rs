@@ -11,6 +11,25 @@ fn run(cmd: &mut assert_cmd::Command) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// `claimcheck completions bash | head`: the reader leaves early; the writer exits quietly
+/// (it panicked inside clap_complete before).
+#[test]
+fn output_cut_short_by_the_reader_is_no_panic() {
+    for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before a byte is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn completions_and_man_page() {
     let bin = || assert_cmd::Command::cargo_bin("claimcheck").unwrap();

@@ -8,9 +8,12 @@ use clap::CommandFactory as _;
 
 use crate::cli::{Cli, EXIT_OK};
 
-/// Prints the completion script for `shell`.
+/// Prints the completion script for `shell`. Rendered into memory first: clap_complete
+/// panics on a write error, and `completions bash | head` closes the pipe early.
 pub fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<u8> {
-    clap_complete::generate(shell, &mut Cli::command(), "claimcheck", out);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "claimcheck", &mut script);
+    out.write_all(&script)?;
     Ok(EXIT_OK)
 }
 
