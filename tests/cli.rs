@@ -623,6 +623,50 @@ value = 55.7
     assert_eq!(next.format("%a %H:%M").to_string(), "Mon 06:00");
 }
 
+/// `add "sentence"` takes the labels the API takes beside a sentence (`--id`, `--tag`,
+/// `--schedule`, `--note`) and refuses the flags a sentence states itself: neither is
+/// dropped in silence (a new user's `--year 2021` and `--tag` were).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sentence_takes_labels_and_refuses_claim_flags() {
+    let app = TestApp::start().await;
+    let sentence = "El Salvador homicide rate 105 per 100,000 in 2015";
+    for (flag, value) in [
+        ("--year", "2016"),
+        ("--relation", "approx"),
+        ("--value", "7"),
+    ] {
+        app.cmd()
+            .args(["add", sentence, flag, value])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{flag} cannot be combined with a sentence"
+            )));
+    }
+    app.cmd()
+        .args(["add", sentence, "--schedule", "* * * * *"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("schedule"));
+    assert!(app.json(&["list", "--json"]).is_empty(), "nothing stored");
+    app.cmd()
+        .args([
+            "add",
+            sentence,
+            "--id",
+            "sv-2015",
+            "--tag",
+            "desk",
+            "--note",
+            "from the wire",
+        ])
+        .assert()
+        .success();
+    let list = app.json(&["list", "--json", "--tag", "desk"]);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["id"], "sv-2015");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
     let app = TestApp::start().await;

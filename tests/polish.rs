@@ -15,7 +15,11 @@ fn run(cmd: &mut assert_cmd::Command) -> String {
 /// (it panicked inside clap_complete before).
 #[test]
 fn output_cut_short_by_the_reader_is_no_panic() {
-    for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"]] {
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["man"],
+    ] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
             .args(args)
             .stdout(std::process::Stdio::piped())

@@ -63,12 +63,26 @@ pub fn claim_from_body(
         });
     }
     let parts = parser.parse_all(&body.text, as_of)?;
+    labelled(
+        parts.into_iter().map(|p| p.claim).collect(),
+        &body,
+        countries,
+    )
+}
+
+/// The claims read from a sentence, with the body's labels: its id (`<id>-1`, `<id>-2` for
+/// the parts of a several-claim sentence; the sentence's slug when none is given), tags,
+/// schedule and note. Each is validated again, since a label may be malformed.
+pub fn labelled(
+    parts: Vec<Claim>,
+    body: &ClaimSpec,
+    countries: &Countries,
+) -> Result<Vec<Claim>, IntakeError> {
     let several = parts.len() > 1;
     parts
         .into_iter()
         .enumerate()
-        .map(|(k, parsed)| {
-            let mut claim = parsed.claim;
+        .map(|(k, mut claim)| {
             if !body.id.is_empty() {
                 claim.id = if several {
                     format!("{}-{}", body.id, k + 1)
@@ -79,14 +93,14 @@ pub fn claim_from_body(
             claim.tags = body.tags.clone();
             claim.schedule = body.schedule.clone();
             claim.note = body.note.clone();
-            // Labels only: re-checked (an id or schedule from the body may be malformed).
             Ok(claim.spec().validate(countries)?)
         })
         .collect()
 }
 
-/// The keys of `body` that state the claim itself (not labels), when set.
-fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
+/// The keys of `body` that state the claim itself (not labels), when set: a sentence
+/// states them, so they cannot come beside one.
+pub fn structural_keys(body: &ClaimSpec) -> Vec<&'static str> {
     let blank = ClaimSpec::new(String::new(), String::new());
     let checks: [(&'static str, bool); 26] = [
         ("`year`", body.year != blank.year),

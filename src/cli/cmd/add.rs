@@ -75,18 +75,40 @@ pub(super) async fn store_and_verify(
 }
 
 /// `add "sentence"`: parse, show what was understood (each claim of the sentence), store and
-/// verify them.
+/// verify them. Labels (`--id`, `--tag`, `--schedule`, `--note`) apply as they do to a
+/// sentence sent to the API; flags that state the claim itself are refused, never dropped.
 async fn add_sentence(
     ctx: &Context,
     sentence: &str,
     args: &AddArgs,
     out: &mut impl Write,
 ) -> Result<u8> {
+    let mut body = args.to_spec();
+    body.text = sentence.to_string();
+    body.id = args.id.clone().unwrap_or_default();
+    let structural = intake::structural_keys(&body);
+    if !structural.is_empty() {
+        let flags: Vec<String> = structural
+            .iter()
+            .map(|key| format!("--{}", key.trim_matches('`').replace('_', "-")))
+            .collect();
+        return Err(InputError::Message(format!(
+            "{} cannot be combined with a sentence: say it in the sentence, or give --text with --indicator and --country to state the claim flag by flag",
+            flags.join(", ")
+        ))
+        .into());
+    }
     let parser = intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
     let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let parts = parser
+    let mut parts = parser
         .parse_all(sentence, as_of)
         .map_err(|e| InputError::Message(format!("cannot turn this sentence into a claim: {e}")))?;
+    let claims = parts.iter().map(|p| p.claim.clone()).collect();
+    let claims = intake::labelled(claims, &body, &Countries::embedded())
+        .map_err(|e| InputError::Message(format!("cannot add claim: {e}")))?;
+    for (parsed, claim) in parts.iter_mut().zip(&claims) {
+        parsed.claim = claim.clone();
+    }
     if parts.len() > 1 && !args.json {
         writeln!(
             out,
@@ -108,6 +130,5 @@ async fn add_sentence(
         return Ok(EXIT_OK);
     }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    let claims = parts.into_iter().map(|p| p.claim).collect();
     store_and_verify(&backend, claims, args.json, out).await
 }
