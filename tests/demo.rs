@@ -25,7 +25,7 @@ fn demo_runs_offline_and_prints_the_report_path() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("18 claims checked: 6 true, 2 mostly-true, 10 unverifiable"),
+        stdout.contains("18 claims checked: 4 true, 2 mostly-true, 12 unverifiable"),
         "{stdout}"
     );
     let index = dir.path().join("demo/report/index.html");

@@ -82,11 +82,8 @@ async fn list_filters_colour_and_width() {
     );
     assert_eq!(
         ids(&["--verdict", "true"]),
-        [
-            "sv-homicide-2015-highest",
-            "sv-homicide-2016-among-worst",
-            "sv-homicide-2016-dropped"
-        ]
+        // "among the worst in 2016" is unverifiable: 12 economies report 2016 in the fixtures
+        ["sv-homicide-2015-highest", "sv-homicide-2016-dropped"]
     );
     assert_eq!(
         ids(&["--search", "DEPORTATIONS"]),

@@ -56,7 +56,7 @@ async fn report_has_an_index_claim_pages_charts_and_the_article() {
         index.contains("Mostly true: <strong>2</strong>"),
         "verdict counts"
     );
-    assert!(index.contains("Unverifiable: <strong>10</strong>"));
+    assert!(index.contains("Unverifiable: <strong>12</strong>"));
     assert!(index.contains("id=\"f-grade\""), "filters");
     assert!(index.contains("href=\"articles/seed-article.html\""));
 

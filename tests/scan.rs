@@ -141,7 +141,9 @@ async fn scan_stores_tagged_claims_and_verifies_them() {
         .iter()
         .filter(|r| r["verdict"] == "unverifiable")
         .count();
-    assert_eq!(unverifiable, 5);
+    // The 5 sentences kept, and "still some of the worst on the planet": in the fixtures
+    // too few economies report 2019 for a top-ten place to be checked.
+    assert_eq!(unverifiable, 6);
 
     let listed = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
     assert_eq!(listed.len(), 9);

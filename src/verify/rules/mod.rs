@@ -630,6 +630,68 @@ mod tests {
         assert_eq!((v.grade, v.evidence.rank.unwrap().rank), (Grade::False, 2));
     }
 
+    /// A place that holds among the few economies reporting is not shown to hold among all
+    /// (a new user's "one of the highest" was true at 7th of 7); one that fails among them
+    /// fails among all.
+    #[test]
+    fn a_rank_needs_half_the_economies_reporting() {
+        let s = series(&[("SLV", 2015, Some(107.6)), ("HND", 2015, Some(55.7))]);
+        let mut list: Vec<CountryInfo> = countries().all().to_vec();
+        for (iso3, iso2) in [("CRI", "CR"), ("PAN", "PA"), ("NIC", "NI")] {
+            list.push(CountryInfo {
+                iso3: iso3.into(),
+                iso2: iso2.into(),
+                name: iso3.into(),
+                region: "Elsewhere".into(),
+                aggregate: false,
+            });
+        }
+        let list = CountryList::new(list);
+        let economies = list.all().iter().filter(|c| !c.aggregate).count();
+        let judge = |c: &ClaimSpec| {
+            evaluate(
+                &typed(c),
+                Context {
+                    series: &s,
+                    countries: &list,
+                    grading: &GradingConfig::default(),
+                },
+            )
+        };
+        let mut c = claim(Kind::Rank);
+        c.year = Some(2015);
+        c.rank = Some(1);
+        // 2 of the list's economies report: first among them says nothing of the rest.
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::Unverifiable, "{}", v.explanation);
+        assert!(
+            v.explanation.contains(&format!(
+                "{} of the {economies} report no value",
+                economies - 2
+            )),
+            "{}",
+            v.explanation
+        );
+        c.relation = Relation::Lte;
+        c.rank = Some(10);
+        assert_eq!(
+            judge(&c).grade,
+            Grade::Unverifiable,
+            "among the ten: 2nd of 2"
+        );
+        // Second at half the leader's value among those reporting: false among all.
+        c.country = Some("HND".into());
+        c.relation = Relation::Eq;
+        c.rank = Some(1);
+        assert_eq!(judge(&c).grade, Grade::False);
+        // Peers named one by one must all report.
+        c.among = vec!["SLV".into(), "CRI".into()];
+        c.country = Some("SLV".into());
+        assert_eq!(judge(&c).grade, Grade::Unverifiable);
+        c.among = vec!["HND".into()];
+        assert_eq!(judge(&c).grade, Grade::True);
+    }
+
     #[test]
     fn rank_among_peers() {
         let mut c = claim(Kind::Rank);

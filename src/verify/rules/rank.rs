@@ -16,6 +16,11 @@ pub(super) struct Standing {
     pub rank: usize,
     /// Economies ranked.
     pub of: usize,
+    /// Economies the ranking is over, with data or not: every economy of the country list,
+    /// of the regions named, or the peers named.
+    pub scope: usize,
+    /// Whether the peers were named one by one (no region or group among them).
+    pub named_peers: bool,
     /// Every ranked economy, best first.
     pub ranked: Vec<RankEntry>,
 }
@@ -64,11 +69,40 @@ pub(super) fn standing(
         Order::Asc => v < actual,
     };
     let rank = 1 + ranked.iter().filter(|e| better(e.value)).count();
+    let named_peers = !ranking.among.is_empty()
+        && ranking
+            .among
+            .iter()
+            .all(|c| countries.get(c).is_some_and(|c| !c.aggregate));
+    let scope = if ranking.among.is_empty() {
+        countries.all().iter().filter(|c| !c.aggregate).count()
+    } else {
+        let mut all = peers;
+        all.push(iso3.to_string());
+        all.sort();
+        all.dedup();
+        all.len()
+    };
     Ok(Standing {
         rank,
         of: ranked.len(),
+        scope,
+        named_peers,
         ranked,
     })
+}
+
+/// Whether enough of the ranking's economies report that year for a place among those with
+/// data to stand for the place among all: every peer named one by one; at least half of a
+/// region's or the world's economies (the homicide series has about 130 of 217 in a good
+/// year). An economy without data could rank above, so a claim that holds among the few
+/// that report is not shown to hold; one that fails among them fails among all.
+pub(super) fn covered(standing: &Standing) -> bool {
+    if standing.named_peers {
+        standing.of >= standing.scope
+    } else {
+        standing.of * 2 >= standing.scope
+    }
 }
 
 /// The grade of a claimed place against the standing: true when it holds (exactly, or
@@ -126,6 +160,23 @@ impl Judge<'_> {
             ranking,
         )?;
         let (grade, needed) = grade(&standing, ranking, actual, self.ctx.grading);
+        if grade != Grade::False && !covered(&standing) {
+            return Err(format!(
+                "{} {} for {} in {year}{year_note} {}, {} of the {} {} with data that year; {} of the {} report no value, and any of them could rank above it, so the claimed place cannot be checked (at least half must report, or every peer named).",
+                self.reports(),
+                self.fmt(actual),
+                self.name,
+                self.vintage(),
+                place(standing.rank, match ranking.order {
+                    Order::Desc => "highest",
+                    Order::Asc => "lowest",
+                }),
+                standing.of,
+                self.scope_words(&standing, ranking),
+                standing.scope.saturating_sub(standing.of),
+                standing.scope,
+            ));
+        }
         self.evidence.actual = Some(actual);
         self.evidence.claimed = Some(f64::from(ranking.rank));
         self.evidence.rank = Some(RankEvidence {
