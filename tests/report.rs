@@ -28,7 +28,7 @@ pub fn build_report(app: &TestApp, out: &Path) {
     ok(&["verify".as_ref(), "--all".as_ref()]);
     let printed = ok(&["report".as_ref(), "--out".as_ref(), out.as_os_str()]);
     assert!(printed.contains("wrote 18 claim pages"), "{printed}");
-    assert!(printed.contains("1 article pages"), "{printed}");
+    assert!(printed.contains("1 article page\n"), "{printed}");
 }
 
 fn read(path: PathBuf) -> String {

@@ -483,8 +483,11 @@ impl SentenceParser {
         spans.sort_by_key(|s| s.start);
         let mut claim = claim;
         if claim.year.is_none() {
-            // "still", "now": the latest data when the sentence was written.
-            claim.latest_by = Some(as_of.year());
+            // "still", "now": the latest data when the sentence was written. A year's
+            // figure is published after the year ends, so a sentence of March 2016 speaks of
+            // 2015 at the latest (judging it on 2016's figure, which did not exist yet, found
+            // a true claim false).
+            claim.latest_by = Some(as_of.year() - 1);
         }
         let claim = claim.validate(&self.countries)?;
         Ok(Parsed {
@@ -1328,6 +1331,17 @@ mod tests {
         ] {
             assert!(parse(text).is_ok(), "{text}: {:?}", parse(text).err());
         }
+    }
+
+    /// "Is 108" said in February 2019 speaks of the latest figure published by then: 2018's
+    /// at best, never 2019's (a new user's true claim came out false on a later year).
+    #[test]
+    fn no_year_means_a_year_before_the_sentence() {
+        let spec = parse("El Salvador's murder rate is 50 per 100,000.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!((spec.year, spec.latest_by), (None, Some(2018)));
     }
 
     #[test]

@@ -64,12 +64,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs, out: &mut impl Write) -> Resu
         generated_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     };
     let summary = site::write_site(&args.out, &input)?;
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
     writeln!(
         out,
-        "wrote {} claim pages, {} charts, {} article pages\nopen {}",
-        summary.claims,
-        summary.charts,
-        summary.articles,
+        "wrote {}, {}, {}\nopen {}",
+        count(summary.claims, "claim page"),
+        count(summary.charts, "chart"),
+        count(summary.articles, "article page"),
         summary.index.display()
     )?;
     Ok(EXIT_OK)

@@ -255,7 +255,7 @@ impl Judge<'_> {
                 year,
                 match by {
                     Some(by) => format!(
-                        " (no year claimed; latest year with data up to {by}, when the claim was made: {year})"
+                        " (no year claimed; latest year with data up to {by}, the last full year before the claim was made: {year})"
                     ),
                     None => format!(" (no year claimed; latest year with data: {year})"),
                 },
