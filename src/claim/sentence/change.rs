@@ -234,6 +234,27 @@ pub(super) fn amount(
     })
 }
 
+/// A minus sign beside a change word ("fell by -5%", "rose -3%"): a fall of 5%, or a rise
+/// written the other way round? Either reading could be the writer's, so none is chosen.
+pub(super) fn signed_against_direction(text: &str, numbers: &[Number]) -> Option<String> {
+    numbers.iter().find_map(|n| {
+        let before = text[..n.start].to_ascii_lowercase();
+        let words: Vec<&str> = before
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(3)
+            .collect();
+        let near_verb = words.iter().any(|w| direction_of(w).is_some());
+        (n.value < 0.0 && near_verb).then(|| {
+            format!(
+                "\"{}\" is signed beside a change word: write the size of the change (\"fell by 5%\") or the sign alone (\"changed by -5%\")",
+                &text[n.start..n.end]
+            )
+        })
+    })
+}
+
 /// "made up", "add up to": an "up" that is no rise.
 pub(super) fn made_up(words: &[Word], w: &Word) -> bool {
     w.lower == "up"

@@ -399,9 +399,16 @@ impl SentenceParser {
                     && (earlier_place.is_some() || mentions.iter().any(|(other, _)| other != code))
             })
             .cloned();
+        // "…, the highest in the world": in a later clause the world is the rank's scope,
+        // and the place is the earlier clause's (it was read as a claim about the World
+        // aggregate). A rank claim's "world" is no place of its own (see `left_over`).
+        let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
+        let world_only = earlier_place.is_some()
+            && mentions.iter().all(|(code, _)| code == "WLD")
+            && find_rank(&lower, &reading.words, false).is_some();
         let Some((iso3, country_span)) = mentions
             .iter()
-            .find(|m| Some(*m) != scope.as_ref())
+            .find(|m| Some(*m) != scope.as_ref() && !world_only)
             .cloned()
         else {
             if let Some(iso3) = earlier_place {
@@ -468,7 +475,12 @@ impl SentenceParser {
         as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
         let indicator_name = indicator.name.as_str();
-        if let Some(problem) = written_units(reading.text, indicator) {
+        if let Some(problem) = written_units(reading.text, indicator).or_else(|| {
+            change::signed_against_direction(
+                reading.text,
+                &scan_numbers(reading.text, &reading.words),
+            )
+        }) {
             return Err(ParseError::Missing(problem));
         }
         let mut reading = reading;
@@ -1342,6 +1354,31 @@ mod tests {
             .claim
             .spec();
         assert_eq!((spec.year, spec.latest_by), (None, Some(2018)));
+    }
+
+    /// A later clause's "the highest in the world" ranks the earlier clause's place (it was
+    /// read as a rank of the World aggregate); a later clause about the world's own value
+    /// is still about the world.
+    #[test]
+    fn the_world_as_a_later_clauses_scope() {
+        let parts = parser()
+            .parse_all(
+                "El Salvador had a murder rate of 105 per 100,000 people in 2015, the highest in the world.",
+                NaiveDate::from_ymd_opt(2019, 2, 1).unwrap(),
+            )
+            .unwrap();
+        let rank = parts[1].claim.spec();
+        assert_eq!(
+            (rank.country.as_deref(), rank.kind, rank.rank),
+            (Some("SLV"), Kind::Rank, Some(1))
+        );
+        let parts = parser()
+            .parse_all(
+                "El Salvador's murder rate in 2015 was 105, and the world's was 6.",
+                NaiveDate::from_ymd_opt(2019, 2, 1).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(parts[1].claim.spec().country.as_deref(), Some("WLD"));
     }
 
     #[test]
