@@ -667,6 +667,38 @@ async fn a_sentence_takes_labels_and_refuses_claim_flags() {
     assert_eq!(list[0]["id"], "sv-2015");
 }
 
+/// Two sentences whose slugs agree (punctuation, signs and symbols drop out; slugs stop at
+/// 60 characters) are two claims: the second never replaces the first (it did, recorded
+/// only as an edit). Adding the first again still finds it unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn sentences_sharing_a_slug_are_two_claims() {
+    let app = TestApp::start().await;
+    let first = "El Salvador homicide rate 105 per 100,000 in 2015";
+    let second = "El Salvador homicide rate: 105 per 100,000, in 2015.";
+    app.cmd().args(["add", first]).assert().success();
+    app.cmd()
+        .args(["add", second])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "added el-salvador-homicide-rate-105-per-100-000-in-2015-2",
+        ));
+    let list = app.json(&["list", "--json"]);
+    let texts: Vec<(&str, &str)> = list
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(list.len(), 2, "{texts:?}");
+    assert!(texts.contains(&("el-salvador-homicide-rate-105-per-100-000-in-2015", first)));
+    app.cmd()
+        .args(["add", first])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "unchanged el-salvador-homicide-rate-105-per-100-000-in-2015:",
+        ));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
     let app = TestApp::start().await;

@@ -84,6 +84,41 @@ fn human_secs(secs: u64) -> String {
     }
 }
 
+/// The id to store `claim` under. A claim whose id was made from its own text (the slug of
+/// a sentence, or of one of its parts: `<slug>-1`, `<slug>-2`) never replaces a stored
+/// claim with another text: slugs drop signs and symbols ("fell by 5%" and "fell by -5%")
+/// and stop at 60 characters, so two sentences can share one. It takes the first free (or
+/// same-text) `<id>-2`, `<id>-3`, …. Any other id (a claim file's, `--id`) keeps its
+/// meaning: storing under it edits that claim.
+fn free_id(store: &dyn crate::store::Storage, claim: &Claim) -> Result<String, AppError> {
+    let base = crate::claim::slug(&claim.text);
+    let made_from_text = claim.id == base
+        || claim
+            .id
+            .strip_prefix(&base)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|part| part.parse::<u32>().is_ok());
+    if !made_from_text {
+        return Ok(claim.id.clone());
+    }
+    let taken = |id: &str| -> Result<bool, AppError> {
+        Ok(store
+            .claim(id)?
+            .is_some_and(|stored| stored.text != claim.text))
+    };
+    if !taken(&claim.id)? {
+        return Ok(claim.id.clone());
+    }
+    let mut n = 2;
+    loop {
+        let id = format!("{}-{n}", claim.id);
+        if !taken(&id)? {
+            return Ok(id);
+        }
+        n += 1;
+    }
+}
+
 /// Refuses claims whose schedule runs more often than `min_secs` (0: no minimum).
 fn check_schedules(claims: &[Claim], min_secs: u64, now: DateTime<Utc>) -> Result<(), AppError> {
     if min_secs == 0 {
@@ -228,7 +263,8 @@ impl App {
                 let store = queue.store();
                 let mut added = Vec::with_capacity(claims.len());
                 let mut changed = Vec::new();
-                for claim in claims {
+                for mut claim in claims {
+                    claim.id = free_id(store.as_ref(), &claim)?;
                     let (upsert, edit) = store.put_claim_edited(&claim, now, &edit::describe)?;
                     if upsert != Upsert::Unchanged {
                         schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
