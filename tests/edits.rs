@@ -65,6 +65,14 @@ async fn edit_records_the_change_and_keeps_it_through_rechecks(backend: Backend)
     let text = String::from_utf8(app.cmd().args(["show", SV]).output().unwrap().stdout).unwrap();
     assert!(text.contains("3 checks, 1 edit,"), "{text}");
     assert!(text.contains("claim edited: value 105 → 107.6"), "{text}");
+    // The check after the edit reads 2016's figure: another figure, not a revision of 2015's
+    // (change events and webhooks said "value revised").
+    let changes = String::from_utf8(app.cmd().args(["changes"]).output().unwrap().stdout).unwrap();
+    assert!(
+        changes.contains("value compared 107.638231 (SLV 2015) → 85.085802 (SLV 2016)"),
+        "{changes}"
+    );
+    assert!(!changes.contains("revised"), "{changes}");
 }
 
 async fn add_and_reimport_record_edits_and_unknown_ids_are_refused(backend: Backend) {

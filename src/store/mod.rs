@@ -26,7 +26,7 @@ use crate::claim::country::CountryInfo;
 use crate::claim::Claim;
 use crate::inputs::{Inputs, Judged};
 use crate::queue::{Job, JobState};
-use crate::verify::{Grade, Verdict};
+use crate::verify::{Evidence, Grade, Verdict};
 
 /// A storage problem, with the location and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -612,13 +612,32 @@ pub fn describe_change(old: &Verdict, new: &Verdict) -> Option<String> {
     }
     if let (Some(a), Some(b)) = (old.evidence.actual, new.evidence.actual) {
         if (a - b).abs() > f64::EPSILON * a.abs().max(1.0) {
-            parts.push(format!("value revised {a} → {b}"));
+            parts.push(value_change(&old.evidence, &new.evidence, a, b));
         }
     }
     if old.grade == Grade::Unverifiable && new.grade != Grade::Unverifiable && parts.is_empty() {
         parts.push("data became available".into());
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// A value that differs: "revised" only when it is the same figure (source, series,
+/// country and years) read again; otherwise the claim now reads another figure (an edit
+/// changed its year or country, or the latest year moved on), which is no revision.
+fn value_change(old: &Evidence, new: &Evidence, a: f64, b: f64) -> String {
+    let same_figure = old.source == new.source
+        && old.indicator == new.indicator
+        && old.country == new.country
+        && old.years == new.years;
+    if same_figure {
+        return format!("value revised {a} → {b}");
+    }
+    let at = |e: &Evidence| {
+        let place = e.country.as_deref().unwrap_or("?");
+        let years: Vec<String> = e.years.iter().map(i32::to_string).collect();
+        format!("{place} {}", years.join("–"))
+    };
+    format!("value compared {a} ({}) → {b} ({})", at(old), at(new))
 }
 
 #[cfg(test)]
