@@ -667,6 +667,35 @@ async fn a_sentence_takes_labels_and_refuses_claim_flags() {
     assert_eq!(list[0]["id"], "sv-2015");
 }
 
+/// `remove` with a mistyped id among valid ones removes nothing and names the typo (it
+/// removed the valid ones first).
+#[tokio::test(flavor = "multi_thread")]
+async fn remove_is_all_or_nothing() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    app.cmd()
+        .args(["remove", "sv-homicide-2015", "sv-homicide-2105"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sv-homicide-2105"))
+        .stderr(predicate::str::contains("nothing was removed"));
+    let ids: Vec<String> = app
+        .json(&["list", "--json"])
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&"sv-homicide-2015".to_string()), "{ids:?}");
+    app.cmd()
+        .args(["remove", "sv-homicide-2015", "sv-homicide-2016-dropped"])
+        .assert()
+        .success();
+    assert_eq!(app.json(&["list", "--json"]).len(), ids.len() - 2);
+}
+
 /// Two sentences whose slugs agree (punctuation, signs and symbols drop out; slugs stop at
 /// 60 characters) are two claims: the second never replaces the first (it did, recorded
 /// only as an edit). Adding the first again still finds it unchanged.
