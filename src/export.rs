@@ -32,6 +32,11 @@ pub struct Appearance {
     pub date: Option<String>,
 }
 
+/// Whether the record is of a sentence kept from a scan that could not be read as a claim.
+fn not_understood(record: &VerdictRecord) -> bool {
+    record.verdict.evidence.unverifiable == Some(crate::verify::Unverifiable::NotUnderstood)
+}
+
 /// One claim with its latest verdict.
 pub type Row<'a> = (&'a Claim, Option<&'a VerdictRecord>);
 
@@ -103,6 +108,8 @@ pub fn claim_reviews(
 ) -> Value {
     Value::Array(
         rows.iter()
+            // A sentence the scan could not read was never checked: no review of it.
+            .filter(|(_, r)| r.is_some_and(|r| !not_understood(r)))
             .filter_map(|(c, r)| r.map(|r| claim_review(c, r, publisher, appearance)))
             .collect(),
     )

@@ -148,6 +148,22 @@ async fn scan_stores_tagged_claims_and_verifies_them() {
 
     let listed = json_lines(&app.cmd().args(["list", "--json"]).output().unwrap().stdout);
     assert_eq!(listed.len(), 9);
+
+    // A sentence the scan could not read was never checked: it says so, and no ClaimReview
+    // is published for it (it was published as "Unverifiable: no series answers this").
+    let kept = results
+        .iter()
+        .find(|r| r["id"].as_str().unwrap().starts_with("at-least-nine-police"))
+        .unwrap();
+    let explanation = kept["explanation"].as_str().unwrap();
+    assert!(explanation.starts_with("Not checked: "), "{explanation}");
+    let out = app
+        .cmd()
+        .args(["export", "--format", "claimreview", "--tag", "ms13"])
+        .output()
+        .unwrap();
+    let reviews: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reviews.len(), 4, "the 4 claims read, not the 5 sentences kept");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,18 +40,24 @@ pub const NOT_UNDERSTOOD: &str = "Found in the article but not checkable";
 
 /// The verdict for a claim that no series can answer (no indicator given).
 pub fn without_series(claim: &Claim) -> Verdict {
-    let mut explanation = format!(
-        "No {} series answers this claim, so it cannot be checked against the data.",
-        source_name(&claim.source)
-    );
-    if let Some(note) = &claim.note {
-        explanation.push(' ');
-        explanation.push_str(note.trim());
-    }
     let understood = !claim
         .note
         .as_deref()
         .is_some_and(|n| n.starts_with(NOT_UNDERSTOOD));
+    // A sentence the parser could not read was never matched to a series: saying no series
+    // answers it would be a finding claimcheck did not make.
+    let mut explanation = if understood {
+        format!(
+            "No {} series answers this claim, so it cannot be checked against the data.",
+            source_name(&claim.source)
+        )
+    } else {
+        "Not checked: claimcheck could not read this sentence as a claim, so no series was looked up.".to_string()
+    };
+    if let Some(note) = &claim.note {
+        explanation.push(' ');
+        explanation.push_str(note.trim());
+    }
     Verdict {
         grade: Grade::Unverifiable,
         explanation,
@@ -761,9 +767,16 @@ mod tests {
         none.note = Some("no series counts deportations".into());
         let v = without_series(&typed(&none));
         assert_eq!(v.evidence.unverifiable, Some(Unverifiable::NoSeries));
+        assert!(v.explanation.starts_with("No World Bank series answers"));
         none.note = Some(format!("{NOT_UNDERSTOOD}: no country or region found"));
         let v = without_series(&typed(&none));
         assert_eq!(v.evidence.unverifiable, Some(Unverifiable::NotUnderstood));
+        assert!(
+            v.explanation
+                .starts_with("Not checked: claimcheck could not read this sentence"),
+            "{}",
+            v.explanation
+        );
         // A verdict that is one has no such reason.
         c.country = Some("SLV".into());
         assert_eq!(judge(&c).evidence.unverifiable, None);
