@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS, // e.g. `| head`
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", chain(&error));
             let input = error.is::<InputError>();
             ExitCode::from(if input {
                 cli::EXIT_INPUT
@@ -48,6 +48,21 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// The error and its causes, each cause once: many of our errors already quote their cause
+/// ("cannot read config file nope.toml: No such file or directory"), and anyhow's `{:#}`
+/// would print it a second time.
+fn chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -667,6 +667,36 @@ async fn a_sentence_takes_labels_and_refuses_claim_flags() {
     assert_eq!(list[0]["id"], "sv-2015");
 }
 
+/// An error that quotes its cause prints it once (a missing config file printed "No such
+/// file or directory" twice); an empty article says there is nothing to check.
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_and_empty_input_read_well() {
+    let app = TestApp::start().await;
+    let out = assert_cmd::Command::cargo_bin("claimcheck")
+        .unwrap()
+        .args(["--config", "/nonexistent/claimcheck.toml", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read config file /nonexistent/claimcheck.toml"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    app.cmd()
+        .args(["scan", "-"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to check"))
+        .stdout(predicate::str::contains("make a report").not());
+}
+
 /// `remove` with a mistyped id among valid ones removes nothing and names the typo (it
 /// removed the valid ones first).
 #[tokio::test(flavor = "multi_thread")]

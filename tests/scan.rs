@@ -153,7 +153,12 @@ async fn scan_stores_tagged_claims_and_verifies_them() {
     // is published for it (it was published as "Unverifiable: no series answers this").
     let kept = results
         .iter()
-        .find(|r| r["id"].as_str().unwrap().starts_with("at-least-nine-police"))
+        .find(|r| {
+            r["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("at-least-nine-police")
+        })
         .unwrap();
     let explanation = kept["explanation"].as_str().unwrap();
     assert!(explanation.starts_with("Not checked: "), "{explanation}");
@@ -163,7 +168,11 @@ async fn scan_stores_tagged_claims_and_verifies_them() {
         .output()
         .unwrap();
     let reviews: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(reviews.len(), 4, "the 4 claims read, not the 5 sentences kept");
+    assert_eq!(
+        reviews.len(),
+        4,
+        "the 4 claims read, not the 5 sentences kept"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

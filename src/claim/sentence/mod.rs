@@ -89,6 +89,21 @@ pub enum ParseError {
     },
 }
 
+/// The longest sentence read, in characters: claims are a line or two, and reading time grows
+/// faster than length (a 300 KB "sentence" took minutes), so one API request must not tie
+/// the daemon up.
+pub const MAX_SENTENCE_CHARS: usize = 1_000;
+
+fn too_long(text: &str) -> Result<(), ParseError> {
+    let chars = text.chars().count();
+    if chars > MAX_SENTENCE_CHARS {
+        return Err(ParseError::Missing(format!(
+            "the sentence is {chars} characters long, longer than a claim needs (at most {MAX_SENTENCE_CHARS}): give the one sentence that makes the claim, or `scan` the article"
+        )));
+    }
+    Ok(())
+}
+
 /// The refusal message for words left over.
 fn refusal(left: &[Unaccounted]) -> String {
     let words: Vec<String> = left
@@ -163,11 +178,13 @@ impl SentenceParser {
     /// Parses a sentence into every claim it makes (one per clause: "Ecuador has 18 million
     /// people and a murder rate of 90 per 100,000"), or refuses it whole.
     pub fn parse_all(&self, text: &str, as_of: NaiveDate) -> Result<Vec<Parsed>, ParseError> {
+        too_long(text)?;
         clauses::parse_all(self, text, as_of)
     }
 
     /// Parses one sentence as one claim; `as_of` dates it for "last year".
     pub fn parse(&self, text: &str, as_of: NaiveDate) -> Result<Parsed, ParseError> {
+        too_long(text)?;
         self.parse_in(text, as_of, None)
     }
 
@@ -1379,6 +1396,19 @@ mod tests {
             )
             .unwrap();
         assert_eq!(parts[1].claim.spec().country.as_deref(), Some("WLD"));
+    }
+
+    /// A "sentence" far longer than a claim is refused at once (reading one of 300 KB took
+    /// minutes, and the API takes bodies of 1 MiB).
+    #[test]
+    fn overlong_sentences_are_refused_at_once() {
+        let long = "El Salvador's murder rate was 105 per 100,000 in 2015, and ".repeat(5000);
+        let err = parser()
+            .parse_all(&long, NaiveDate::from_ymd_opt(2019, 2, 1).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most 1000"), "{err}");
+        assert!(parse(&long).is_err());
     }
 
     #[test]

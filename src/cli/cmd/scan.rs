@@ -80,11 +80,18 @@ pub async fn run(ctx: &Context, args: &ScanArgs, out: &mut impl Write) -> Result
         for result in &results {
             writeln!(out, "{}\n", report::result_text(result))?;
         }
-        writeln!(out, "{}", summary(&results))?;
-        writeln!(
-            out,
-            "make a report: claimcheck report --tag {tag} --out report/"
-        )?;
+        if results.is_empty() {
+            writeln!(
+                out,
+                "nothing to check: no sentence with a statistic was found"
+            )?;
+        } else {
+            writeln!(out, "{}", summary(&results))?;
+            writeln!(
+                out,
+                "make a report: claimcheck report --tag {tag} --out report/"
+            )?;
+        }
     }
     Ok(if results.iter().any(|r| r.outcome().is_err()) {
         EXIT_RUNTIME
