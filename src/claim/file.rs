@@ -389,9 +389,16 @@ impl Field<'_, '_> {
 
     fn integer(&self) -> Result<i32, Located> {
         match self.value.get_ref() {
-            DeValue::Integer(i) => {
-                i32::from_str_radix(i.as_str(), i.radix()).map_err(|_| self.err("a whole number"))
-            }
+            DeValue::Integer(i) => i32::from_str_radix(i.as_str(), i.radix()).map_err(|_| {
+                (
+                    self.value.span(),
+                    format!(
+                        "`{}` is out of range ({}): no year, rank or count is this large",
+                        self.name,
+                        i.as_str()
+                    ),
+                )
+            }),
             _ => Err(self.err("a whole number such as 2015")),
         }
     }
@@ -583,6 +590,21 @@ factor = 0.5
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(parsed.errors[0].line, 3);
         assert!(parsed.errors[0].message.contains("not valid TOML"));
+    }
+
+    /// A number too large for a year said "must be a whole number, found integer".
+    #[test]
+    fn an_out_of_range_year_says_so() {
+        let parsed = parse_text("[[claim]]\ntext = \"a\"\nyear = 99999999999\n");
+        assert_eq!(parsed.errors.len(), 1);
+        assert!(
+            parsed.errors[0]
+                .message
+                .contains("`year` is out of range (99999999999)"),
+            "{}",
+            parsed.errors[0]
+        );
+        assert_eq!(parsed.errors[0].line, 3);
     }
 
     #[test]
