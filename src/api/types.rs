@@ -221,7 +221,7 @@ impl JobResult {
         Err(match job.state {
             JobState::Retrying => CheckFailure {
                 reason: format!(
-                    "{reason} (job {} retries at {})",
+                    "{reason} (job {} is retried from {}, by a running daemon or the next `claimcheck verify`)",
                     job.id,
                     job.run_at.format("%H:%M:%S UTC")
                 ),
