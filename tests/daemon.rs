@@ -108,9 +108,17 @@ async fn tcp_beyond_loopback_needs_a_token() {
         .args(["daemon", "--listen", "0.0.0.0:0"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(3));
+    // Settings to change: bad input (2), like any other refused input.
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr)
         .contains("refusing to serve beyond loopback without a token"));
+    let output = app
+        .cmd()
+        .args(["daemon", "--listen", "nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an address such as"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

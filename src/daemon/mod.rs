@@ -38,6 +38,15 @@ pub enum DaemonError {
     /// The webhook client could not be built.
     #[error("cannot set up webhooks: {0}")]
     Webhook(#[source] reqwest::Error),
+    /// The settings ask for something the daemon must not or cannot do (a listen address
+    /// that is none, a public one without a token): bad input, not a failure to run.
+    #[error("cannot listen on {what}: {detail}")]
+    Settings {
+        /// The address as given.
+        what: String,
+        /// What to change.
+        detail: String,
+    },
     /// A listener could not be set up.
     #[error("cannot listen on {what}: {detail}")]
     Listen {
@@ -157,13 +166,16 @@ async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListen
         what: listen.to_string(),
         detail,
     };
+    let settings = |detail: &str| DaemonError::Settings {
+        what: listen.to_string(),
+        detail: detail.to_string(),
+    };
     let addr: SocketAddr = listen
         .parse()
-        .map_err(|_| fail("not an address such as 127.0.0.1:7878".into()))?;
+        .map_err(|_| settings("not an address such as 127.0.0.1:7878"))?;
     if !addr.ip().is_loopback() && !has_token {
-        return Err(fail(
-            "refusing to serve beyond loopback without a token: set [daemon] token in the config"
-                .into(),
+        return Err(settings(
+            "refusing to serve beyond loopback without a token: set [daemon] token in the config",
         ));
     }
     tokio::net::TcpListener::bind(addr)

@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::{Context, EXIT_OK};
+use crate::cli::{Context, InputError, EXIT_OK};
 
 /// Runs the daemon in the foreground.
 pub async fn run(ctx: Context, listen: Option<String>) -> Result<u8> {
@@ -19,6 +19,12 @@ pub async fn run(ctx: Context, listen: Option<String>) -> Result<u8> {
             _ = term.recv() => {}
         }
     };
-    crate::daemon::run(config, ctx.db_path, shutdown).await?;
-    Ok(EXIT_OK)
+    match crate::daemon::run(config, ctx.db_path, shutdown).await {
+        Ok(()) => Ok(EXIT_OK),
+        // Settings to change are bad input (exit 2), not a failure to run (exit 3).
+        Err(e @ crate::daemon::DaemonError::Settings { .. }) => {
+            Err(InputError::Message(e.to_string()).into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
