@@ -1227,6 +1227,19 @@ fn value_claim(
 ) -> Result<(), ParseError> {
     let text = reading.text;
     let Some(value) = numbers.first() else {
+        // "the highest … in the Caribbean": a rank whose scope is no known region reads as
+        // a value without a number; say what is wrong with it instead.
+        if let Some(word) = reading.words.iter().find(|w| {
+            matches!(
+                w.lower.as_str(),
+                "highest" | "lowest" | "largest" | "smallest" | "biggest" | "worst" | "best"
+            )
+        }) {
+            return Err(ParseError::Missing(format!(
+                "\"{}\" ranks against others, but the sentence names no group claimcheck can rank within: say \"in the world\", a World Bank region (\"in Latin America\", \"in sub-Saharan Africa\") or an income group (\"among upper-middle-income countries\")",
+                &text[word.start..word.end]
+            )));
+        }
         return Err(ParseError::Missing(format!(
             "no number to check for {}: write the figure (\"… was 105 in 2015\")",
             indicator.name
@@ -1409,6 +1422,15 @@ mod tests {
             .to_string();
         assert!(err.contains("at most 1000"), "{err}");
         assert!(parse(&long).is_err());
+    }
+
+    /// A rank within a group the country list does not know says so (it said "no number").
+    #[test]
+    fn a_rank_in_an_unknown_group_names_the_problem() {
+        let err = parse("Jamaica had the highest murder rate in the Caribbean in 2015.")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"highest\" ranks against others"), "{err}");
     }
 
     #[test]
