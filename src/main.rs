@@ -2,6 +2,7 @@
 //! errors into messages and exit codes.
 
 use std::io::IsTerminal;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use claimcheck::cli::{self, Cli, InputError, LogFormat};
@@ -31,7 +32,10 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(cli::EXIT_RUNTIME);
         }
     };
@@ -39,7 +43,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS, // e.g. `| head`
         Err(error) => {
-            eprintln!("error: {}", chain(&error));
+            // Not eprintln!, which panics when stderr is a closed pipe (`2>&1 | head`).
+            let _ = writeln!(std::io::stderr(), "error: {}", chain(&error));
             let input = error.is::<InputError>();
             ExitCode::from(if input {
                 cli::EXIT_INPUT

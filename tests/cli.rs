@@ -688,6 +688,13 @@ async fn errors_and_empty_input_read_well() {
         1,
         "{stderr}"
     );
+    // `add` alone shows its forms, also with CLAIMCHECK_DB set (clap asked for --text).
+    app.cmd()
+        .env("CLAIMCHECK_DB", app.db())
+        .arg("add")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Two forms:"));
     app.cmd()
         .args(["scan", "-"])
         .write_stdin("")

@@ -33,7 +33,7 @@ Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could no
 Environment: CLAIMCHECK_DB (database dir or postgres:// URL), CLAIMCHECK_WORLDBANK_URL (API base URL),
 RUST_LOG (log filter, e.g. claimcheck=debug).";
 
-const ADD_FORMS: &str = "\
+pub(crate) const ADD_FORMS: &str = "\
 Two forms:
   claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
       a sentence as news writes it: parsed, shown, stored and verified (--dry-run: parse only)
@@ -294,7 +294,9 @@ pub struct AddArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "indicator"])]
     pub file: Option<PathBuf>,
     /// The claim as written (with the flags below)
-    #[arg(long, required_unless_present_any = ["file", "sentence"])]
+    // Not `required_unless_present_any`: with CLAIMCHECK_DB set, clap then reported a
+    // missing --text instead of showing the forms; `add` checks it itself.
+    #[arg(long)]
     pub text: Option<String>,
     /// Id [default: a slug of the text]
     #[arg(long)]

@@ -10,6 +10,7 @@ mod webhook;
 pub use webhook::sign;
 
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -101,8 +102,12 @@ pub async fn run(
         limits,
         stopped(stop_rx.clone()),
     ))];
+    let mut tcp_shown = String::new();
     if let Some(listen) = &config.daemon.listen {
         let tcp = bind_tcp(listen, config.daemon.token.is_some()).await?;
+        if let Ok(addr) = tcp.local_addr() {
+            tcp_shown = format!(" and http://{addr}");
+        }
         let router = server::router_with_token(state.clone(), config.daemon.token.clone());
         servers.push(tokio::spawn(server::serve(
             tcp,
@@ -111,8 +116,10 @@ pub async fn run(
             stopped(stop_rx.clone()),
         )));
     }
-    eprintln!(
-        "claimcheck daemon: database {shown}, worker {}, API on {}",
+    // Not eprintln!, which panics when stderr is a closed pipe.
+    let _ = writeln!(
+        std::io::stderr(),
+        "claimcheck daemon: database {shown}, worker {}, API on {}{tcp_shown}",
         app.worker_id(),
         socket.display()
     );

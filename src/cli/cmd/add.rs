@@ -22,6 +22,13 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
     if let Some(sentence) = &args.sentence {
         return add_sentence(ctx, sentence, args, out).await;
     }
+    if args.text.is_none() {
+        return Err(InputError::Message(format!(
+            "nothing to add: give a sentence, --file, or --text with the claim's flags\n\n{}",
+            crate::cli::args::ADD_FORMS
+        ))
+        .into());
+    }
     let claim = args
         .to_spec()
         .validate(&Countries::embedded())

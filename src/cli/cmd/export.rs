@@ -83,11 +83,11 @@ fn claimreview(
 ) -> Result<()> {
     let publisher = &ctx.config.publisher;
     if publisher.name.is_none() || publisher.url.is_none() {
-        eprintln!("warning: set [publisher] name and url in the config file: Google needs a ClaimReview's author and url");
+        let _ = writeln!(std::io::stderr(), "warning: set [publisher] name and url in the config file: Google needs a ClaimReview's author and url");
     }
     let unchecked = rows.iter().filter(|(_, r)| r.is_none()).count();
     if unchecked > 0 {
-        eprintln!("note: {unchecked} claim(s) never checked are left out; run `claimcheck verify --all` first");
+        let _ = writeln!(std::io::stderr(), "note: {unchecked} claim(s) never checked are left out; run `claimcheck verify --all` first");
     }
     let appearance = Appearance {
         url: args.appearance.clone(),

@@ -23,6 +23,7 @@ pub mod show;
 pub mod status;
 pub mod verify;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -46,7 +47,7 @@ pub(super) async fn load_files(
     for path in &files {
         let parsed = file::read(path, &countries);
         for error in &parsed.errors {
-            eprintln!("error: {error}");
+            let _ = writeln!(std::io::stderr(), "error: {error}");
         }
         errors += parsed.errors.len();
         claims.extend(parsed.claims);
