@@ -168,7 +168,12 @@ fn csv_row(claim: &Claim, record: Option<&VerdictRecord>) -> Vec<String> {
             .and_then(|r| r.verdict.grade.rating())
             .map(|n| n.to_string())),
         opt(ev.and_then(|e| e.claimed).map(|v| v.to_string())),
-        opt(ev.and_then(|e| e.actual).map(|v| v.to_string())),
+        // For a rank, `claimed` is a place: `actual` is the place found (the value is in
+        // the explanation), so the two columns compare like with like.
+        opt(ev.and_then(|e| match &e.rank {
+            Some(rank) => Some(rank.rank.to_string()),
+            None => e.actual.map(|v| v.to_string()),
+        })),
         opt(claim.year.map(|y| y.to_string())),
         opt(claim.country.clone()),
         opt(claim.indicator.clone()),

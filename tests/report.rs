@@ -60,6 +60,14 @@ async fn report_has_an_index_claim_pages_charts_and_the_article() {
     assert!(index.contains("id=\"f-grade\""), "filters");
     assert!(index.contains("href=\"articles/seed-article.html\""));
 
+    // A rank's evidence sets place beside place (it read "Claimed 1 · Data says 107.638").
+    let rank_page = read(out.join("claims/sv-homicide-2015-highest.html"));
+    assert!(
+        rank_page.contains("place 1 (highest first)")
+            && rank_page.contains("place 1 of 130, at 107.638"),
+        "rank evidence"
+    );
+
     let page = read(out.join("claims/sv-homicide-2015.html"));
     assert!(page.contains("Mostly true"));
     assert!(

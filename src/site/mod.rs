@@ -465,8 +465,35 @@ fn evidence_rows(claim: &Claim, r: &VerdictRecord) -> Vec<(String, String)> {
         "Country",
         e.country_name.clone().or_else(|| claim.country.clone()),
     );
-    push("Claimed", e.claimed.map(fmt_number));
-    push("Data says", e.actual.map(fmt_number));
+    match &e.rank {
+        // A rank claims a place, not a value: place beside place, the value after it (it
+        // read "Claimed 1 · Data says 107.638").
+        Some(rank) => {
+            let end = match rank.order {
+                crate::claim::Order::Desc => "highest",
+                crate::claim::Order::Asc => "lowest",
+            };
+            push(
+                "Claimed",
+                e.claimed.map(|c| format!("place {c} ({end} first)")),
+            );
+            push(
+                "Data says",
+                Some(format!(
+                    "place {} of {}{}",
+                    rank.rank,
+                    rank.of,
+                    e.actual
+                        .map(|v| format!(", at {}", fmt_number(v)))
+                        .unwrap_or_default()
+                )),
+            );
+        }
+        None => {
+            push("Claimed", e.claimed.map(fmt_number));
+            push("Data says", e.actual.map(fmt_number));
+        }
+    }
     let values: Vec<String> = e
         .values
         .iter()
