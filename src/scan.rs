@@ -105,6 +105,10 @@ const NUMBER_WORDS: &[&str] = &[
 const RANK_WORDS: &[&str] = &[
     "highest", "lowest", "largest", "smallest", "biggest", "worst", "best", "record", "top",
 ];
+/// Words that state a size of change without a digit ("has doubled since 1990").
+const MULTIPLIER_WORDS: &[&str] = &[
+    "doubled", "tripled", "trebled", "quadrupled", "halved", "tenfold", "twofold", "threefold",
+];
 const COMPARISONS: &[&str] = &[
     "more than",
     "less than",
@@ -293,7 +297,8 @@ impl Scanner {
     }
 
     /// True when a sentence is worth parsing: a quantity near a place, a statistic or a
-    /// comparison, or a rank/record word near a statistic and a place.
+    /// comparison, or a rank, record or multiplier word ("doubled") near a statistic and a
+    /// place.
     pub fn is_checkable(&self, sentence: &str, as_of: NaiveDate) -> bool {
         let words = lower_words(sentence);
         let joined = format!(" {} ", words.join(" "));
@@ -304,8 +309,10 @@ impl Scanner {
                 .any(|c| joined.contains(&format!(" {c} ")));
             return statistic || comparison || self.has_place(sentence, as_of);
         }
-        let rank = words.iter().any(|w| RANK_WORDS.contains(&w.as_str()));
-        rank && statistic && self.has_place(sentence, as_of)
+        let wording = words
+            .iter()
+            .any(|w| RANK_WORDS.contains(&w.as_str()) || MULTIPLIER_WORDS.contains(&w.as_str()));
+        wording && statistic && self.has_place(sentence, as_of)
     }
 
     /// Scans an article; its claims are tagged `tag` and dated `as_of` (for "last year").

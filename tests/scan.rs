@@ -200,4 +200,17 @@ async fn scan_reads_stdin_and_prints_a_summary() {
         stdout.contains("1 claim checked: 1 mostly-true"),
         "{stdout}"
     );
+    // A change stated by a multiplier word alone is found ("has doubled since 1990" was
+    // skipped: no quantity, no rank word).
+    let output = app
+        .cmd()
+        .args(["scan", "-", "--dry-run", "--as-of", "2024-06-01"])
+        .write_stdin("Guatemala's population has doubled since 1990.")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("1 with a checkable statistic: 1 turned into claims"),
+        "{stdout}"
+    );
 }
