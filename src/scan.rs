@@ -107,7 +107,14 @@ const RANK_WORDS: &[&str] = &[
 ];
 /// Words that state a size of change without a digit ("has doubled since 1990").
 const MULTIPLIER_WORDS: &[&str] = &[
-    "doubled", "tripled", "trebled", "quadrupled", "halved", "tenfold", "twofold", "threefold",
+    "doubled",
+    "tripled",
+    "trebled",
+    "quadrupled",
+    "halved",
+    "tenfold",
+    "twofold",
+    "threefold",
 ];
 const COMPARISONS: &[&str] = &[
     "more than",

@@ -100,7 +100,8 @@ impl Countries {
                     e.name.as_str(),
                 )
             })
-            .filter(|(score, _)| *score > 0.8)
+            // 0.8 let "Atlantis" suggest Albania; typos of real names score above 0.9.
+            .filter(|(score, _)| *score > 0.88)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         Err(CountryError::Unknown {
@@ -327,7 +328,21 @@ mod tests {
 
     #[test]
     fn unknown_country_suggests_close_names() {
-        let err = Countries::embedded().resolve("Hondurass").unwrap_err();
-        assert!(err.to_string().contains("did you mean Honduras"), "{err}");
+        let countries = Countries::embedded();
+        for (typo, meant) in [
+            ("Hondurass", "Honduras"),
+            ("Guatamala", "Guatemala"),
+            ("Nicaragüa", "Nicaragua"),
+            ("Venezeula", "Venezuela"),
+        ] {
+            let err = countries.resolve(typo).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("did you mean {meant}")),
+                "{err}"
+            );
+        }
+        // No name is a made-up place's typo.
+        let err = countries.resolve("Atlantis").unwrap_err();
+        assert!(!err.to_string().contains("did you mean"), "{err}");
     }
 }
