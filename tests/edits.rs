@@ -45,6 +45,16 @@ async fn edit_records_the_change_and_keeps_it_through_rechecks(backend: Backend)
         stdout.contains("claim edited: value 105 → 107.6; year 2015 → 2016"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("note: the text is unchanged"),
+        "keys changed, text not: {stdout}"
+    );
+    // The values given are the stored ones: said so, not "give the keys as flags".
+    app.cmd()
+        .args(["edit", SV, "--value", "107.6"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already has the values given"));
     app.cmd().args(["verify", SV]).assert().success();
 
     let shown = show_json(&app, SV);

@@ -16,13 +16,35 @@ use crate::report;
 /// Runs the command.
 pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result<u8> {
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    let mut spec = backend.show(&args.id).await?.claim.spec();
+    let stored = backend.show(&args.id).await?.claim.spec();
+    let mut spec = stored.clone();
     if !args.apply(&mut spec) {
-        return Err(InputError::Message(format!(
-            "nothing to change in {}: give the keys to change as flags, e.g. `claimcheck edit {} --value 107.6` (`claimcheck edit --help` lists them)",
-            args.id, args.id
-        ))
-        .into());
+        // Flags given that match what is stored are no edit either, but say so.
+        let mut blank = crate::claim::ClaimSpec::new(String::new(), String::new());
+        let message = if args.apply(&mut blank) {
+            format!(
+                "nothing to change in {}: it already has the values given (`claimcheck show {}` lists them)",
+                args.id, args.id
+            )
+        } else {
+            format!(
+                "nothing to change in {}: give the keys to change as flags, e.g. `claimcheck edit {} --value 107.6` (`claimcheck edit --help` lists them)",
+                args.id, args.id
+            )
+        };
+        return Err(InputError::Message(message).into());
+    }
+    let mut statement = spec.clone();
+    statement.tags = stored.tags.clone();
+    statement.schedule = stored.schedule.clone();
+    statement.note = stored.note.clone();
+    if spec.text == stored.text && statement != stored && !args.json {
+        // The keys now say something else than before; the text still says the old thing.
+        writeln!(
+            out,
+            "note: the text is unchanged (\"{}\"); give --text too if it no longer says what the keys say",
+            spec.text
+        )?;
     }
     let claim = spec
         .validate(&Countries::embedded())
