@@ -478,6 +478,18 @@ mod tests {
         c.clone().validate(Countries::shared()).unwrap()
     }
 
+    /// Judges `c` against `series` with the country list `list`, default grading.
+    fn judge_in(c: &ClaimSpec, series: &Series, list: &CountryList) -> Verdict {
+        evaluate(
+            &typed(c),
+            Context {
+                series,
+                countries: list,
+                grading: &GradingConfig::default(),
+            },
+        )
+    }
+
     fn judge(c: &ClaimSpec) -> Verdict {
         judge_on(&data(), c)
     }
@@ -607,16 +619,7 @@ mod tests {
             aggregate: true,
         });
         let list = CountryList::new(list);
-        let judge = |c: &ClaimSpec| {
-            evaluate(
-                &typed(c),
-                Context {
-                    series: &s,
-                    countries: &list,
-                    grading: &GradingConfig::default(),
-                },
-            )
-        };
+        let judge = |c: &ClaimSpec| judge_in(c, &s, &list);
         let mut c = claim(Kind::Rank);
         c.country = Some("USA".into());
         c.year = Some(2015);
@@ -654,16 +657,7 @@ mod tests {
         }
         let list = CountryList::new(list);
         let economies = list.all().iter().filter(|c| !c.aggregate).count();
-        let judge = |c: &ClaimSpec| {
-            evaluate(
-                &typed(c),
-                Context {
-                    series: &s,
-                    countries: &list,
-                    grading: &GradingConfig::default(),
-                },
-            )
-        };
+        let judge = |c: &ClaimSpec| judge_in(c, &s, &list);
         let mut c = claim(Kind::Rank);
         c.year = Some(2015);
         c.rank = Some(1);
