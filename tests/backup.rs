@@ -62,6 +62,17 @@ async fn backup_while_the_daemon_runs_and_restore_elsewhere() {
         "{printed}"
     );
 
+    // The API's download is the same file: it restores as it is (it was one JSON object,
+    // which `restore` refused).
+    let http = reqwest::Client::builder()
+        .unix_socket(app.db().with_file_name("db.sock"))
+        .build()
+        .unwrap();
+    let answer = http.get("http://claimcheck/backup").send().await.unwrap();
+    assert_eq!(answer.headers()["content-type"], "application/x-ndjson");
+    let downloaded = app.dir.path().join("downloaded.backup");
+    std::fs::write(&downloaded, answer.bytes().await.unwrap()).unwrap();
+
     let o = app.cmd().arg("restore").arg(&file).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "refused while the daemon runs");
     assert!(String::from_utf8_lossy(&o.stderr).contains("stop it first"));
@@ -107,6 +118,22 @@ async fn backup_while_the_daemon_runs_and_restore_elsewhere() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert!(restore(true).status.success());
+
+    let o = app
+        .cmd()
+        .env("CLAIMCHECK_DB", app.dir.path().join("from-api"))
+        .arg("restore")
+        .arg(&downloaded)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = app
+        .cmd()
+        .env("CLAIMCHECK_DB", app.dir.path().join("from-api"))
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(common::json_lines(&o.stdout).len(), 9);
 
     std::fs::write(&file, "{\"format\":\"other\"}\n").unwrap();
     let o = restore(true);

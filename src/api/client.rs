@@ -89,6 +89,20 @@ impl Client {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<T> {
+        let bytes = self.call_bytes(method, path, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected {
+            path: path.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The body of a successful answer, as sent; an error answer is [`ClientError::Refused`].
+    async fn call_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<Vec<u8>> {
         let mut request = self
             .http
             .request(method, format!("http://claimcheck{path}"));
@@ -102,10 +116,6 @@ impl Client {
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unreachable)?;
-        let unexpected = |detail: String| ClientError::Unexpected {
-            path: path.to_string(),
-            detail,
-        };
         if !status.is_success() {
             let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
                 error: "unknown".into(),
@@ -116,7 +126,7 @@ impl Client {
                 body,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| unexpected(e.to_string()))
+        Ok(bytes.to_vec())
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -243,7 +253,15 @@ impl Client {
 
     /// The whole database, read by the daemon.
     pub async fn backup(&self) -> Result<crate::backup::Backup> {
-        self.get(paths::BACKUP).await
+        let bytes = self
+            .call_bytes(Method::GET, paths::BACKUP, None::<&()>)
+            .await?;
+        let unexpected = |detail: String| ClientError::Unexpected {
+            path: paths::BACKUP.to_string(),
+            detail,
+        };
+        let text = std::str::from_utf8(&bytes).map_err(|e| unexpected(e.to_string()))?;
+        crate::backup::Backup::from_json_lines(text).map_err(unexpected)
     }
 
     /// The response cache's statistics.

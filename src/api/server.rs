@@ -526,9 +526,12 @@ async fn get_article(
     }
 }
 
-/// `GET /backup`: the whole database, read consistently ([`crate::backup`]).
+/// `GET /backup`: the whole database, read consistently ([`crate::backup`]), as the JSON
+/// lines `claimcheck backup` writes, so a download restores as it is (it was one JSON
+/// object, which `restore` refused).
 async fn backup(State(state): State<ApiState>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.app.backup().await?))
+    let lines = state.app.backup().await?.to_json_lines();
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], lines))
 }
 
 /// `GET /metrics`: Prometheus text ([`crate::metrics`]).
