@@ -35,6 +35,10 @@ fn main() {
             "political_holdout2.toml",
             "political claims, second held-out set",
         ),
+        (
+            "political_holdout3.toml",
+            "political claims, third held-out set",
+        ),
     ] {
         political::run(file).print(what);
     }

@@ -108,3 +108,8 @@ async fn held_out_verdicts_are_scored() {
 async fn second_held_out_verdicts_are_scored() {
     score_held_out("political_holdout2.toml", "held-out 2").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn third_held_out_verdicts_are_scored() {
+    score_held_out("political_holdout3.toml", "held-out 3").await;
+}

@@ -250,6 +250,8 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("refugees", Unhandled::NoSeries),
     ("deportations", Unhandled::NoSeries),
     ("again", Unhandled::RecordOrStreak),
+    // "overtook … for the first time": a condition on every earlier year.
+    ("first", Unhandled::RecordOrStreak),
     ("any", Unhandled::Quantifier),
     ("whenever", Unhandled::Quantifier),
     ("young", Unhandled::Group),

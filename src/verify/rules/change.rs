@@ -187,7 +187,11 @@ impl Judge<'_> {
                 self.ctx.grading.approx_band,
             ));
         }
-        let c = compare(&claimed, actual, self.ctx.grading);
+        let c = compare(
+            &shrinking_nearly(claimed, amount.measure, self.ctx.grading),
+            actual,
+            self.ctx.grading,
+        );
         let (said, was) = match amount.measure {
             ChangeMeasure::Percent => (
                 format!(
@@ -243,6 +247,32 @@ impl Judge<'_> {
             tolerance: change.tolerance,
         };
         compare(&assertion, actual, self.ctx.grading)
+    }
+}
+
+/// "Nearly halved", "fell by almost 50%": the size of a fall nearly reached, so the data lie
+/// between the claim and a little short of it on the side of no change (a factor of 0.5 to
+/// 0.525, a change of −50% to −47.5%). `nearly` on its own bounds from above, right for a
+/// rise ("nearly doubled": 1.9× to 2×) and the wrong way round for a fall: "cut by almost
+/// half" (−48.3%) was graded a miss.
+fn shrinking_nearly(
+    claimed: Assertion,
+    measure: ChangeMeasure,
+    grading: &crate::config::GradingConfig,
+) -> Assertion {
+    let shrinking = match measure {
+        ChangeMeasure::Factor => claimed.value < 1.0,
+        ChangeMeasure::Percent | ChangeMeasure::Absolute => claimed.value < 0.0,
+    };
+    if claimed.relation != Relation::Nearly || !shrinking {
+        return claimed;
+    }
+    let (low, high, _) = crate::verify::band::band(&claimed, grading);
+    Assertion {
+        relation: Relation::Between,
+        value: claimed.value,
+        value_max: Some(claimed.value + (high - low)),
+        tolerance: None,
     }
 }
 

@@ -731,6 +731,31 @@ mod tests {
         assert_eq!(judge(&c).grade, Grade::False);
     }
 
+    /// "Fell by almost 21.5%", "nearly a 0.78 factor": a fall nearly as large as claimed,
+    /// so the data lie between the claim and 5% short of it (the band was mirrored the
+    /// other way: "cut by almost half" at −48.3% was graded a miss).
+    #[test]
+    fn nearly_on_a_fall_is_a_fall_nearly_as_large() {
+        // SLV 107.6 in 2015 to 85.1 in 2016: −20.9%, 0.791×.
+        let mut c = claim(Kind::Change);
+        (c.from_year, c.year) = (Some(2015), Some(2016));
+        c.relation = Relation::Nearly;
+        c.change_pct = Some(-21.5);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::True, "{}", v.explanation);
+        c.change_pct = Some(-20.0);
+        assert_ne!(judge(&c).grade, Grade::True, "it fell more than nearly 20%");
+        c.change_pct = None;
+        c.factor = Some(0.78);
+        assert_eq!(judge(&c).grade, Grade::True, "nearly down to 0.78×");
+        c.factor = Some(0.8);
+        assert_ne!(
+            judge(&c).grade,
+            Grade::True,
+            "below 0.8×, not nearly down to it"
+        );
+    }
+
     #[test]
     fn doubled_means_within_five_percent_of_two() {
         // SLV 62 in 2014 to 107.6 in 2015: 1.74×. The digit 2 alone would allow ±0.5.
