@@ -924,6 +924,22 @@ mod tests {
         assert_eq!(Tolerance::Relative(0.02).to_string(), "2%");
     }
 
+    /// A schedule that parses but never fires is refused: the claim would never be
+    /// re-checked, and nothing would say so.
+    #[test]
+    fn a_schedule_that_never_fires_is_refused() {
+        let countries = country::Countries::embedded();
+        let mut claim = ClaimSpec::new("a", "text");
+        claim.indicator = Some("VC.IHR.PSRC.P5".into());
+        claim.country = Some("SLV".into());
+        claim.value = Some(105.0);
+        claim.schedule = Some("0 6 31 2 *".into());
+        let err = claim.clone().validate(&countries).unwrap_err();
+        assert!(err.to_string().contains("never fires"), "{err}");
+        claim.schedule = Some("0 6 29 2 *".into());
+        assert!(claim.validate(&countries).is_ok(), "leap days come");
+    }
+
     #[test]
     fn validate_requires_keys_per_kind() {
         let countries = country::Countries::embedded();

@@ -205,11 +205,20 @@ impl ClaimSpec {
             )));
         }
         if let Some(schedule) = &self.schedule {
-            schedule.parse::<croner::Cron>().map_err(|e| {
+            let cron = schedule.parse::<croner::Cron>().map_err(|e| {
                 Invalid(format!(
                     "schedule {schedule:?} is not a cron expression ({e}); example: \"0 6 * * 1\" (Mondays 06:00)"
                 ))
             })?;
+            // "0 6 31 2 *" (February 31st) parses and never fires: the claim would silently
+            // never be re-checked. A fixed start keeps validation free of the clock.
+            let start =
+                chrono::DateTime::<chrono::Utc>::from_timestamp(946_684_800, 0).unwrap_or_default();
+            if cron.find_next_occurrence(&start, false).is_err() {
+                return Err(Invalid(format!(
+                    "schedule {schedule:?} never fires (no such date); example: \"0 6 * * 1\" (Mondays 06:00)"
+                )));
+            }
         }
         let numbers = [
             self.value,
