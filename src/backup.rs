@@ -136,7 +136,12 @@ impl Backup {
         }
         let entries = lines
             .enumerate()
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 2)))
+            .map(|(i, l)| {
+                let entry: Entry =
+                    serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 2))?;
+                check_entry(&entry).map_err(|e| format!("line {}: {e}", i + 2))?;
+                Ok(entry)
+            })
             .collect::<Result<Vec<Entry>, String>>()?;
         if entries.len() != header.entries {
             return Err(format!(
@@ -147,6 +152,60 @@ impl Backup {
         }
         Ok(Self { header, entries })
     }
+}
+
+/// The trees a claimcheck database has; a backup naming another is not ours.
+const TREES: &[&str] = &[
+    "claims",
+    "verdicts",
+    "edits",
+    "changes",
+    "jobs",
+    "pending",
+    "due",
+    "leases",
+    "schedule",
+    "schedule_at",
+    "meta",
+    "judged",
+];
+
+/// Checks that an entry is one claimcheck could have written: a known tree, hex that
+/// decodes, and for the trees of records a record of that kind. A restore of a bad record
+/// made every later read of its tree fail (`list`, `status`, `verify` alike); it is refused
+/// here, before anything is replaced.
+fn check_entry(entry: &Entry) -> Result<(), String> {
+    if !TREES.contains(&entry.tree.as_str()) {
+        return Err(format!(
+            "unknown tree {:?} (a claimcheck backup holds {})",
+            entry.tree,
+            TREES.join(", ")
+        ));
+    }
+    let key = unhex(&entry.key)?;
+    let value = unhex(&entry.value)?;
+    fn record<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(), String> {
+        serde_json::from_slice::<T>(bytes)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    let decoded = match entry.tree.as_str() {
+        "claims" => record::<crate::claim::Claim>(&value),
+        "verdicts" => record::<crate::store::StoredCheck>(&value),
+        "edits" => record::<crate::store::EditRecord>(&value),
+        "changes" => record::<crate::store::ChangeEvent>(&value),
+        "jobs" => record::<crate::queue::Job>(&value),
+        "schedule" => record::<crate::store::NextRun>(&value),
+        "judged" => record::<crate::inputs::Judged>(&value),
+        _ => Ok(()),
+    };
+    decoded.map_err(|e| {
+        format!(
+            "tree {:?}, key {:?}: not a valid record ({e})",
+            entry.tree,
+            String::from_utf8_lossy(&key)
+        )
+    })
 }
 
 type KeyValue = (Vec<u8>, Vec<u8>);

@@ -135,6 +135,33 @@ async fn backup_while_the_daemon_runs_and_restore_elsewhere() {
         .unwrap();
     assert_eq!(common::json_lines(&o.stdout).len(), 9);
 
+    // A record claimcheck could not have written is refused by line, before anything is
+    // replaced (one restored bad claim made every read of the claims fail).
+    let good = std::fs::read_to_string(&file).unwrap();
+    let hex = |text: &str| text.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("\"tree\":\"claims\""))
+        .unwrap();
+    let mut entry: serde_json::Value = serde_json::from_str(&lines[at]).unwrap();
+    entry["value"] = hex("{not json").into();
+    lines[at] = entry.to_string();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = restore(true);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!("line {}", at + 1)) && stderr.contains("not a valid record"),
+        "{stderr}"
+    );
+    entry["tree"] = "evil".into();
+    lines[at] = entry.to_string();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = restore(true);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown tree \"evil\""));
+    assert_eq!(json(&["list", "--json"]).len(), 9, "nothing was replaced");
+
     std::fs::write(&file, "{\"format\":\"other\"}\n").unwrap();
     let o = restore(true);
     assert_eq!(o.status.code(), Some(2));
