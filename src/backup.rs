@@ -244,7 +244,7 @@ mod tests {
     fn round_trip_through_json_lines() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path().join("a")).unwrap();
-        db.open_tree("claims")
+        db.open_tree("meta")
             .unwrap()
             .insert(b"x", b"\x00\xffvalue")
             .unwrap();
@@ -254,17 +254,21 @@ mod tests {
         assert_eq!(parsed, backup);
         let other = sled::open(dir.path().join("b")).unwrap();
         other
-            .open_tree("claims")
+            .open_tree("meta")
             .unwrap()
             .insert(b"stale", b"1")
             .unwrap();
         assert_eq!(restore(&other, &parsed).unwrap(), 1);
-        let claims = other.open_tree("claims").unwrap();
-        assert_eq!(
-            claims.get(b"x").unwrap().unwrap().as_ref(),
-            b"\x00\xffvalue"
-        );
-        assert!(claims.get(b"stale").unwrap().is_none(), "restore replaces");
+        let meta = other.open_tree("meta").unwrap();
+        assert_eq!(meta.get(b"x").unwrap().unwrap().as_ref(), b"\x00\xffvalue");
+        assert!(meta.get(b"stale").unwrap().is_none(), "restore replaces");
         assert!(Backup::from_json_lines(&text.lines().take(1).collect::<String>()).is_err());
+        // The same bytes as a claim are no claim: refused when read back.
+        let as_claim = text.replace("\"tree\":\"meta\"", "\"tree\":\"claims\"");
+        let err = Backup::from_json_lines(&as_claim).unwrap_err();
+        assert!(
+            err.contains("line 2") && err.contains("not a valid record"),
+            "{err}"
+        );
     }
 }
