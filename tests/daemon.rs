@@ -60,6 +60,16 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
     );
     let results = app.json(&["verify", "sv-homicide-2015", "--json"]);
     assert_eq!(results[0]["verdict"], "mostly-true");
+    // Flags the daemon would ignore are refused, not dropped (--offline asked the source).
+    for flag in ["--offline", "--corroborate"] {
+        app.cmd()
+            .args(["verify", "sv-homicide-2015", flag])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{flag} does not reach the running daemon"
+            )));
+    }
 
     let second = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
         .env("CLAIMCHECK_DB", app.db())

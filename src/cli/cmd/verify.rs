@@ -20,6 +20,19 @@ use crate::verify::Grade;
 /// Runs the command.
 pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    if backend.is_daemon() && (args.offline || args.corroborate) {
+        // The daemon checks by its own settings, which have neither: the flag would be
+        // ignored in silence, and --offline would ask the source after all.
+        let flag = if args.offline {
+            "--offline"
+        } else {
+            "--corroborate"
+        };
+        return Err(InputError::Message(format!(
+            "{flag} does not reach the running daemon, which checks without it: stop the daemon to verify here with {flag}"
+        ))
+        .into());
+    }
     let jobs: Vec<u64> = if args.due {
         let due = backend.due().await?;
         if due.is_empty() {
