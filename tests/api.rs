@@ -185,6 +185,15 @@ async fn the_token_is_checked_before_the_body_is_read() {
     assert_eq!(status, 401, "a prefix of the token is not the token");
     let (status, _) = send(http.get(format!("{url}/claims")).bearer_auth("s3cret")).await;
     assert_eq!(status, 200);
+    // The scheme name is case-insensitive (RFC 7235).
+    let lower = http
+        .get(format!("{url}/claims"))
+        .header("authorization", "bearer s3cret");
+    assert_eq!(send(lower).await.0, 200);
+    let other = http
+        .get(format!("{url}/claims"))
+        .header("authorization", "Basic s3cret");
+    assert_eq!(send(other).await.0, 401);
 }
 
 #[tokio::test]

@@ -129,6 +129,17 @@ async fn tcp_beyond_loopback_needs_a_token() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not an address such as"));
+    // An empty token is no token.
+    let mut config = app.config();
+    config.daemon.token = Some(Secret::new(""));
+    app.write_config(&config);
+    let output = app
+        .cmd()
+        .args(["daemon", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("token is empty"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

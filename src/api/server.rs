@@ -244,7 +244,10 @@ async fn require_token(token: Option<&Secret>, request: Request, next: Next) -> 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        // The scheme name is case-insensitive (RFC 7235): "bearer x" is "Bearer x".
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credentials)| credentials.trim());
     if given.is_some_and(|g| token.matches(g)) {
         next.run(request).await
     } else {

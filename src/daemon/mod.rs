@@ -104,6 +104,18 @@ pub async fn run(
     ))];
     let mut tcp_shown = String::new();
     if let Some(listen) = &config.daemon.listen {
+        if config
+            .daemon
+            .token
+            .as_ref()
+            .is_some_and(|t| t.expose().trim().is_empty())
+        {
+            // Every request would be refused, or worse, a client's empty header accepted.
+            return Err(DaemonError::Settings {
+                what: listen.clone(),
+                detail: "[daemon] token is empty: set a long random value".into(),
+            });
+        }
         let tcp = bind_tcp(listen, config.daemon.token.is_some()).await?;
         if let Ok(addr) = tcp.local_addr() {
             tcp_shown = format!(" and http://{addr}");
