@@ -185,6 +185,16 @@ async fn the_token_is_checked_before_the_body_is_read() {
     assert_eq!(status, 401, "a prefix of the token is not the token");
     let (status, _) = send(http.get(format!("{url}/claims")).bearer_auth("s3cret")).await;
     assert_eq!(status, 200);
+    // A job id that is none is refused in JSON like every error (it was axum's plain text).
+    let (status, body) = send(
+        http.post(format!("{url}/jobs/abc/retry"))
+            .bearer_auth("s3cret"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_job_id"))
+    );
     // The scheme name is case-insensitive (RFC 7235).
     let lower = http
         .get(format!("{url}/claims"))

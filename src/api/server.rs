@@ -460,16 +460,27 @@ async fn list_jobs(
 
 async fn get_job(
     State(state): State<ApiState>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.app.job(id).await?))
+    Ok(Json(state.app.job(job_id(&id)?).await?))
 }
 
 async fn retry_job(
     State(state): State<ApiState>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.app.retry(id, Utc::now()).await?))
+    Ok(Json(state.app.retry(job_id(&id)?, Utc::now()).await?))
+}
+
+/// A job id from the path, refused as JSON like every other error (axum's own rejection of
+/// `Path<u64>` answered in plain text).
+fn job_id(text: &str) -> Result<u64, ApiError> {
+    text.parse().map_err(|_| {
+        bad_request(
+            "invalid_job_id",
+            format!("job ids are whole numbers, not {text:?}"),
+        )
+    })
 }
 
 async fn results(
