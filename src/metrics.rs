@@ -118,9 +118,11 @@ pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
         .collect();
     metric(
         &mut out,
-        "claimcheck_checks_total",
-        "counter",
-        "Stored checks by verdict.",
+        // A gauge: removing a claim removes its checks (as a counter it went down, which
+        // Prometheus' rate() reads as a reset).
+        "claimcheck_checks_stored",
+        "gauge",
+        "Stored checks by verdict (claims removed take theirs along).",
         &by_verdict,
     );
     let last = last.map_or(0.0, |t| t.timestamp() as f64);

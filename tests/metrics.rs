@@ -75,15 +75,19 @@ async fn metrics_scrape_and_status() {
     );
     let text = response.text().await.unwrap();
     assert!(text.contains("# TYPE claimcheck_jobs gauge"));
+    assert!(
+        text.contains("# TYPE claimcheck_checks_stored gauge"),
+        "it goes down on remove"
+    );
     assert_eq!(sample(&text, "claimcheck_jobs{state=\"succeeded\"}"), 9.0);
     assert_eq!(sample(&text, "claimcheck_dead_jobs"), 0.0);
     assert_eq!(sample(&text, "claimcheck_claims"), 9.0);
     assert_eq!(
-        sample(&text, "claimcheck_checks_total{verdict=\"true\"}"),
+        sample(&text, "claimcheck_checks_stored{verdict=\"true\"}"),
         2.0
     );
     assert_eq!(
-        sample(&text, "claimcheck_checks_total{verdict=\"unverifiable\"}"),
+        sample(&text, "claimcheck_checks_stored{verdict=\"unverifiable\"}"),
         6.0
     );
     assert!(sample(&text, "claimcheck_last_check_timestamp_seconds") > 1.7e9);
