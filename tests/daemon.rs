@@ -403,3 +403,52 @@ async fn writes_are_refused_when_the_daemon_serves_another_database() {
     assert!(!other.exists(), "nothing written to the other database");
     stop(daemon);
 }
+
+/// A failing endpoint is tried again after 1 s, 2 s, 4 s … (it was tried, and a warning
+/// logged, every poll), and a webhook URL that is none stops the daemon at start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_webhook_backs_off_and_a_bad_url_is_refused() {
+    let app = TestApp::start().await;
+    let mut config = daemon_config(&app);
+    config.daemon.webhook_url = Some("not a url".into());
+    app.write_config(&config);
+    let output = app.cmd().arg("daemon").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// or https:// URL"));
+
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&hook)
+        .await;
+    config.daemon.webhook_url = Some(format!("{}/hook", hook.uri()));
+    app.write_config(&config);
+    let daemon = spawn_daemon(&app);
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(common::seed_claims().join("seed-article.toml"))
+        .assert()
+        .success();
+    wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
+    app.standin
+        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.1);
+    app.cmd()
+        .args(["verify", "sv-homicide-2015"])
+        .assert()
+        .success();
+    let first = Instant::now();
+    while hook
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(first.elapsed() < Duration::from_secs(20), "no webhook try");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let tries = hook.received_requests().await.unwrap_or_default().len();
+    // Tries at 0, 1 and 3 s; every poll (50 ms) would be about 70.
+    assert!((2..=5).contains(&tries), "{tries} tries in 3.5 s");
+    stop(daemon);
+}

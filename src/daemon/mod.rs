@@ -40,8 +40,9 @@ pub enum DaemonError {
     #[error("cannot set up webhooks: {0}")]
     Webhook(#[source] reqwest::Error),
     /// The settings ask for something the daemon must not or cannot do (a listen address
-    /// that is none, a public one without a token): bad input, not a failure to run.
-    #[error("cannot listen on {what}: {detail}")]
+    /// that is none, a public one without a token, a webhook URL that is none): bad input,
+    /// not a failure to run.
+    #[error("{what}: {detail}")]
     Settings {
         /// The address as given.
         what: String,
@@ -87,6 +88,16 @@ pub async fn run(
     let (store, wake) = (app.queue().store().clone(), app.wake().clone());
     crate::queue::worker::blocking(move || store.subscribe(wake)).await?;
     let parser = intake::parser(config.indicators.as_deref())?;
+    if let Some(url) = &config.daemon.webhook_url {
+        // A URL that is none was accepted and then failed every poll.
+        let scheme = reqwest::Url::parse(url).map(|u| u.scheme().to_string());
+        if !matches!(scheme.as_deref(), Ok("http" | "https")) {
+            return Err(DaemonError::Settings {
+                what: format!("cannot send webhooks to {url:?}"),
+                detail: "[daemon] webhook_url must be an http:// or https:// URL".into(),
+            });
+        }
+    }
     let notifier = webhook::Notifier::new(&config.daemon).map_err(DaemonError::Webhook)?;
     let shown = store::display_location(&db);
     tracing::info!(db = %shown, worker = %app.worker_id(), "daemon starting");
@@ -112,7 +123,7 @@ pub async fn run(
         {
             // Every request would be refused, or worse, a client's empty header accepted.
             return Err(DaemonError::Settings {
-                what: listen.clone(),
+                what: format!("cannot listen on {listen}"),
                 detail: "[daemon] token is empty: set a long random value".into(),
             });
         }
@@ -186,7 +197,7 @@ async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListen
         detail,
     };
     let settings = |detail: &str| DaemonError::Settings {
-        what: listen.to_string(),
+        what: format!("cannot listen on {listen}"),
         detail: detail.to_string(),
     };
     let addr: SocketAddr = listen

@@ -21,11 +21,17 @@ const SENDER_LEASE_SECS: i64 = 60;
 /// Header carrying `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "X-Claimcheck-Signature";
 
+/// The longest wait between tries at a failing endpoint.
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Delivers change events to the configured URL.
 pub struct Notifier {
     client: reqwest::Client,
     url: String,
     secret: Option<Secret>,
+    /// Failures in a row, and when to try again: a dead endpoint was tried (and a warning
+    /// logged) every poll, 86,000 lines a day.
+    backoff: std::sync::Mutex<(u32, Option<std::time::Instant>)>,
 }
 
 impl Notifier {
@@ -43,13 +49,14 @@ impl Notifier {
             client,
             url,
             secret: config.webhook_secret.clone(),
+            backoff: std::sync::Mutex::new((0, None)),
         }))
     }
 
     /// Sends every event not yet delivered, oldest first; stops at the first failure, or
     /// when another daemon (`holder` names this one) holds the sender lease.
     pub async fn deliver_pending(&self, store: &Store, holder: &str) {
-        if !hold_lease(store, holder).await {
+        if self.waiting() || !hold_lease(store, holder).await {
             return;
         }
         let events = match blocking({
@@ -87,15 +94,37 @@ impl Notifier {
                         return tracing::error!(error = %e, "cannot record webhook delivery");
                     }
                     tracing::info!(seq = event.seq, claim = %event.claim_id, "webhook delivered");
+                    self.succeeded();
                 }
                 Ok(r) => {
-                    return tracing::warn!(status = r.status().as_u16(), url = %self.url, "webhook refused; will retry")
+                    let wait = self.failed();
+                    return tracing::warn!(status = r.status().as_u16(), url = %self.url, retry_in_secs = wait.as_secs(), "webhook refused; will retry");
                 }
                 Err(e) => {
-                    return tracing::warn!(error = %e, url = %self.url, "webhook failed; will retry")
+                    let wait = self.failed();
+                    return tracing::warn!(error = %e, url = %self.url, retry_in_secs = wait.as_secs(), "webhook failed; will retry");
                 }
             }
         }
+    }
+
+    /// Whether the endpoint failed lately and its next try has not come.
+    fn waiting(&self) -> bool {
+        let backoff = self.backoff.lock().unwrap_or_else(|p| p.into_inner());
+        backoff.1.is_some_and(|at| std::time::Instant::now() < at)
+    }
+
+    /// One more failure in a row: the next try waits 1 s, 2 s, 4 s … up to 5 minutes.
+    fn failed(&self) -> std::time::Duration {
+        let mut backoff = self.backoff.lock().unwrap_or_else(|p| p.into_inner());
+        backoff.0 = backoff.0.saturating_add(1);
+        let wait = std::time::Duration::from_secs(1 << (backoff.0 - 1).min(9)).min(MAX_BACKOFF);
+        backoff.1 = Some(std::time::Instant::now() + wait);
+        wait
+    }
+
+    fn succeeded(&self) {
+        *self.backoff.lock().unwrap_or_else(|p| p.into_inner()) = (0, None);
     }
 }
 
