@@ -545,7 +545,43 @@ async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed(backend:
     assert!(latest.change.unwrap().contains("value revised"));
 }
 
+/// A graceful stop past its grace period hands its own running jobs back at once (on a
+/// shared store they stalled until their lease expired): queued, the attempt given back, no
+/// rescue counted; another worker's job is left alone, and the stopped worker's late
+/// verdict writes nothing.
+async fn a_graceful_stop_hands_its_own_jobs_back(backend: Backend) {
+    let s = setup(backend).await;
+    for id in ["sv-homicide-2015", "sv-homicide-2015-highest"] {
+        s.queue.enqueue(id, Priority::User, t0()).unwrap();
+    }
+    let mine = s.queue.take("stopping", 1, t0()).unwrap().remove(0);
+    let theirs = s.queue.take("other", 1, t0()).unwrap().remove(0);
+    assert_eq!(s.queue.hand_back("stopping", t0()).unwrap(), 1);
+    let job = s.queue.get(mine.id).unwrap().unwrap();
+    assert_eq!(
+        (job.state, job.attempts, job.rescues, job.worker),
+        (JobState::Queued, 0, 0, None)
+    );
+    assert_eq!(
+        s.queue.get(theirs.id).unwrap().unwrap().state,
+        JobState::Running
+    );
+    let report = step(&s.queue, &s.checker, "next", t0(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.succeeded, 1);
+    let verdict = s
+        .queue
+        .store()
+        .latest_verdict(&mine.claim_id)
+        .unwrap()
+        .unwrap()
+        .verdict;
+    assert!(s.queue.succeed(&mine, &verdict, t0()).unwrap().is_none());
+}
+
 both!(
+    a_graceful_stop_hands_its_own_jobs_back,
     one_pending_job_per_claim_and_user_requests_go_first,
     a_step_drains_due_jobs_with_one_verdict_each,
     concurrent_workers_never_take_the_same_job,

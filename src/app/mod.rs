@@ -397,6 +397,18 @@ impl App {
         Ok(jobs)
     }
 
+    /// Hands this process's running jobs back to the queue (a graceful stop past its grace
+    /// period); returns how many.
+    pub async fn hand_back(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let worker = self.worker_id.clone();
+        self.run(move |queue| {
+            let handed = queue.hand_back(&worker, now)?;
+            queue.store().flush()?;
+            Ok(handed)
+        })
+        .await
+    }
+
     /// Runs the worker in this process until no job is due at `now`.
     pub async fn drain(
         &self,

@@ -156,7 +156,18 @@ pub async fn run(
     app.wake().notify_waiters();
     let grace = Duration::from_secs(config.daemon.grace_secs.unwrap_or(30));
     if tokio::time::timeout(grace, worker).await.is_err() {
-        tracing::warn!(grace_secs = grace.as_secs(), "running jobs did not finish in the grace period; they will be queued again at the next start");
+        // Queued again now, for this daemon's next start or another daemon on a shared
+        // store (which would otherwise wait out the lease).
+        match app.hand_back(Utc::now()).await {
+            Ok(handed) => tracing::warn!(
+                grace_secs = grace.as_secs(),
+                handed,
+                "running jobs did not finish in the grace period; handed back to the queue"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "running jobs did not finish in the grace period and could not be handed back; they return when their lease expires")
+            }
+        }
     }
     background.abort();
     for server in servers {

@@ -247,6 +247,19 @@ impl Job {
         Some(job)
     }
 
+    /// Handed back by its own worker stopping gracefully before it finished: queued again at
+    /// once, the attempt it had started given back, and no rescue counted (nothing crashed).
+    pub fn handed_back(&self, now: DateTime<Utc>) -> Option<Job> {
+        if self.state != JobState::Running {
+            return None;
+        }
+        let mut job = self.released(now);
+        job.attempts = job.attempts.saturating_sub(1);
+        job.state = JobState::Queued;
+        job.run_at = now;
+        Some(job)
+    }
+
     /// Handed back after the process holding it died, without using an attempt (the
     /// attempt it had started is given back); dead once `max_rescues` is reached.
     pub fn rescued(&self, now: DateTime<Utc>, max_rescues: u32) -> Option<Job> {

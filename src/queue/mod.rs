@@ -196,6 +196,28 @@ impl Queue {
         Ok(rescued)
     }
 
+    /// Hands back the jobs `worker` is running, for a graceful stop that could not wait for
+    /// them: queued again at once instead of waiting out their lease (on a shared store no
+    /// start-up hands them back, so they stalled for `lease_secs`). Returns how many.
+    pub fn hand_back(&self, worker: &str, now: DateTime<Utc>) -> Result<usize, QueueError> {
+        let running = self.store.leases_until(now + Duration::days(36_500))?;
+        let mut handed = 0;
+        for held in running
+            .iter()
+            .filter(|j| j.worker.as_deref() == Some(worker))
+        {
+            let change = |current: &Job| {
+                current
+                    .held_by(held)
+                    .then(|| current.handed_back(now))
+                    .flatten()
+            };
+            let write = self.store.update_job(held.id, &change, None)?;
+            handed += usize::from(matches!(write, JobWrite::Written(..)));
+        }
+        Ok(handed)
+    }
+
     /// Records a verdict for a held job and marks it succeeded, atomically. `None` when the
     /// job is no longer held (lease lost, claim removed): nothing is written.
     pub fn succeed(
