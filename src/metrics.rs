@@ -83,15 +83,20 @@ pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
         "Jobs in the queue by state.",
         &by_state,
     );
-    let dead = jobs.iter().filter(|j| j.state == JobState::Dead).count();
+    let claims = store.claims()?;
+    // For alerting: a job that died because its claim was removed needs no one.
+    let stored: std::collections::HashSet<&str> = claims.iter().map(|c| c.id.as_str()).collect();
+    let dead = jobs
+        .iter()
+        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
+        .count();
     metric(
         &mut out,
         "claimcheck_dead_jobs",
         "gauge",
-        "Jobs that gave up.",
+        "Jobs that gave up, of claims still stored.",
         &[(String::new(), dead as f64)],
     );
-    let claims = store.claims()?;
     metric(
         &mut out,
         "claimcheck_claims",

@@ -464,6 +464,10 @@ async fn a_claim_removed_while_its_job_runs_gets_no_verdict(backend: Backend) {
     };
     assert!(s.queue.succeed(&running, &verdict, t0()).unwrap().is_none());
     assert!(store.history("sv-homicide-2015").unwrap().is_empty());
+    // A job dead because its claim was removed needs no one: no alert on it.
+    let jobs = s.queue.list(None).unwrap();
+    let text = claimcheck::metrics::render(store.as_ref(), &jobs).unwrap();
+    assert!(text.contains("claimcheck_dead_jobs 0\n"), "{text}");
 }
 
 async fn a_job_that_crashes_the_worker_every_time_ends_dead_with_a_reason(backend: Backend) {

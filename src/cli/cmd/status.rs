@@ -91,10 +91,13 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
         )?,
         None => writeln!(out, "last check  never")?,
     }
-    let dead = job_counts
+    // A job that died because its claim was removed needs nobody's attention.
+    let stored: std::collections::HashSet<&str> =
+        summaries.iter().map(|s| s.claim.id.as_str()).collect();
+    let dead = jobs
         .iter()
-        .find(|(s, _)| s == "dead")
-        .map_or(0, |(_, n)| *n);
+        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
+        .count();
     if dead > 0 {
         writeln!(
             out,
