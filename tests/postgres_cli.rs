@@ -172,6 +172,16 @@ async fn an_unreachable_postgres_says_what_to_do_without_the_password() {
     assert!(stderr.contains("cannot reach PostgreSQL"), "{stderr}");
     assert!(stderr.contains("is it running"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
+    // Asking for TLS is answered as what it is, not "is it running?".
+    let output = app
+        .cmd()
+        .env("CLAIMCHECK_DB", format!("{url}?sslmode=require"))
+        .arg("list")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("connects without TLS"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

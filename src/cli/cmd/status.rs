@@ -47,6 +47,9 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
         .max_by_key(|r| r.checked_at);
     let held_by = if backend.is_daemon() {
         "a running daemon serves it"
+    } else if crate::store::is_url(&ctx.db_path) {
+        // Any number of daemons share a PostgreSQL database; this process cannot see them.
+        "shared: opened directly; daemons on other processes may serve it too"
     } else {
         "no daemon runs; opened directly"
     };

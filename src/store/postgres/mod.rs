@@ -153,6 +153,15 @@ impl PgStore {
                  in the URL",
                 pg.as_db_error().map_or("", |db| db.message())
             ),
+            // The client speaks plain TCP only: asking for TLS fails before any server
+            // question, and "is it running?" sent people the wrong way.
+            _ if e.to_string().contains("TLS") || self.location.contains("sslmode=require") => {
+                format!(
+                    "cannot reach PostgreSQL ({e}): claimcheck connects without TLS; use \
+                     `sslmode=disable` (or leave sslmode out) on a trusted network or a local \
+                     socket"
+                )
+            }
             _ => format!(
                 "cannot reach PostgreSQL ({e}): is it running? Start a local one with \
                  `pg_ctlcluster 15 main start` or \
