@@ -39,6 +39,10 @@ fn main() {
             "political_holdout3.toml",
             "political claims, third held-out set",
         ),
+        (
+            "political_holdout4.toml",
+            "political claims, fourth held-out set",
+        ),
     ] {
         political::run(file).print(what);
     }

@@ -113,3 +113,8 @@ async fn second_held_out_verdicts_are_scored() {
 async fn third_held_out_verdicts_are_scored() {
     score_held_out("political_holdout3.toml", "held-out 3").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fourth_held_out_verdicts_are_scored() {
+    score_held_out("political_holdout4.toml", "held-out 4").await;
+}

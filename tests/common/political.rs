@@ -28,6 +28,9 @@ pub struct Case {
     /// Other readings the set accepts (each overrides keys of `expect`; `"absent"` drops one).
     #[serde(default)]
     pub also: Vec<toml::Table>,
+    /// A whole other reading the set accepts, of another shape (one claim where `expect`
+    /// has several parts that say the same).
+    pub instead: Option<toml::Table>,
 }
 
 impl Case {
@@ -144,6 +147,17 @@ pub fn outcome(case: &Case, result: Result<Vec<Parsed>, String>) -> Outcome {
         .expect
         .as_ref()
         .expect("a case expects a claim or a refusal");
+    if let Some(instead) = &case.instead {
+        let alternative = Case {
+            expect: Some(instead.clone()),
+            instead: None,
+            also: Vec::new(),
+            ..case.clone()
+        };
+        if matches!(outcome(&alternative, Ok(parsed.clone())), Outcome::Exact) {
+            return Outcome::Exact;
+        }
+    }
     let wanted: Vec<toml::Table> = match expect.get("parts").and_then(|p| p.as_array()) {
         Some(parts) => parts.iter().filter_map(|p| p.as_table().cloned()).collect(),
         None => vec![expect.clone()],

@@ -15,6 +15,14 @@ pub(super) const AMBIGUOUS: &[(&str, &[&str])] = &[
             "Papua New Guinea",
         ],
     ),
+    // The country, or the US state (which the World Bank has no data for).
+    (
+        "georgia",
+        &[
+            "Georgia, the country (write GEO)",
+            "the US state of Georgia (no World Bank data)",
+        ],
+    ),
     (
         "congo",
         &[
@@ -190,6 +198,21 @@ pub(super) const RELATION_WORDS: &[(&str, Relation)] = &[
     ("as high as", Relation::Eq),
     ("just under", Relation::Nearly),
     ("just shy of", Relation::Nearly),
+    // "A little under 2.1" is close below, not any number below ("under": 1.0 would pass).
+    ("a little under", Relation::Nearly),
+    ("a little below", Relation::Nearly),
+    ("slightly under", Relation::Nearly),
+    ("slightly below", Relation::Nearly),
+    ("just below", Relation::Nearly),
+    ("shy of", Relation::Nearly),
+    // "Just over 100" is close above: read as around it, not as any number above ("over":
+    // 300 would pass).
+    ("just over", Relation::Approx),
+    ("just above", Relation::Approx),
+    ("a little over", Relation::Approx),
+    ("a little above", Relation::Approx),
+    ("slightly over", Relation::Approx),
+    ("slightly above", Relation::Approx),
     ("nearly", Relation::Nearly),
     ("almost", Relation::Nearly),
     ("an estimated", Relation::Approx),

@@ -1433,6 +1433,30 @@ mod tests {
         assert!(err.contains("\"highest\" ranks against others"), "{err}");
     }
 
+    /// Found by the fourth held-out set: "a little under" is close below, not any number
+    /// below; "just over" reads as around; "Georgia" may be the US state.
+    #[test]
+    fn close_bounds_and_georgia() {
+        let relation = |text: &str| parse(text).unwrap().claim.spec().relation;
+        assert_eq!(
+            relation("Honduras's murder rate was a little under 40 per 100,000 in 2017."),
+            Relation::Nearly
+        );
+        assert_eq!(
+            relation("Honduras's murder rate was just over 40 per 100,000 in 2017."),
+            Relation::Approx
+        );
+        assert_eq!(
+            relation("Honduras's murder rate was over 40 per 100,000 in 2017."),
+            Relation::Gt
+        );
+        let err = parse("Georgia's murder rate was about 2 per 100,000 in 2015.")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("US state"), "{err}");
+        assert!(parse("GEO's murder rate was about 2 per 100,000 in 2015.").is_ok());
+    }
+
     #[test]
     fn scale_is_checked_against_the_unit() {
         let err = parse("Honduras's population was 10.4 in 2022.").unwrap_err();
