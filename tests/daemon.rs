@@ -212,18 +212,7 @@ async fn change_events_reach_the_webhook_signed() {
     config.daemon.webhook_secret = Some(Secret::new("topsecret"));
     app.write_config(&config);
     let daemon = spawn_daemon(&app);
-    app.cmd()
-        .args(["add", "--file"])
-        .arg(common::seed_claims().join("seed-article.toml"))
-        .assert()
-        .success();
-    wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
-    app.standin
-        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.1);
-    app.cmd()
-        .args(["verify", "sv-homicide-2015"])
-        .assert()
-        .success();
+    a_revision_found_by_the_daemon(&app);
     let start = Instant::now();
     let delivered = loop {
         let received = hook.received_requests().await.unwrap_or_default();
@@ -424,18 +413,7 @@ async fn a_failing_webhook_backs_off_and_a_bad_url_is_refused() {
     config.daemon.webhook_url = Some(format!("{}/hook", hook.uri()));
     app.write_config(&config);
     let daemon = spawn_daemon(&app);
-    app.cmd()
-        .args(["add", "--file"])
-        .arg(common::seed_claims().join("seed-article.toml"))
-        .assert()
-        .success();
-    wait_until(Duration::from_secs(20), || all_succeeded(&app, 9));
-    app.standin
-        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.1);
-    app.cmd()
-        .args(["verify", "sv-homicide-2015"])
-        .assert()
-        .success();
+    a_revision_found_by_the_daemon(&app);
     let first = Instant::now();
     while hook
         .received_requests()
@@ -451,4 +429,21 @@ async fn a_failing_webhook_backs_off_and_a_bad_url_is_refused() {
     // Tries at 0, 1 and 3 s; every poll (50 ms) would be about 70.
     assert!((2..=5).contains(&tries), "{tries} tries in 3.5 s");
     stop(daemon);
+}
+
+/// Has the daemon check the seed claims, revises El Salvador's 2015 rate at the stand-in and
+/// re-checks it: one change event, for the webhook tests.
+fn a_revision_found_by_the_daemon(app: &TestApp) {
+    app.cmd()
+        .args(["add", "--file"])
+        .arg(common::seed_claims().join("seed-article.toml"))
+        .assert()
+        .success();
+    wait_until(Duration::from_secs(20), || all_succeeded(app, 9));
+    app.standin
+        .revise("2026-07-01", standin::HOMICIDE, "SLV", 2015, 105.1);
+    app.cmd()
+        .args(["verify", "sv-homicide-2015"])
+        .assert()
+        .success();
 }

@@ -18,20 +18,23 @@ fn no_development_sentence_is_misread() {
     );
 }
 
+/// Scores a held-out set: printed, never tuned on; only its size is asserted.
+fn score_held_out(file: &str, name: &str, total: usize) {
+    let report = political::run(file);
+    report.print(name);
+    assert_eq!(report.total, total);
+}
+
 #[test]
 fn held_out_sentences_are_scored() {
-    let report = political::run("political_holdout.toml");
-    report.print("held-out");
-    assert_eq!(report.total, 82);
+    score_held_out("political_holdout.toml", "held-out", 82);
 }
 
 /// A second held-out set, written on 2026-12-06 without reading the parser, after the first
 /// had been used to fix general rules (so it was no longer blind). Measured, never tuned on.
 #[test]
 fn second_held_out_sentences_are_scored() {
-    let report = political::run("political_holdout2.toml");
-    report.print("held-out 2");
-    assert_eq!(report.total, 80);
+    score_held_out("political_holdout2.toml", "held-out 2", 80);
 }
 
 /// A third held-out set, written on 2026-12-06 after the second had been used to fix general
@@ -39,16 +42,12 @@ fn second_held_out_sentences_are_scored() {
 /// tuned on.
 #[test]
 fn third_held_out_sentences_are_scored() {
-    let report = political::run("political_holdout3.toml");
-    report.print("held-out 3");
-    assert_eq!(report.total, 80);
+    score_held_out("political_holdout3.toml", "held-out 3", 80);
 }
 
 /// A fourth held-out set (50), written on 2026-12-06 after the third had been used to fix
 /// general rules, aimed at wrong readings. Measured, never tuned on.
 #[test]
 fn fourth_held_out_sentences_are_scored() {
-    let report = political::run("political_holdout4.toml");
-    report.print("held-out 4");
-    assert_eq!(report.total, 50);
+    score_held_out("political_holdout4.toml", "held-out 4", 50);
 }
