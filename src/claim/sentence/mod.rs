@@ -419,10 +419,11 @@ impl SentenceParser {
         // "…, the highest in the world": in a later clause the world is the rank's scope,
         // and the place is the earlier clause's (it was read as a claim about the World
         // aggregate). A rank claim's "world" is no place of its own (see `left_over`).
-        let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
-        let world_only = earlier_place.is_some()
-            && mentions.iter().all(|(code, _)| code == "WLD")
-            && find_rank(&lower, &reading.words, false).is_some();
+        let world_only =
+            earlier_place.is_some() && mentions.iter().all(|(code, _)| code == "WLD") && {
+                let lower: Vec<&str> = reading.words.iter().map(|w| w.lower.as_str()).collect();
+                find_rank(&lower, &reading.words, false).is_some()
+            };
         let Some((iso3, country_span)) = mentions
             .iter()
             .find(|m| Some(*m) != scope.as_ref() && !world_only)
@@ -492,17 +493,16 @@ impl SentenceParser {
         as_of: NaiveDate,
     ) -> Result<Parsed, ParseError> {
         let indicator_name = indicator.name.as_str();
-        if let Some(problem) = written_units(reading.text, indicator).or_else(|| {
-            change::signed_against_direction(
-                reading.text,
-                &scan_numbers(reading.text, &reading.words),
-            )
-        }) {
+        // Every number as written, for the sign check and the last pass alike.
+        let numbers = scan_numbers(reading.text, &reading.words);
+        if let Some(problem) = written_units(reading.text, indicator)
+            .or_else(|| change::signed_against_direction(reading.text, &numbers))
+        {
             return Err(ParseError::Missing(problem));
         }
         let mut reading = reading;
         let claim = deny(claim, &mut reading);
-        let left = reading.left_over(&claim, indicator_name, as_of);
+        let left = reading.left_over(&claim, indicator_name, &numbers, as_of);
         if !left.is_empty() {
             return Err(ParseError::Unaccounted(left));
         }
@@ -556,10 +556,15 @@ impl<'t> Reading<'t> {
 
     /// The words no part of the claim used, a year after the claim was made, and a past
     /// tense with no year (which the latest data would answer wrongly).
-    fn left_over(&self, claim: &ClaimSpec, statistic: &str, as_of: NaiveDate) -> Vec<Unaccounted> {
-        let numbers = scan_numbers(self.text, &self.words);
+    fn left_over(
+        &self,
+        claim: &ClaimSpec,
+        statistic: &str,
+        numbers: &[Number],
+        as_of: NaiveDate,
+    ) -> Vec<Unaccounted> {
         let mut left =
-            account::unaccounted(self.text, &self.words, &numbers, &self.spans, statistic);
+            account::unaccounted(self.text, &self.words, numbers, &self.spans, statistic);
         for (code, (start, end)) in &self.places {
             // "in the world" scopes a rank; it is no second place.
             let scope = code == "WLD" && claim.kind == Kind::Rank;
