@@ -115,19 +115,7 @@ pub async fn run(
     ))];
     let mut tcp_shown = String::new();
     if let Some(listen) = &config.daemon.listen {
-        if config
-            .daemon
-            .token
-            .as_ref()
-            .is_some_and(|t| t.expose().trim().is_empty())
-        {
-            // Every request would be refused, or worse, a client's empty header accepted.
-            return Err(DaemonError::Settings {
-                what: format!("cannot listen on {listen}"),
-                detail: "[daemon] token is empty: set a long random value".into(),
-            });
-        }
-        let tcp = bind_tcp(listen, config.daemon.token.is_some()).await?;
+        let tcp = bind_tcp(listen, config.daemon.token.as_ref()).await?;
         if let Ok(addr) = tcp.local_addr() {
             tcp_shown = format!(" and http://{addr}");
         }
@@ -202,7 +190,10 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, DaemonError> {
     Ok(listener)
 }
 
-async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListener, DaemonError> {
+async fn bind_tcp(
+    listen: &str,
+    token: Option<&crate::config::Secret>,
+) -> Result<tokio::net::TcpListener, DaemonError> {
     let fail = |detail: String| DaemonError::Listen {
         what: listen.to_string(),
         detail,
@@ -214,7 +205,11 @@ async fn bind_tcp(listen: &str, has_token: bool) -> Result<tokio::net::TcpListen
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| settings("not an address such as 127.0.0.1:7878"))?;
-    if !addr.ip().is_loopback() && !has_token {
+    // An empty token is none: every request would be refused, or an empty header let in.
+    if token.is_some_and(|t| t.expose().trim().is_empty()) {
+        return Err(settings("[daemon] token is empty: set a long random value"));
+    }
+    if !addr.ip().is_loopback() && token.is_none() {
         return Err(settings(
             "refusing to serve beyond loopback without a token: set [daemon] token in the config",
         ));
