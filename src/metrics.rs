@@ -65,6 +65,15 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
     }
 }
 
+/// Dead jobs that need someone: those of claims still stored. A job that died because its
+/// claim was removed needs no one, and must not keep an alert firing (`status` says the same).
+pub fn dead_of_stored_claims<'a>(jobs: &[Job], stored: impl IntoIterator<Item = &'a str>) -> usize {
+    let stored: std::collections::HashSet<&str> = stored.into_iter().collect();
+    jobs.iter()
+        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
+        .count()
+}
+
 /// The Prometheus text for the database's state and this process's counters.
 // Long but flat: one block per metric, in the order Prometheus shows them.
 pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
@@ -84,12 +93,7 @@ pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
         &by_state,
     );
     let claims = store.claims()?;
-    // For alerting: a job that died because its claim was removed needs no one.
-    let stored: std::collections::HashSet<&str> = claims.iter().map(|c| c.id.as_str()).collect();
-    let dead = jobs
-        .iter()
-        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
-        .count();
+    let dead = dead_of_stored_claims(jobs, claims.iter().map(|c| c.id.as_str()));
     metric(
         &mut out,
         "claimcheck_dead_jobs",

@@ -94,13 +94,8 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
         )?,
         None => writeln!(out, "last check  never")?,
     }
-    // A job that died because its claim was removed needs nobody's attention.
-    let stored: std::collections::HashSet<&str> =
-        summaries.iter().map(|s| s.claim.id.as_str()).collect();
-    let dead = jobs
-        .iter()
-        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
-        .count();
+    let dead =
+        crate::metrics::dead_of_stored_claims(&jobs, summaries.iter().map(|s| s.claim.id.as_str()));
     if dead > 0 {
         writeln!(
             out,
