@@ -113,33 +113,27 @@ async fn the_cli_works_through_the_daemon_and_a_second_daemon_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn tcp_beyond_loopback_needs_a_token() {
     let app = TestApp::start().await;
-    let output = app
-        .cmd()
-        .args(["daemon", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
     // Settings to change: bad input (2), like any other refused input.
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("refusing to serve beyond loopback without a token"));
-    let output = app
-        .cmd()
-        .args(["daemon", "--listen", "nonsense"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not an address such as"));
+    let refused = |listen: &str, words: &str| {
+        let output = app
+            .cmd()
+            .args(["daemon", "--listen", listen])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{listen}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(words), "{listen}: {stderr}");
+    };
+    refused(
+        "0.0.0.0:0",
+        "refusing to serve beyond loopback without a token",
+    );
+    refused("nonsense", "not an address such as");
     // An empty token is no token.
     let mut config = app.config();
     config.daemon.token = Some(Secret::new(""));
     app.write_config(&config);
-    let output = app
-        .cmd()
-        .args(["daemon", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("token is empty"));
+    refused("0.0.0.0:0", "token is empty");
 }
 
 #[tokio::test(flavor = "multi_thread")]
