@@ -623,6 +623,61 @@ value = 55.7
     assert_eq!(next.format("%a %H:%M").to_string(), "Mon 06:00");
 }
 
+/// `verify ID` runs that claim's job and no other: a backlog of queued checks (here, two
+/// imported claims) stays queued for the daemon, cron or a later `verify`, instead of making
+/// one claim's check wait on all of them (it used to drain the whole queue).
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_one_claim_runs_its_job_and_leaves_the_backlog_queued() {
+    let app = TestApp::start().await;
+    let path = app.claim_file(
+        "three.toml",
+        r#"
+[[claim]]
+id = "slv"
+text = "El Salvador 105.2 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+value = 105.2
+
+[[claim]]
+id = "hnd"
+text = "Honduras 55.7 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "HND"
+year = 2015
+value = 55.7
+
+[[claim]]
+id = "pop"
+text = "Honduras population 9 million in 2015"
+indicator = "SP.POP.TOTL"
+country = "HND"
+year = 2015
+value = 9000000
+"#,
+    );
+    app.cmd().arg("import").arg(&path).assert().success();
+    let verified = app.json(&["verify", "slv", "--json"]);
+    assert_eq!(verified.len(), 1);
+    assert_eq!(verified[0]["id"], "slv");
+    assert!(verified[0]["verdict"].is_string(), "{:?}", verified[0]);
+    let queued = app.json(&["jobs", "--state", "queued", "--json"]);
+    let mut left: Vec<&str> = queued
+        .iter()
+        .map(|j| j["claim_id"].as_str().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["hnd", "pop"], "the backlog is left queued");
+    assert!(
+        app.requests("SP.POP.TOTL").await.is_empty(),
+        "no data was fetched for a job that was not asked for"
+    );
+    // The backlog still runs, when asked for.
+    let due = app.json(&["verify", "--due", "--json"]);
+    assert_eq!(due.len(), 2);
+}
+
 /// `add "sentence"` takes the labels the API takes beside a sentence (`--id`, `--tag`,
 /// `--schedule`, `--note`) and refuses the flags a sentence states itself: neither is
 /// dropped in silence (a new user's `--year 2021` and `--tag` were).

@@ -9,7 +9,7 @@ use claimcheck::check::Checker;
 use claimcheck::claim::country::Countries;
 use claimcheck::claim::file;
 use claimcheck::config::Config;
-use claimcheck::queue::{schedule, step, JobState, Priority, Queue};
+use claimcheck::queue::{schedule, step, JobState, Priority, Queue, Take};
 use claimcheck::source::worldbank::WorldBank;
 use common::backends::{test_db, Backend, TestDb};
 use common::{seed_claims, standin, TestApp};
@@ -97,7 +97,7 @@ async fn a_step_drains_due_jobs_with_one_verdict_each(backend: Backend) {
     ] {
         s.queue.enqueue(id, Priority::User, t0()).unwrap();
     }
-    let report = step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+    let report = step(&s.queue, &s.checker, "w", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     assert_eq!((report.claimed, report.succeeded), (3, 3));
@@ -126,6 +126,7 @@ async fn a_step_drains_due_jobs_with_one_verdict_each(backend: Backend) {
         &s.checker,
         "w",
         t0() - Duration::seconds(1),
+        Take::Due,
         &mut |_| {},
     )
     .await
@@ -203,7 +204,7 @@ async fn an_expired_lease_is_rescued_and_the_late_worker_writes_nothing(backend:
         "a crash does not use an attempt; it is counted apart"
     );
 
-    let report = step(&s.queue, &s.checker, "fresh", later, &mut |_| {})
+    let report = step(&s.queue, &s.checker, "fresh", later, Take::Due, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(report.succeeded, 1);
@@ -238,7 +239,7 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried(backend:
         .job;
     let mut now = t0();
     for attempt in 1..=s.config.queue.max_attempts {
-        let report = step(&s.queue, &s.checker, "w", now, &mut |_| {})
+        let report = step(&s.queue, &s.checker, "w", now, Take::Due, &mut |_| {})
             .await
             .unwrap();
         assert_eq!(report.claimed, 1, "attempt {attempt}");
@@ -254,7 +255,7 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried(backend:
             );
             assert!(wait <= base * 1.25 + 0.001, "{wait} vs {base}");
             assert_eq!(
-                step(&s.queue, &s.checker, "w", now, &mut |_| {})
+                step(&s.queue, &s.checker, "w", now, Take::Due, &mut |_| {})
                     .await
                     .unwrap()
                     .claimed,
@@ -291,7 +292,7 @@ async fn upstream_faults_retry_with_backoff_then_die_and_can_be_retried(backend:
         "only dead jobs can be retried"
     );
     assert_eq!(
-        step(&s.queue, &s.checker, "w", now, &mut |_| {})
+        step(&s.queue, &s.checker, "w", now, Take::Due, &mut |_| {})
             .await
             .unwrap()
             .succeeded,
@@ -319,7 +320,7 @@ async fn permanent_failures_die_at_once_with_the_reason(backend: Backend) {
         .enqueue("no-such-claim", Priority::User, t0())
         .unwrap()
         .job;
-    let report = step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+    let report = step(&s.queue, &s.checker, "w", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(report.dead, 2);
@@ -341,7 +342,7 @@ async fn finished_jobs_are_pruned_after_their_age(backend: Backend) {
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
-    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+    step(&s.queue, &s.checker, "w", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     let age = Duration::hours(s.config.queue.prune_after_hours as i64);
@@ -359,7 +360,7 @@ async fn schedules_run_when_due_and_missed_slots_run_once(backend: Backend) {
 
     // Never checked: every claim is due now.
     assert_eq!(schedule::tick(&s.queue, t0()).unwrap(), 9);
-    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+    step(&s.queue, &s.checker, "w", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -412,7 +413,7 @@ async fn a_revision_found_by_a_recheck_is_a_change_event(backend: Backend) {
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, t0())
         .unwrap();
-    step(&s.queue, &s.checker, "w", t0(), &mut |_| {})
+    step(&s.queue, &s.checker, "w", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     s.app
@@ -423,7 +424,7 @@ async fn a_revision_found_by_a_recheck_is_a_change_event(backend: Backend) {
     s.queue
         .enqueue("sv-homicide-2015", Priority::Scheduled, later)
         .unwrap();
-    step(&s.queue, &s.checker, "w", later, &mut |_| {})
+    step(&s.queue, &s.checker, "w", later, Take::Due, &mut |_| {})
         .await
         .unwrap();
     let events = s.queue.store().changes(None).unwrap();
@@ -501,7 +502,7 @@ async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed(backend:
         s.queue
             .enqueue("sv-homicide-2015", Priority::User, now)
             .unwrap();
-        step(&s.queue, &s.checker, "w", now, &mut |_| {})
+        step(&s.queue, &s.checker, "w", now, Take::Due, &mut |_| {})
             .await
             .unwrap();
     }
@@ -542,7 +543,7 @@ async fn a_recheck_that_finds_the_same_is_stored_small_and_still_listed(backend:
     s.queue
         .enqueue("sv-homicide-2015", Priority::User, later)
         .unwrap();
-    step(&s.queue, &s.checker, "w", later, &mut |_| {})
+    step(&s.queue, &s.checker, "w", later, Take::Due, &mut |_| {})
         .await
         .unwrap();
     let latest = store.latest_verdict("sv-homicide-2015").unwrap().unwrap();
@@ -570,7 +571,7 @@ async fn a_graceful_stop_hands_its_own_jobs_back(backend: Backend) {
         s.queue.get(theirs.id).unwrap().unwrap().state,
         JobState::Running
     );
-    let report = step(&s.queue, &s.checker, "next", t0(), &mut |_| {})
+    let report = step(&s.queue, &s.checker, "next", t0(), Take::Due, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(report.succeeded, 1);

@@ -415,16 +415,52 @@ impl App {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<StepReport, AppError> {
-        Ok(drain(&self.queue, &self.checker, &self.worker_id, now, progress).await?)
+        let until = crate::queue::Until::NothingDue;
+        Ok(drain(
+            &self.queue,
+            &self.checker,
+            &self.worker_id,
+            now,
+            until,
+            progress,
+        )
+        .await?)
+    }
+
+    /// Runs the worker in this process until `jobs` are settled (see
+    /// [`crate::queue::Until::Settled`]), and returns their results: what `verify` waits
+    /// for without a daemon.
+    pub async fn settle(
+        &self,
+        jobs: Vec<u64>,
+        now: DateTime<Utc>,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Vec<JobResult>, AppError> {
+        let until = crate::queue::Until::Settled(&jobs);
+        drain(
+            &self.queue,
+            &self.checker,
+            &self.worker_id,
+            now,
+            until,
+            progress,
+        )
+        .await?;
+        self.results(jobs).await
     }
 
     /// One worker step (the daemon's loop).
     pub async fn step(&self, now: DateTime<Utc>) -> Result<StepReport, AppError> {
         let mut quiet = |_: Progress<'_>| {};
-        Ok(
-            crate::queue::step(&self.queue, &self.checker, &self.worker_id, now, &mut quiet)
-                .await?,
+        Ok(crate::queue::step(
+            &self.queue,
+            &self.checker,
+            &self.worker_id,
+            now,
+            crate::queue::Take::Due,
+            &mut quiet,
         )
+        .await?)
     }
 
     /// The jobs with their claims and, for succeeded ones, the verdict; in the order asked.

@@ -122,10 +122,7 @@ impl Backend {
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Vec<JobResult>> {
         match self {
-            Self::Local(app) => {
-                app.drain(Utc::now(), progress).await?;
-                Ok(app.results(jobs.to_vec()).await?)
-            }
+            Self::Local(app) => Ok(app.settle(jobs.to_vec(), Utc::now(), progress).await?),
             Self::Daemon(client) => wait_for(client, jobs, progress).await,
         }
     }

@@ -25,7 +25,7 @@ pub mod schedule;
 pub mod worker;
 
 pub use job::{Job, JobKind, JobState, Priority};
-pub use worker::{step, StepReport};
+pub use worker::{step, StepReport, Take, Until};
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -152,6 +152,36 @@ impl Queue {
         // One transaction for the batch: a job another worker took in between is declined
         // (or, on a shared backend, skipped while another worker holds it).
         Ok(self.store.take_jobs(now, limit, &change)?)
+    }
+
+    /// Takes those of `ids` that are due, for `worker`, in one transaction (the others are
+    /// left as they are): `verify` running the jobs it queued and no others.
+    pub fn take_these(
+        &self,
+        worker: &str,
+        ids: &[u64],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Job>, QueueError> {
+        let lease = self.lease();
+        let change = |current: &Job| current.taken(worker, now, lease);
+        let writes: Vec<JobUpdate<'_>> = ids
+            .iter()
+            .map(|&id| JobUpdate {
+                id,
+                change: &change,
+                verdict: None,
+                inputs: None,
+            })
+            .collect();
+        Ok(self
+            .store
+            .update_jobs(&writes)?
+            .into_iter()
+            .filter_map(|write| match write {
+                JobWrite::Written(job, _) => Some(job),
+                JobWrite::Declined(_) | JobWrite::Missing => None,
+            })
+            .collect())
     }
 
     /// Extends the lease of every job `worker` holds once a third of it has passed;

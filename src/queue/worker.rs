@@ -49,17 +49,31 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     }
 }
 
+/// Which jobs a step takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Take<'a> {
+    /// Up to `[queue] batch_size` due jobs, user-requested first (the daemon, cron).
+    Due,
+    /// Those of these jobs that are due (`verify` running the jobs it queued).
+    These(&'a [u64]),
+}
+
 /// One worker step (see the module docs). `progress` hears of fetches and finished claims.
 pub async fn step<S: Source>(
     queue: &Queue,
     checker: &Checker<S>,
     worker: &str,
     now: DateTime<Utc>,
+    take: Take<'_>,
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<StepReport, QueueError> {
     let (mut report, held, claims) = {
         let (queue, worker) = (queue.clone(), worker.to_string());
-        blocking(move || take_batch(&queue, &worker, now)).await?
+        let these = match take {
+            Take::Due => None,
+            Take::These(ids) => Some(ids.to_vec()),
+        };
+        blocking(move || take_batch(&queue, &worker, these.as_deref(), now)).await?
     };
     if held.is_empty() {
         // The backlog is done: the series kept in memory for it are let go.
@@ -84,17 +98,22 @@ pub async fn step<S: Source>(
     .await
 }
 
-/// Rescues expired leases and takes a batch; jobs whose claim is gone die at once.
+/// Rescues expired leases and takes a batch (of `these` jobs, when named); jobs whose claim
+/// is gone die at once.
 fn take_batch(
     queue: &Queue,
     worker: &str,
+    these: Option<&[u64]>,
     now: DateTime<Utc>,
 ) -> Result<(StepReport, Vec<Job>, Vec<crate::claim::Claim>), QueueError> {
     let mut report = StepReport {
         rescued: queue.rescue(now, false)?,
         ..StepReport::default()
     };
-    let jobs = queue.take(worker, queue.config().batch_size, now)?;
+    let jobs = match these {
+        None => queue.take(worker, queue.config().batch_size, now)?,
+        Some(ids) => queue.take_these(worker, ids, now)?,
+    };
     report.claimed = jobs.len();
     let (mut held, mut claims) = (Vec::new(), Vec::new());
     for job in jobs {
@@ -123,21 +142,70 @@ fn count(report: &mut StepReport, written: Option<&Job>) {
     }
 }
 
-/// Runs steps until no job is due at `now` (jobs retrying later stay queued); for `verify`
-/// without a daemon, `verify --due` and tests.
+/// When [`drain`] stops.
+#[derive(Debug, Clone, Copy)]
+pub enum Until<'a> {
+    /// No job is due at `now` (jobs retrying later stay queued): `verify --due`'s backlog,
+    /// tests.
+    NothingDue,
+    /// These jobs are settled (succeeded, dead or retrying later), or none of them can be
+    /// taken: what `verify` waits for. Only these are taken (a batch at a time, planned
+    /// together); other due jobs stay queued for the daemon, cron or a later `verify`, so
+    /// checking one claim does not wait on a backlog of scheduled re-checks.
+    Settled(&'a [u64]),
+}
+
+/// Runs steps until `until` holds.
 pub async fn drain<S: Source>(
     queue: &Queue,
     checker: &Checker<S>,
     worker: &str,
     now: DateTime<Utc>,
+    until: Until<'_>,
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<StepReport, QueueError> {
     let mut total = StepReport::default();
+    let mut waiting: std::collections::VecDeque<u64> = match until {
+        Until::NothingDue => Default::default(),
+        Until::Settled(jobs) => jobs.iter().copied().collect(),
+    };
+    let batch = queue.config().batch_size;
     loop {
-        let report = step(queue, checker, worker, now, progress).await?;
+        let mut these = Vec::new();
+        if let Until::Settled(_) = until {
+            let (q, rest) = (queue.clone(), std::mem::take(&mut waiting));
+            waiting = blocking(move || unsettled(&q, rest)).await?;
+            if waiting.is_empty() {
+                return Ok(total);
+            }
+            these.extend(waiting.iter().take(batch));
+        }
+        let take = match until {
+            Until::NothingDue => Take::Due,
+            Until::Settled(_) => Take::These(&these),
+        };
+        let report = step(queue, checker, worker, now, take, progress).await?;
         total += report;
         if report.claimed == 0 {
             return Ok(total);
         }
     }
+}
+
+/// The jobs of `waiting` from the first one not yet settled on: settled ones at the front
+/// are dropped, so each check reads few jobs however long the list (jobs are taken in
+/// about the order they were queued).
+fn unsettled(
+    queue: &Queue,
+    mut waiting: std::collections::VecDeque<u64>,
+) -> Result<std::collections::VecDeque<u64>, QueueError> {
+    while let Some(&id) = waiting.front() {
+        match queue.get(id)? {
+            Some(job) if matches!(job.state, JobState::Queued | JobState::Running) => break,
+            _ => {
+                waiting.pop_front();
+            }
+        }
+    }
+    Ok(waiting)
 }
