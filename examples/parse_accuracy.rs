@@ -43,6 +43,10 @@ fn main() {
             "political_holdout4.toml",
             "political claims, fourth held-out set",
         ),
+        (
+            "political_holdout5.toml",
+            "political claims, fifth held-out set",
+        ),
     ] {
         political::run(file).print(what);
     }

@@ -118,3 +118,8 @@ async fn third_held_out_verdicts_are_scored() {
 async fn fourth_held_out_verdicts_are_scored() {
     score_held_out("political_holdout4.toml", "held-out 4").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifth_held_out_verdicts_are_scored() {
+    score_held_out("political_holdout5.toml", "held-out 5").await;
+}

@@ -42,6 +42,8 @@ pub enum Unhandled {
     Group,
     /// Another place the claim read does not use ("half that of the UK").
     OtherPlace,
+    /// How much something moved ("slightly", "sharply") beside a direction the claim reads.
+    Degree,
     /// Someone else's claim, reported or rebutted ("contrary to claims that it doubled"):
     /// which words the sentence asserts is not for a parser to guess.
     Reported,
@@ -58,13 +60,14 @@ impl Unhandled {
             Self::Forecast => "a future year or a forecast (the data hold no projections)",
             Self::RecordOrStreak => "a record, streak or trend",
             Self::Comparison => "a comparison with another place, time or average",
-            Self::Change => "a change word in a claim read as one value",
+            Self::Change => "a change word in a claim read as one value: the value alone cannot show it fell or rose; write the value (\"was 41 in 2019\") or the change (\"fell from 45 in 2018 to 41 in 2019\")",
             Self::Share => "a share of a total",
             Self::Count => "a number of events, where the data give a rate per 100,000 people",
             Self::NoSeries => "a statistic no series of the data answers",
             Self::Quantifier => "a condition on any or every year of a period",
             Self::Group => "a group of people the statistic read does not cover",
             Self::Reported => "a claim reported or rebutted, not asserted",
+            Self::Degree => "how much it moved, which the direction read does not check",
             Self::OtherPlace => "another place the claim read does not use",
         }
     }
@@ -139,6 +142,42 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("allegedly", Unhandled::Reported),
     ("supposedly", Unhandled::Reported),
     ("myth", Unhandled::Reported),
+    // "It is false that …", "wrong to say …": a denial of the clause that follows, which no
+    // claim kind reads (it dropped in silence, so a denied claim was checked as asserted).
+    ("false", Unhandled::Negation),
+    ("untrue", Unhandled::Negation),
+    ("wrong", Unhandled::Negation),
+    ("incorrect", Unhandled::Negation),
+    ("lie", Unhandled::Negation),
+    ("lies", Unhandled::Negation),
+    ("fake", Unhandled::Negation),
+    ("nonsense", Unhandled::Negation),
+    // "rose slightly" for a 69% rise: how much it moved is a claim the direction alone does
+    // not check.
+    ("slightly", Unhandled::Degree),
+    ("slight", Unhandled::Degree),
+    ("marginally", Unhandled::Degree),
+    ("marginal", Unhandled::Degree),
+    ("modestly", Unhandled::Degree),
+    ("modest", Unhandled::Degree),
+    ("sharply", Unhandled::Degree),
+    ("sharp", Unhandled::Degree),
+    ("steeply", Unhandled::Degree),
+    ("steep", Unhandled::Degree),
+    ("dramatically", Unhandled::Degree),
+    ("dramatic", Unhandled::Degree),
+    ("significantly", Unhandled::Degree),
+    ("significant", Unhandled::Degree),
+    ("substantially", Unhandled::Degree),
+    ("substantial", Unhandled::Degree),
+    ("massively", Unhandled::Degree),
+    ("massive", Unhandled::Degree),
+    ("hugely", Unhandled::Degree),
+    ("huge", Unhandled::Degree),
+    ("enormously", Unhandled::Degree),
+    ("considerably", Unhandled::Degree),
+    ("drastically", Unhandled::Degree),
+    ("somewhat", Unhandled::Degree),
     ("ago", Unhandled::UndatableTime),
     ("decade", Unhandled::UndatableTime),
     ("decades", Unhandled::UndatableTime),
@@ -171,6 +210,12 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("high", Unhandled::RecordOrStreak),
     ("low", Unhandled::RecordOrStreak),
     ("trend", Unhandled::RecordOrStreak),
+    // "peaked in 2011 at 23.6": the highest of a span, not one value.
+    ("peak", Unhandled::RecordOrStreak),
+    ("peaks", Unhandled::RecordOrStreak),
+    ("peaked", Unhandled::RecordOrStreak),
+    ("bottomed", Unhandled::RecordOrStreak),
+    ("trough", Unhandled::RecordOrStreak),
     ("than", Unhandled::Comparison),
     ("compared", Unhandled::Comparison),
     ("versus", Unhandled::Comparison),
@@ -313,6 +358,7 @@ pub(super) fn unaccounted(
             .map(|(_, kind)| *kind)
             .or_else(|| super::change::fold(&w.lower).map(|_| Unhandled::Multiplier))
             .or_else(|| every_year(words, w).then_some(Unhandled::RecordOrStreak))
+            .or_else(|| decade(text, w).then_some(Unhandled::UndatableTime))
             .or_else(|| {
                 NUMBER_WORDS
                     .contains(&w.lower.as_str())
@@ -347,6 +393,12 @@ pub(super) fn unaccounted(
     }
     left.sort_by_key(|(at, _)| *at);
     left.into_iter().map(|(_, u)| u).collect()
+}
+
+/// "the 1990s", "the 1990's": ten years, not one.
+fn decade(text: &str, w: &Word) -> bool {
+    let digits = w.lower.bytes().take_while(u8::is_ascii_digit).count();
+    digits == 4 && super::numbers::decade_suffix(&text[w.start + 4..]).is_some()
 }
 
 /// "for every 100,000 people", "each 1,000": the denominator of a rate.

@@ -214,10 +214,14 @@ pub(super) fn amount(
     let n = numbers
         .iter()
         .find(|n| after_change_word(n) || before_change_noun(n))?;
-    let points = {
-        let rest = text[n.end..].trim_start().to_ascii_lowercase();
-        rest.starts_with("percentage point") || rest.starts_with("points")
-    };
+    let rest = text[n.end..].trim_start().to_ascii_lowercase();
+    let points = rest.starts_with("percentage point") || rest.starts_with("points");
+    if rest.starts_with("percentage point") && !percent_unit {
+        // Points of a percentage, said of a statistic that is none (a rate per 100,000): no
+        // reading is sure, and reading them as percent checked "down 92.7 percentage points"
+        // as a 92.7% fall. The number stays unused, so the sentence is refused.
+        return None;
+    }
     let key = if n.percent && !(percent_unit && points) {
         AmountKey::Pct
     } else if n.percent || points || !n.fraction {

@@ -106,6 +106,11 @@ fn read_digits(text: &str, i: usize) -> (Option<Number>, usize) {
         && !percent
         && digits.len() == 4
         && (1900.0..=2100.0).contains(&value);
+    if let (true, Some(len)) = (year_like, decade_suffix(&text[stop..])) {
+        // "the 1990s": ten years, which no claim kind reads as one (it was read as 1990).
+        // No number: the words check refuses the sentence for it (`account::decade`).
+        return (None, stop + len);
+    }
     let number = value.is_finite().then_some(Number {
         value,
         start,
@@ -117,6 +122,23 @@ fn read_digits(text: &str, i: usize) -> (Option<Number>, usize) {
         fraction: false,
     });
     (number, stop.max(end))
+}
+
+/// The length of a decade's "s" or "'s" right after a year ("1990s", "1990's"), when the
+/// word ends there.
+pub(super) fn decade_suffix(after: &str) -> Option<usize> {
+    let len = if after.starts_with("s") {
+        1
+    } else if after.starts_with("'s") || after.starts_with("’s") {
+        after.find('s')? + 1
+    } else {
+        return None;
+    };
+    let ends = after[len..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric());
+    ends.then_some(len)
 }
 
 /// The length of a currency marker just before a number ("$48", "US$38", "USD 48").

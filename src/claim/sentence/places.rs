@@ -52,6 +52,11 @@ impl SentenceParser {
                 {
                     continue;
                 }
+                if let Some(place) = inside_a_country(text, words, i, n) {
+                    return Err(ParseError::Missing(format!(
+                        "\"{place}\" is a place inside a country (a state, province or city), which the data do not cover: a verdict on the country's figure would check the wrong place; name the country for a national figure"
+                    )));
+                }
                 mentions.push((iso3.clone(), (start, end)));
                 i += n;
                 continue 'words;
@@ -65,6 +70,23 @@ impl SentenceParser {
             "no country or region found: name one (\"El Salvador\", \"the US\", \"Latin America\", or an ISO3 code such as SLV)".into(),
         ))
     }
+}
+
+/// "New Mexico", "Mexico City", "Northern Ireland": a country's name inside the name of a
+/// place within a country (or another one). The whole name, when words `i..i + n` are one.
+fn inside_a_country(text: &str, words: &[Word], i: usize, n: usize) -> Option<String> {
+    const BEFORE: &[&str] = &["New", "Northern", "Southern", "Upper", "Lower"];
+    const AFTER: &[&str] = &["city", "state", "province", "county"];
+    let name_end = words[i + n - 1].end;
+    if let Some(prev) = i.checked_sub(1).map(|k| &words[k]) {
+        let written = &text[prev.start..prev.end];
+        if BEFORE.contains(&written) && text[prev.end..words[i].start].trim().is_empty() {
+            return Some(text[prev.start..name_end].to_string());
+        }
+    }
+    let next = words.get(i + n)?;
+    (AFTER.contains(&next.lower.as_str()) && text[name_end..next.start].trim().is_empty())
+        .then(|| text[words[i].start..next.end].to_string())
 }
 
 /// The text with every credit to Our World in Data blanked (same length, so byte offsets

@@ -684,6 +684,14 @@ mod tests {
         c.relation = Relation::Eq;
         c.rank = Some(1);
         assert_eq!(judge(&c).grade, Grade::False);
+        // First among those reporting, claimed third: economies with no value could place
+        // two above it, so "false" is not shown (a trial's "third highest" was false at 1st
+        // of 12 reporting).
+        c.country = Some("SLV".into());
+        c.rank = Some(3);
+        let v = judge(&c);
+        assert_eq!(v.grade, Grade::Unverifiable, "{}", v.explanation);
+        c.rank = Some(1);
         // Peers named one by one must all report.
         c.among = vec!["SLV".into(), "CRI".into()];
         c.country = Some("SLV".into());

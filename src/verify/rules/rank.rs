@@ -160,7 +160,11 @@ impl Judge<'_> {
             ranking,
         )?;
         let (grade, needed) = grade(&standing, ranking, actual, self.ctx.grading);
-        if grade != Grade::False && !covered(&standing) {
+        // Economies with no value can only push it down: placed worse than claimed among
+        // those reporting, it is worse among all; placed better ("the third highest", but
+        // first of 12 reporting), the missing ones could make it third.
+        let surely_false = grade == Grade::False && standing.rank > ranking.rank as usize;
+        if !surely_false && !covered(&standing) {
             return Err(format!(
                 "{} {} for {} in {year}{year_note} {}, {} of the {} {} with data that year; {} of the {} report no value, and any of them could rank above it, so the claimed place cannot be checked (at least half must report, or every peer named).",
                 self.reports(),
