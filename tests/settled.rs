@@ -138,7 +138,14 @@ async fn anything_a_verdict_stands_on_that_changed_means_a_full_check(backend: B
 
     // `edit` checks the edited claim itself, in full; a `verify` after it settles.
     app.cmd()
-        .args(["edit", SV, "--value", "90"])
+        .args([
+            "edit",
+            SV,
+            "--value",
+            "90",
+            "--text",
+            "El Salvador's murder rate was 90 in 2015",
+        ])
         .assert()
         .success();
     assert!(!settled_at_once(&app, SV), "the edit's own check is judged");

@@ -34,6 +34,21 @@ pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result
         };
         return Err(InputError::Message(message).into());
     }
+    let disagree = text_disagrees(ctx, &spec, &stored)?;
+    if !disagree.is_empty() {
+        let hint = if spec.text == stored.text {
+            "give the new wording with --text too"
+        } else {
+            "give the keys the new text states too (flags such as --value), or `claimcheck add` the new sentence as a claim of its own"
+        };
+        return Err(InputError::Message(format!(
+            "cannot edit claim {}: its text \"{}\" reads as another claim than its keys would state ({}); a verdict on the keys would be published beside words it did not check: {hint}",
+            args.id,
+            spec.text,
+            disagree.join("; ")
+        ))
+        .into());
+    }
     let mut statement = spec.clone();
     statement.tags = stored.tags.clone();
     statement.schedule = stored.schedule.clone();
@@ -53,4 +68,75 @@ pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
     store_and_verify(&backend, vec![claim], args.json, out).await
+}
+
+/// The keys a claim states that its text, read as a sentence, states otherwise, each as
+/// "value: the text says 105, the keys 107.6"; none when the text is no sentence the parser
+/// reads (a label), or reads as several claims. Only the keys this edit changed are
+/// compared, or every key when it changed the text: a README example once changed the value
+/// and left "105" in the text, and the export published the text as true.
+fn text_disagrees(
+    ctx: &Context,
+    spec: &crate::claim::ClaimSpec,
+    stored: &crate::claim::ClaimSpec,
+) -> Result<Vec<String>> {
+    const KEYS: &[&str] = &[
+        "country",
+        "indicator",
+        "year",
+        "from_year",
+        "value",
+        "value_max",
+        "kind",
+        "relation",
+        "rank",
+        "order",
+        "among",
+        "direction",
+        "from_value",
+        "change_pct",
+        "factor",
+        "change_abs",
+        "extreme",
+        "window_years",
+        "since",
+        "other",
+        "negated",
+    ];
+    let parser =
+        crate::app::intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
+    let as_of = match spec.latest_by {
+        Some(year) => chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1),
+        None => None,
+    }
+    .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let read = match parser.parse_all(&spec.text, as_of) {
+        Ok(parts) if parts.len() == 1 => parts[0].claim.spec(),
+        _ => return Ok(Vec::new()),
+    };
+    let json = |s: &crate::claim::ClaimSpec| serde_json::to_value(s).unwrap_or_default();
+    let (read, edited, before) = (json(&read), json(spec), json(stored));
+    let text_changed = spec.text != stored.text;
+    let shown = |key: &str, v: &serde_json::Value| match (key, v) {
+        ("negated", v) if v.as_bool() == Some(true) => "it is denied".to_string(),
+        ("negated", _) => "it is asserted".to_string(),
+        (_, serde_json::Value::Null) => "nothing".to_string(),
+        (_, serde_json::Value::String(s)) => s.clone(),
+        (_, v) => match v.as_f64() {
+            Some(number) => number.to_string(),
+            None => v.to_string(),
+        },
+    };
+    Ok(KEYS
+        .iter()
+        .filter(|key| text_changed || edited[**key] != before[**key])
+        .filter(|key| read[**key] != edited[**key])
+        .map(|key| {
+            format!(
+                "{key}: the text says {}, the keys {}",
+                shown(key, &read[*key]),
+                shown(key, &edited[*key])
+            )
+        })
+        .collect())
 }
