@@ -308,9 +308,13 @@ impl Job {
     }
 
     /// For a user request on a claim that already has this pending job: runs it now, first.
+    /// A job waiting to retry runs now too: a person asking again after fixing the cause (the
+    /// source back, `--offline` dropped) got the old failure until the backoff ran out.
     pub fn raised(&self, priority: Priority, now: DateTime<Utc>) -> Option<Job> {
-        (priority < self.priority && self.state != JobState::Running).then(|| Job {
-            priority,
+        // Only a person's request: a schedule's tick leaves the backoff alone.
+        let sooner = priority < self.priority || (priority == Priority::User && self.run_at > now);
+        (sooner && self.state != JobState::Running).then(|| Job {
+            priority: priority.min(self.priority),
             run_at: self.run_at.min(now),
             updated_at: now,
             ..self.clone()
@@ -329,6 +333,31 @@ mod tests {
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+    }
+
+    /// A person asking again runs a job waiting to retry now (a trial's verify kept
+    /// answering with the old `--offline` failure for the backoff's 30 s); a schedule's tick
+    /// leaves the backoff alone.
+    #[test]
+    fn a_user_request_runs_a_retrying_job_now() {
+        let waiting = Job {
+            state: JobState::Retrying,
+            run_at: t(100),
+            ..Job::new(1, "c", Priority::User, t(0))
+        };
+        let raised = waiting.raised(Priority::User, t(10)).expect("raised");
+        assert_eq!((raised.run_at, raised.priority), (t(10), Priority::User));
+        assert!(raised.is_due(t(10)));
+        assert_eq!(waiting.raised(Priority::Scheduled, t(10)), None);
+        let scheduled = Job {
+            priority: Priority::Scheduled,
+            ..waiting.clone()
+        };
+        let raised = scheduled.raised(Priority::User, t(10)).expect("raised");
+        assert_eq!(raised.priority, Priority::User);
+        // Due already, same priority: nothing to write.
+        let due = Job::new(2, "c", Priority::User, t(0));
+        assert_eq!(due.raised(Priority::User, t(10)), None);
     }
 
     #[test]
