@@ -61,7 +61,9 @@ struct Seen {
 struct Proxy {
     url: String,
     log: Arc<Mutex<Vec<Seen>>>,
-    /// Connections open now, and the most open at once.
+    /// Data requests in flight now (from their request line to their answer), and the most
+    /// at once. Connections are not counted: one the client is done with may still be
+    /// closing here when its next request arrives, and the country list is no data request.
     gauge: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
@@ -97,17 +99,14 @@ impl Proxy {
                     task_gauge.clone(),
                 );
                 tokio::spawn(async move {
-                    let open = gauge.0.fetch_add(1, Ordering::SeqCst) + 1;
-                    gauge.1.fetch_max(open, Ordering::SeqCst);
-                    serve(stream, &upstream, &client, &*plan, &counts, &log).await;
-                    gauge.0.fetch_sub(1, Ordering::SeqCst);
+                    serve(stream, &upstream, &client, &*plan, &counts, &log, &gauge).await;
                 });
             }
         });
         Self { url, log, gauge }
     }
 
-    /// The most connections that were open at once.
+    /// The most data requests that were in flight at once.
     fn most_at_once(&self) -> usize {
         self.gauge.1.load(Ordering::SeqCst)
     }
@@ -128,6 +127,23 @@ impl Proxy {
     }
 }
 
+/// A data request counted in flight until dropped (every way `serve` returns).
+struct InFlight<'a>(&'a (AtomicUsize, AtomicUsize));
+
+impl<'a> InFlight<'a> {
+    fn start(gauge: &'a (AtomicUsize, AtomicUsize)) -> Self {
+        let now = gauge.0.fetch_add(1, Ordering::SeqCst) + 1;
+        gauge.1.fetch_max(now, Ordering::SeqCst);
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn serve(
     mut stream: TcpStream,
     upstream: &str,
@@ -135,6 +151,7 @@ async fn serve(
     plan: &Plan,
     counts: &Mutex<HashMap<String, usize>>,
     log: &Mutex<Vec<Seen>>,
+    gauge: &(AtomicUsize, AtomicUsize),
 ) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -146,6 +163,7 @@ async fn serve(
     }
     let head = String::from_utf8_lossy(&head);
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let _in_flight = path.contains("/indicator/").then(|| InFlight::start(gauge));
     let fault = if path.contains("/indicator/") {
         let seen = {
             let mut counts = counts.lock().unwrap();
