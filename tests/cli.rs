@@ -922,3 +922,34 @@ async fn a_database_location_that_is_not_a_directory_of_ours_is_refused() {
         .join("conf")
         .exists());
 }
+
+/// A rank claim states its place: `--kind rank` without `--rank` was checked as "the
+/// highest" (a trial got a verdict on a place it never gave); now refused, nothing stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rank_claim_without_its_place_is_refused() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .args([
+            "add",
+            "--text",
+            "El Salvador rank",
+            "--kind",
+            "rank",
+            "--indicator",
+            "VC.IHR.PSRC.P5",
+            "--country",
+            "SLV",
+            "--year",
+            "2015",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`rank` is required for kind = \"rank\"",
+        ));
+    app.cmd()
+        .args(["list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("El Salvador rank").not());
+}

@@ -261,6 +261,13 @@ impl ClaimSpec {
             Kind::Rank if self.rank == Some(0) => {
                 return Err(Invalid("rank counts from 1 (the first)".into()))
             }
+            // Assumed first place, a rank claim without its place was checked as "the highest"
+            // (a trial's `--kind rank` without `--rank` got a verdict on words it never gave).
+            Kind::Rank if self.rank.is_none() => {
+                return Err(Missing(
+                    "`rank` is required for kind = \"rank\": the place claimed, 1 for the highest (or, with order = \"asc\", the lowest)".into(),
+                ))
+            }
             Kind::Change => {
                 if self.from_year.is_none() && self.span_years.is_none() {
                     return Err(Missing(

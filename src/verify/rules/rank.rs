@@ -166,7 +166,7 @@ impl Judge<'_> {
         let surely_false = grade == Grade::False && standing.rank > ranking.rank as usize;
         if !surely_false && !covered(&standing) {
             return Err(format!(
-                "{} {} for {} in {year}{year_note} {}, {} of the {} {} with data that year; {} of the {} report no value, and any of them could rank above it, so the claimed place cannot be checked (at least half must report, or every peer named).",
+                "{} {} for {} in {year}{year_note} {}, {} of the {} {} with data that year; {} of the {} report no value, and any of them could rank above it, so the claimed place cannot be checked ({}).",
                 self.reports(),
                 self.fmt(actual),
                 self.name,
@@ -176,9 +176,14 @@ impl Judge<'_> {
                     Order::Asc => "lowest",
                 }),
                 standing.of,
-                self.scope_words(&standing, ranking),
+                self.scope_words(ranking),
                 standing.scope.saturating_sub(standing.of),
                 standing.scope,
+                if standing.named_peers {
+                    "every peer named must report"
+                } else {
+                    "at least half must report"
+                },
             ));
         }
         self.evidence.actual = Some(actual);
@@ -237,13 +242,13 @@ impl Judge<'_> {
             self.vintage(),
             place(standing.rank, direction),
             standing.of,
-            self.scope_words(standing, ranking),
+            self.scope_words(ranking),
             others.join(", ")
         )
     }
 
-    /// "economies", "economies of Latin America & Caribbean", "the 3 economies compared".
-    fn scope_words(&self, standing: &Standing, ranking: &Ranking) -> String {
+    /// "economies", "economies of Latin America & Caribbean", "economies compared".
+    fn scope_words(&self, ranking: &Ranking) -> String {
         let countries = self.ctx.countries;
         let peers = countries.expand(&ranking.among);
         let regions: Vec<&str> = ranking
@@ -257,7 +262,7 @@ impl Judge<'_> {
         } else if !regions.is_empty() {
             format!("economies of {}", regions.join(" and "))
         } else {
-            format!("the {} economies compared", peers.len().max(standing.of))
+            "economies compared".to_string()
         }
     }
 }

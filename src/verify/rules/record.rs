@@ -139,13 +139,19 @@ impl Judge<'_> {
                 self.vintage()
             )),
             (Some((y, v)), _) => {
+                // The claim's own words: "since 1996" is 1997 on, and saying "since 1997"
+                // misquoted it.
+                let claimed = match window {
+                    RecordWindow::Since(since) => format!("since {since}"),
+                    _ => format!("since {from}"),
+                };
                 let gap = ((v - value) / value.abs()).abs();
                 let within = (v - value).abs() <= precision_half_width(value, self.ctx.grading);
                 let grade = near_miss_grade(gap, within);
                 Ok((
                     grade,
                     format!(
-                        "{stated}, not the {word} since {from}: {y} had {} ({most}, {:.1}% apart).",
+                        "{stated}, not the {word} {claimed}: {y} had {} ({most}, {:.1}% apart).",
                         self.fmt(v),
                         gap * 100.0
                     ),
