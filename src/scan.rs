@@ -330,7 +330,10 @@ impl Scanner {
         let mut previous: Option<Parsed> = None;
         for range in &ranges {
             let sentence = &text[range.clone()];
-            if !self.is_checkable(sentence, as_of) {
+            // "This dropped to 7.9 by 2022.": no place or statistic of its own, but a figure
+            // about the previous claim's; skipped, it was in neither list of the report.
+            let follow_up = previous.is_some() && has_quantity(sentence) && has_pronoun(sentence);
+            if !follow_up && !self.is_checkable(sentence, as_of) {
                 continue;
             }
             let (parsed, refusals) = self.read_sentence(sentence, previous.as_ref(), as_of);
@@ -463,6 +466,13 @@ fn resolve_pronoun(sentence: &str, prev: &Parsed) -> Option<(String, String)> {
     let mut rewritten = sentence.to_string();
     rewritten.replace_range(*at..at + word.len(), &put_in);
     Some((rewritten, put_in))
+}
+
+/// "this" or "it" as a word of the sentence: it may speak of the previous claim.
+fn has_pronoun(sentence: &str) -> bool {
+    lower_words(sentence)
+        .iter()
+        .any(|w| matches!(w.as_str(), "this" | "it"))
 }
 
 fn is_year_word(w: &str) -> bool {

@@ -214,3 +214,54 @@ async fn scan_reads_stdin_and_prints_a_summary() {
         "{stdout}"
     );
 }
+
+/// A follow-up sentence with a figure about the previous claim ("This dropped to 7.9 by
+/// 2022.") is found and read through its pronoun, or listed as not checkable: a trial's
+/// follow-ups were in neither list, as if the article had no such claim.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follow_up_sentence_about_the_previous_claim_is_found() {
+    let app = TestApp::start().await;
+    let output = app
+        .cmd()
+        .args(["scan", "-", "--dry-run", "--json", "--as-of", "2024-06-01"])
+        .write_stdin(
+            "In 2015 El Salvador's murder rate was 105 per 100,000. This dropped to 7.9 by 2022. This was 3 times what officials expected.",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = scan["findings"].as_array().unwrap();
+    let texts: Vec<&str> = findings
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "In 2015 El Salvador's murder rate was 105 per 100,000.",
+            "This dropped to 7.9 by 2022.",
+            "This was 3 times what officials expected."
+        ]
+    );
+    let follow_up = claim_of(&scan, |c| c["kind"] == "change");
+    assert_eq!(
+        (
+            &follow_up["country"],
+            &follow_up["from_year"],
+            &follow_up["year"]
+        ),
+        (&Value::from("SLV"), &Value::from(2015), &Value::from(2022)),
+        "{follow_up}"
+    );
+    // The third is found and refused with its reason, not dropped.
+    assert!(
+        !findings[2]["not_checkable"].as_array().unwrap().is_empty(),
+        "{:#}",
+        findings[2]
+    );
+}
