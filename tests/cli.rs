@@ -953,3 +953,33 @@ async fn a_rank_claim_without_its_place_is_refused() {
         .success()
         .stdout(predicate::str::contains("El Salvador rank").not());
 }
+
+/// Adding a claim again without labels keeps the stored ones: a trial's re-added sentence
+/// lost its tags ("claim edited: tags batch2 → none") and left its export.
+#[tokio::test(flavor = "multi_thread")]
+async fn adding_a_claim_again_keeps_its_tags() {
+    let app = TestApp::start().await;
+    let sentence = "El Salvador homicide rate 105 per 100,000 in 2015";
+    app.cmd()
+        .args(["add", sentence, "--id", "sv", "--tag", "batch2"])
+        .assert()
+        .success();
+    app.cmd()
+        .args(["add", sentence, "--id", "sv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unchanged sv"))
+        .stdout(predicate::str::contains("tags").not());
+    let shown = app.json(&["show", "sv", "--json"]).remove(0);
+    assert_eq!(
+        shown["claim"]["tags"],
+        serde_json::json!(["batch2"]),
+        "{shown}"
+    );
+    // Tags given replace them.
+    app.cmd()
+        .args(["add", sentence, "--id", "sv", "--tag", "desk"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tags batch2 → desk"));
+}

@@ -37,7 +37,34 @@ pub async fn run(ctx: &Context, args: &AddArgs, out: &mut impl Write) -> Result<
         writeln!(out, "{}", report::claim_json(&claim))?;
     }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
-    store_and_verify(&backend, vec![claim], args.json, out).await
+    let claims = kept_labels(&backend, vec![claim]).await;
+    store_and_verify(&backend, claims, args.json, out).await
+}
+
+/// The claims with the labels (tags, schedule, note) of the stored claim of the same id
+/// where none was given: adding a claim again, to correct a word, is no reason to drop its
+/// tags (a trial's claim left `export --tag seed-article` that way). Labels given replace
+/// the stored ones; `edit` removes them.
+async fn kept_labels(
+    backend: &Backend,
+    mut claims: Vec<crate::claim::Claim>,
+) -> Vec<crate::claim::Claim> {
+    for claim in &mut claims {
+        let Ok(stored) = backend.show(&claim.id).await else {
+            continue; // a new claim (or the store says why at storing)
+        };
+        let stored = stored.claim;
+        if claim.tags.is_empty() {
+            claim.tags = stored.tags;
+        }
+        if claim.schedule.is_none() {
+            claim.schedule = stored.schedule;
+        }
+        if claim.note.is_none() {
+            claim.note = stored.note;
+        }
+    }
+    claims
 }
 
 /// Stores the claims (the parts of one sentence, or one claim) and, for those new or
@@ -137,5 +164,6 @@ async fn add_sentence(
         return Ok(EXIT_OK);
     }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let claims = kept_labels(&backend, claims).await;
     store_and_verify(&backend, claims, args.json, out).await
 }
