@@ -397,19 +397,22 @@ pub fn parse_text(parsed: &crate::claim::sentence::Parsed) -> String {
     if let Some(d) = c.direction {
         rows.push(("direction", d.to_string(), from("direction")));
     }
+    let signed = |v: f64| format!("{}{}", if v > 0.0 { "+" } else { "" }, human(v, 6));
     let amounts = [
+        ("from", c.from_value.map(|v| human(v, 6)), "from_value"),
+        // "by a third" is -33.333…%: two places say it (the check uses the exact figure).
         (
             "change",
-            c.change_pct.map(|p| format!("{p:+}%")),
+            c.change_pct
+                .map(|p| format!("{}{}%", if p > 0.0 { "+" } else { "" }, human(p, 2))),
             "change_pct",
         ),
-        ("factor", c.factor.map(|f| format!("×{f}")), "factor"),
         (
-            "change",
-            c.change_abs
-                .map(|a| format!("{}{}", if a > 0.0 { "+" } else { "" }, human(a, 6))),
-            "change_abs",
+            "factor",
+            c.factor.map(|f| format!("×{}", human(f, 3))),
+            "factor",
         ),
+        ("change", c.change_abs.map(signed), "change_abs"),
     ];
     for (key, value, field) in amounts {
         if let Some(value) = value {
