@@ -159,3 +159,46 @@ async fn report_by_tag_and_clear_error_without_claims() {
         "claims never verified say so"
     );
 }
+
+/// A country the source does not list (NER on the stand-in) fails a chart request for every
+/// country of its indicator; each is then asked for alone, so only its own chart falls
+/// back (a trial's one Niger claim left every homicide chart with the verdict values only).
+#[tokio::test(flavor = "multi_thread")]
+async fn one_unlisted_country_leaves_the_other_charts_whole() {
+    let app = TestApp::start().await;
+    let file = app.claim_file(
+        "two.toml",
+        r#"
+[[claim]]
+id = "slv"
+text = "El Salvador 105 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "SLV"
+year = 2015
+value = 105
+
+[[claim]]
+id = "ner"
+text = "Niger 4 in 2015"
+indicator = "VC.IHR.PSRC.P5"
+country = "NER"
+year = 2015
+value = 4
+"#,
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    app.cmd().args(["verify", "--all"]).output().unwrap();
+    let out = app.location().join("site");
+    let o = app
+        .cmd()
+        .args(["report", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = read(out.join("claims/slv.svg"));
+    assert!(
+        svg.contains("2010") && svg.contains("2018"),
+        "El Salvador's chart has its years around 2015"
+    );
+}

@@ -127,24 +127,42 @@ async fn fetch_series(ctx: &Context, inputs: &[Gathered]) -> SeriesMap {
         }
     };
     for (indicator, countries) in wanted {
-        let request = SeriesRequest {
+        let fetch = |countries: Vec<String>| SeriesRequest {
             indicator: indicator.clone(),
-            scope: Scope::Countries(countries.clone()),
+            scope: Scope::Countries(countries),
             years: None,
         };
-        match source.fetch_series(&request).await {
+        match source.fetch_series(&fetch(countries.clone())).await {
             Ok(series) => {
                 for iso3 in countries {
                     let values = series.values_for(&iso3);
                     map.insert((indicator.clone(), iso3), values);
                 }
             }
-            Err(e) => tracing::warn!(
-                "cannot fetch {indicator} for the charts ({e}); they show only the values the verdicts used"
-            ),
+            // One country the source refuses fails the request for all: ask for each
+            // alone, so only its own chart falls back.
+            Err(_) if countries.len() > 1 => {
+                for iso3 in countries {
+                    match source.fetch_series(&fetch(vec![iso3.clone()])).await {
+                        Ok(series) => {
+                            let values = series.values_for(&iso3);
+                            map.insert((indicator.clone(), iso3), values);
+                        }
+                        Err(e) => chart_warning(&indicator, Some(&iso3), &e),
+                    }
+                }
+            }
+            Err(e) => chart_warning(&indicator, countries.first(), &e),
         }
     }
     map
+}
+
+fn chart_warning(indicator: &str, iso3: Option<&String>, e: &dyn std::fmt::Display) {
+    let place = iso3.map(|c| format!(" for {c}")).unwrap_or_default();
+    tracing::warn!(
+        "cannot fetch {indicator}{place} for the charts ({e}); they show only the values the verdicts used"
+    );
 }
 
 async fn articles(backend: &Backend, claims: &[ClaimInput]) -> Result<Vec<Article>> {
