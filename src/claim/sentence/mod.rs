@@ -1266,9 +1266,42 @@ fn value_claim(
         return Err(ParseError::Missing(problem));
     }
     claim.value = Some(value.value);
+    if let Some((between, upper)) = range_end(text, value, numbers.get(1)) {
+        claim.relation = Relation::Between;
+        claim.value_max = Some(upper.value);
+        reading.add_span("relation", between);
+        reading.add_span("value", (value.start, value.end));
+        reading.add_span("value_max", (upper.start, upper.end));
+        return Ok(());
+    }
     claim.relation = relation_before(text, value, &mut reading.spans);
     reading.add_span("value", (value.start, value.end));
     Ok(())
+}
+
+/// "between 30 and 35 per 100,000": the word "between" (its span) and the range's upper
+/// number, when both numbers are written alike (a scale on one side only, as in "between 6
+/// and 7 million", is not guessed for the other: the sentence is refused) and the second is
+/// the larger.
+fn range_end<'n>(
+    text: &str,
+    first: &Number,
+    second: Option<&'n Number>,
+) -> Option<((usize, usize), &'n Number)> {
+    let second = second?;
+    let before = text[..first.start].trim_end();
+    let word_start = before.len().checked_sub("between".len())?;
+    let is_word = before[word_start..].eq_ignore_ascii_case("between")
+        && !before[..word_start].ends_with(|c: char| c.is_alphanumeric());
+    let joined = text
+        .get(first.end..second.start)?
+        .trim()
+        .eq_ignore_ascii_case("and");
+    let alike = (first.percent, first.currency, first.scaled)
+        == (second.percent, second.currency, second.scaled)
+        && !second.year_like;
+    (is_word && joined && alike && second.value > first.value)
+        .then_some(((word_start, word_start + "between".len()), second))
 }
 
 #[cfg(test)]
@@ -1339,6 +1372,19 @@ mod tests {
                 Err(e) => e.to_string(),
             };
             assert!(message.contains(words), "{text:?}: {message}");
+        }
+        // A range whose ends are written alike is read; one that is not is refused.
+        let range = parse("El Salvador's homicide rate was between 100 and 110 in 2015").unwrap();
+        let spec = range.claim.spec();
+        assert_eq!(
+            (spec.relation, spec.value, spec.value_max),
+            (Relation::Between, Some(100.0), Some(110.0))
+        );
+        for text in [
+            "El Salvador's homicide rate was between 110 and 100 in 2015",
+            "Honduras had between 9 and 10 million people in 2015",
+        ] {
+            assert!(parse(text).is_err(), "{text:?}");
         }
         // What stays readable: a growth rate's sign, a hedge, a longer country name.
         for text in [
