@@ -136,6 +136,60 @@ async fn tcp_beyond_loopback_needs_a_token() {
     refused("0.0.0.0:0", "token is empty");
 }
 
+/// `[daemon] socket` naming a file that is not a socket (a typo once named the database
+/// itself, which the daemon replaced and deleted on stop), or a socket another daemon
+/// answers on, is refused with exit 2; the file is left as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_path_that_is_taken_is_refused_and_left_alone() {
+    let app = TestApp::start().await;
+    let precious = app.config_path().with_file_name("precious.txt");
+    std::fs::write(&precious, "precious data").unwrap();
+    let mut config = daemon_config(&app);
+    config.daemon.socket = Some(precious.clone());
+    app.write_config(&config);
+    let output = app.cmd().arg("daemon").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a file that is not a socket is there"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "precious data");
+
+    // A live socket of another daemon (of another database) is not taken over.
+    let other = TestApp::start().await;
+    let shared = app.config_path().with_file_name("shared.sock");
+    let mut other_config = daemon_config(&other);
+    other_config.daemon.socket = Some(shared.clone());
+    other.write_config(&other_config);
+    let daemon = spawn_daemon_on(&other, &shared);
+    config.daemon.socket = Some(shared.clone());
+    app.write_config(&config);
+    let output = app.cmd().arg("daemon").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("another daemon answers on it"), "{stderr}");
+    assert!(
+        other
+            .cmd()
+            .args(["status"])
+            .output()
+            .unwrap()
+            .status
+            .success(),
+        "the other daemon still serves its socket"
+    );
+    // SIGHUP (a closed terminal) is a graceful stop too: exit 0, its own socket removed.
+    let mut daemon = daemon;
+    Command::new("kill")
+        .args(["-HUP", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "exit status after SIGHUP: {status:?}");
+    assert!(!shared.exists(), "its socket removed");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tcp_listener_with_a_token_rejects_requests_without_it() {
     let app = TestApp::start().await;

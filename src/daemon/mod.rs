@@ -106,7 +106,7 @@ pub async fn run(
     let limits = server::Limits::from_config(&config.daemon);
     let state = ApiState::new(app.clone(), parser).with_limits(limits);
     let socket = socket_path(&config, &db);
-    let unix = bind_unix(&socket)?;
+    let (unix, bound) = bind_unix(&socket)?;
     let mut servers = vec![tokio::spawn(server::serve(
         unix,
         server::router(state.clone()),
@@ -161,7 +161,9 @@ pub async fn run(
     for server in servers {
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     }
-    let _ = std::fs::remove_file(&socket);
+    if file_id(&socket) == Some(bound) {
+        let _ = std::fs::remove_file(&socket);
+    }
     app.flush().await?;
     tracing::info!("daemon stopped");
     Ok(())
@@ -172,13 +174,32 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
-fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, DaemonError> {
+/// Binds the local API's socket; with the socket file's identity, so that stopping removes
+/// only the file this daemon made. Whatever else is at the path is left alone: a regular file
+/// (a typo'd `[daemon] socket` once named the database itself, which the daemon deleted) or a
+/// socket another daemon answers on. Only a socket nobody answers on (a killed daemon's) is
+/// replaced.
+fn bind_unix(path: &Path) -> Result<(tokio::net::UnixListener, (u64, u64)), DaemonError> {
+    use std::os::unix::fs::FileTypeExt;
     let fail = |detail: String| DaemonError::Listen {
         what: path.display().to_string(),
         detail,
     };
-    if path.exists() {
-        // A socket left by a killed daemon: we hold the database lock, so nobody serves it.
+    let refuse = |detail: &str| DaemonError::Settings {
+        what: format!("cannot make the socket {}", path.display()),
+        detail: detail.to_string(),
+    };
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_socket() {
+            return Err(refuse(
+                "a file that is not a socket is there, and the daemon would replace it: give [daemon] socket a path of its own (unset, it is <database>.sock)",
+            ));
+        }
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(refuse(
+                "another daemon answers on it: give this daemon its own [daemon] socket",
+            ));
+        }
         std::fs::remove_file(path).map_err(|e| fail(e.to_string()))?;
     }
     if let Some(parent) = path.parent() {
@@ -187,7 +208,16 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, DaemonError> {
     let listener = tokio::net::UnixListener::bind(path).map_err(|e| fail(e.to_string()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| fail(e.to_string()))?;
-    Ok(listener)
+    let id = file_id(path).ok_or_else(|| fail("the socket vanished once made".into()))?;
+    Ok((listener, id))
+}
+
+/// The file at `path` as (device, inode), when there is one.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 async fn bind_tcp(

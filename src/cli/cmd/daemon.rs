@@ -1,5 +1,5 @@
-//! `claimcheck daemon [--listen ADDR]`: run the worker, scheduler and API until SIGINT or
-//! SIGTERM.
+//! `claimcheck daemon [--listen ADDR]`: run the worker, scheduler and API until SIGINT,
+//! SIGTERM or SIGHUP (a closed terminal or ssh session), each a graceful stop.
 
 use anyhow::{Context as _, Result};
 
@@ -11,12 +11,16 @@ pub async fn run(ctx: Context, listen: Option<String>) -> Result<u8> {
     if listen.is_some() {
         config.daemon.listen = listen;
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    // Unhandled, SIGHUP killed the daemon without handing its jobs back or removing its
+    // socket.
+    let mut hangup = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
     let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
+            _ = hangup.recv() => {}
         }
     };
     match crate::daemon::run(config, ctx.db_path, shutdown).await {
