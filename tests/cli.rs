@@ -983,3 +983,28 @@ async fn adding_a_claim_again_keeps_its_tags() {
         .success()
         .stdout(predicate::str::contains("tags batch2 → desk"));
 }
+
+/// Asking again runs a check now that an earlier run left waiting to retry: after a
+/// `--offline` run found nothing cached, a plain `verify` kept printing that failure until
+/// the retry's backoff ran out (a trial waited 30 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_after_an_offline_failure_checks_now() {
+    let app = TestApp::start().await;
+    let file = app.claim_file(
+        "sv.toml",
+        "[[claim]]\nid = \"sv\"\ntext = \"El Salvador 105 in 2015\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 105\n",
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    let offline = app
+        .cmd()
+        .args(["verify", "sv", "--offline"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        offline.status.code(),
+        Some(3),
+        "nothing cached: not checked"
+    );
+    let again = app.json(&["verify", "sv", "--json"]);
+    assert_eq!(again[0]["verdict"], "mostly-true", "{:?}", again[0]);
+}

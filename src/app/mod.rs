@@ -436,7 +436,21 @@ impl App {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Vec<JobResult>, AppError> {
-        let until = crate::queue::Until::Settled(&jobs);
+        // Results first: jobs settled when queued (a re-check within the TTL) are read once,
+        // and only the others are run and read again.
+        let mut results = self.results(jobs).await?;
+        // A job waiting to retry counts as settled unless its time has come (as it has for
+        // one a person asked for again: `Job::raised`).
+        let open: Vec<u64> = results
+            .iter()
+            .filter(|r| !r.is_settled() || r.job.is_due(now))
+            .map(|r| r.job.id)
+            .collect();
+        if open.is_empty() {
+            return Ok(results);
+        }
+        let open_ids: std::collections::HashSet<u64> = open.iter().copied().collect();
+        let until = crate::queue::Until::Settled(&open);
         drain(
             &self.queue,
             &self.checker,
@@ -446,7 +460,26 @@ impl App {
             progress,
         )
         .await?;
-        self.results(jobs).await
+        let mut fresh: HashMap<u64, JobResult> = self
+            .results(open)
+            .await?
+            .into_iter()
+            .map(|r| (r.job.id, r))
+            .collect();
+        // A claim removed meanwhile has no result (as `results` gives none for it).
+        results.retain_mut(|r| {
+            if !open_ids.contains(&r.job.id) {
+                return true;
+            }
+            match fresh.remove(&r.job.id) {
+                Some(newer) => {
+                    *r = newer;
+                    true
+                }
+                None => false,
+            }
+        });
+        Ok(results)
     }
 
     /// One worker step (the daemon's loop).

@@ -148,7 +148,7 @@ pub enum Until<'a> {
     /// No job is due at `now` (jobs retrying later stay queued): `verify --due`'s backlog,
     /// tests.
     NothingDue,
-    /// These jobs are settled (succeeded, dead or retrying later), or none of them can be
+    /// These jobs are settled (succeeded, dead or waiting to retry later), or none of them can be
     /// taken: what `verify` waits for. Only these are taken (a batch at a time, planned
     /// together); other due jobs stay queued for the daemon, cron or a later `verify`, so
     /// checking one claim does not wait on a backlog of scheduled re-checks.
@@ -174,7 +174,7 @@ pub async fn drain<S: Source>(
         let mut these = Vec::new();
         if let Until::Settled(_) = until {
             let (q, rest) = (queue.clone(), std::mem::take(&mut waiting));
-            waiting = blocking(move || unsettled(&q, rest)).await?;
+            waiting = blocking(move || unsettled(&q, rest, now)).await?;
             if waiting.is_empty() {
                 return Ok(total);
             }
@@ -198,10 +198,12 @@ pub async fn drain<S: Source>(
 fn unsettled(
     queue: &Queue,
     mut waiting: std::collections::VecDeque<u64>,
+    now: DateTime<Utc>,
 ) -> Result<std::collections::VecDeque<u64>, QueueError> {
     while let Some(&id) = waiting.front() {
         match queue.get(id)? {
-            Some(job) if matches!(job.state, JobState::Queued | JobState::Running) => break,
+            // Waiting to retry later is settled for now; due again, it is not.
+            Some(job) if job.state == JobState::Running || job.is_due(now) => break,
             _ => {
                 waiting.pop_front();
             }
