@@ -28,10 +28,31 @@ const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(300);
 pub struct Notifier {
     client: reqwest::Client,
     url: String,
+    /// The URL as logs show it: scheme, host and port only. Its user and password, or a
+    /// path that is itself the secret (a Slack-style hook), were printed on every retry.
+    shown: String,
     secret: Option<Secret>,
     /// Failures in a row, and when to try again: a dead endpoint was tried (and a warning
     /// logged) every poll, 86,000 lines a day.
     backoff: std::sync::Mutex<(u32, Option<std::time::Instant>)>,
+}
+
+/// `http://user:pw@hooks.example:8080/T0/B1/secret` → `http://hooks.example:8080/…`.
+fn shown_url(url: &str) -> String {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return "(the configured webhook_url)".into();
+    };
+    let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = if parsed.path().len() > 1 || parsed.query().is_some() {
+        "/…"
+    } else {
+        ""
+    };
+    format!(
+        "{}://{}{port}{path}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or("")
+    )
 }
 
 impl Notifier {
@@ -47,6 +68,7 @@ impl Notifier {
             .build()?;
         Ok(Some(Self {
             client,
+            shown: shown_url(&url),
             url,
             secret: config.webhook_secret.clone(),
             backoff: std::sync::Mutex::new((0, None)),
@@ -98,11 +120,12 @@ impl Notifier {
                 }
                 Ok(r) => {
                     let wait = self.failed();
-                    return tracing::warn!(status = r.status().as_u16(), url = %self.url, retry_in_secs = wait.as_secs(), "webhook refused; will retry");
+                    return tracing::warn!(status = r.status().as_u16(), url = %self.shown, retry_in_secs = wait.as_secs(), "webhook refused; will retry");
                 }
                 Err(e) => {
                     let wait = self.failed();
-                    return tracing::warn!(error = %e, url = %self.url, retry_in_secs = wait.as_secs(), "webhook failed; will retry");
+                    let e = e.without_url();
+                    return tracing::warn!(error = %e, url = %self.shown, retry_in_secs = wait.as_secs(), "webhook failed; will retry");
                 }
             }
         }
@@ -169,5 +192,23 @@ mod tests {
             super::sign("Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::shown_url;
+
+    #[test]
+    fn logs_show_no_credentials_or_secret_path() {
+        assert_eq!(
+            shown_url("http://user:pw@127.0.0.1:18391/hook"),
+            "http://127.0.0.1:18391/…"
+        );
+        assert_eq!(
+            shown_url("https://hooks.slack.com/services/T0/B1/XYZ?x=1"),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(shown_url("https://example.org"), "https://example.org");
     }
 }
