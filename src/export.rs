@@ -161,8 +161,8 @@ fn csv_row(claim: &Claim, record: Option<&VerdictRecord>) -> Vec<String> {
     let ev = record.map(|r| &r.verdict.evidence);
     let opt = |v: Option<String>| v.unwrap_or_default();
     vec![
-        claim.id.clone(),
-        claim.text.clone(),
+        text_cell(&claim.id),
+        text_cell(&claim.text),
         opt(record.map(|r| r.verdict.grade.to_string())),
         opt(record
             .and_then(|r| r.verdict.grade.rating())
@@ -174,16 +174,30 @@ fn csv_row(claim: &Claim, record: Option<&VerdictRecord>) -> Vec<String> {
             Some(rank) => Some(rank.rank.to_string()),
             None => e.actual.map(|v| v.to_string()),
         })),
-        opt(claim.year.map(|y| y.to_string())),
+        // A claim with no year ("is still above 30") was checked on a year: that one.
+        opt(claim
+            .year
+            .or_else(|| ev.and_then(|e| e.years.last().copied()))
+            .map(|y| y.to_string())),
         opt(claim.country.clone()),
         opt(claim.indicator.clone()),
         opt(ev.and_then(|e| e.vintage.clone())),
         opt(record.map(|r| r.checked_at.to_rfc3339())),
-        opt(record.map(|r| r.verdict.explanation.clone())),
+        opt(record.map(|r| text_cell(&r.verdict.explanation))),
         opt(ev.and_then(|e| e.source_url.clone())),
         opt(human_url(claim)),
-        claim.tags.join(";"),
+        text_cell(&claim.tags.join(";")),
     ]
+}
+
+/// A free-text cell as spreadsheets will not run it: text from articles and the API that
+/// starts like a formula (`=HYPERLINK(…)`, `+`, `-`, `@`) gets a leading apostrophe.
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// A Markdown table (verdict, claim, what the data says) and the explanations below it.

