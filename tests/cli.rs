@@ -1008,3 +1008,32 @@ async fn verify_after_an_offline_failure_checks_now() {
     let again = app.json(&["verify", "sv", "--json"]);
     assert_eq!(again[0]["verdict"], "mostly-true", "{:?}", again[0]);
 }
+
+/// Ids that name no claim in a URL path or report file are refused at the door: ".." broke
+/// `show` and `remove` through the daemon, a 300-character id stopped the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_that_cannot_name_a_page_are_refused() {
+    let app = TestApp::start().await;
+    let long = "a".repeat(300);
+    for id in [".", "..", long.as_str()] {
+        app.cmd()
+            .args([
+                "add",
+                "--id",
+                id,
+                "--text",
+                "x",
+                "--indicator",
+                "SP.POP.TOTL",
+                "--country",
+                "SLV",
+                "--year",
+                "2015",
+                "--value",
+                "6000000",
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("must hold a letter or digit"));
+    }
+}

@@ -8,6 +8,10 @@ use super::{
 };
 use super::{is_id_char, WORLD_BANK};
 
+/// The longest claim id: ids name report files and URL paths (a generated slug has at most
+/// 60 characters, and `<id>-2` for a collision).
+pub const MAX_ID_LEN: usize = 100;
+
 /// A claim as written in claim files, API bodies and the sentence parser's output: every key
 /// optional but `text`. [`ClaimSpec::validate`] turns it into a [`Claim`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,6 +195,14 @@ impl ClaimSpec {
         if !self.id.chars().all(is_id_char) {
             return Err(Invalid(format!(
                 "id {:?} may only hold letters, digits, '-', '_' and '.'",
+                self.id
+            )));
+        }
+        // "." and ".." name no claim in a URL path (/claims/..) and "..." no file of the
+        // report; a 300-character id exceeded the file-name limit and stopped the report.
+        if !self.id.chars().any(|c| c.is_ascii_alphanumeric()) || self.id.len() > MAX_ID_LEN {
+            return Err(Invalid(format!(
+                "id {:?} must hold a letter or digit and be at most {MAX_ID_LEN} characters",
                 self.id
             )));
         }
