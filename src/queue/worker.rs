@@ -114,6 +114,10 @@ fn take_batch(
         None => queue.take(worker, queue.config().batch_size, now)?,
         Some(ids) => queue.take_these(worker, ids, now)?,
     };
+    // On disk before any work: a worker killed within sled's 2 s write-out lost the take,
+    // so a job that kills its worker at once was never counted rescued and never died
+    // (`max_rescues`).
+    queue.store().flush()?;
     report.claimed = jobs.len();
     let (mut held, mut claims) = (Vec::new(), Vec::new());
     for job in jobs {
