@@ -72,3 +72,41 @@ async fn two_files_sharing_an_id_give_one_result_for_the_stored_version() {
     let shown = app.json(&["show", "rate", "--json"]);
     assert_eq!(shown[0]["claim"]["value"], 108.0, "{shown:?}");
 }
+
+/// A damaged database (its data file cut short, as a deleted or truncated file leaves it)
+/// made sled panic in its recovery: the CLI printed a backtrace and exit 101. Now it is a
+/// database error (exit 3) that says to restore from a backup.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_database_is_an_error_not_a_panic() {
+    let app = TestApp::start().await;
+    let mut claims = String::new();
+    for i in 0..3000 {
+        claims.push_str(&format!(
+            "[[claim]]\nid = \"c{i}\"\ntext = \"El Salvador {i} in 2015, padded to take some room {i}\"\nindicator = \"VC.IHR.PSRC.P5\"\ncountry = \"SLV\"\nyear = 2015\nvalue = {i}\n\n"
+        ));
+    }
+    let file = app.claim_file("many.toml", &claims);
+    // Two imports write enough for sled to keep a snapshot beside its data file.
+    for _ in 0..2 {
+        app.cmd().arg("import").arg(&file).assert().success();
+    }
+    let data = app.db().join("db");
+    let whole = std::fs::read(&data).unwrap();
+    // Cut at several lengths: sled reports some as corruption and panics on others.
+    for cut in [whole.len() * 45 / 100, whole.len() / 2, whole.len() / 4] {
+        std::fs::write(&data, &whole[..cut]).unwrap();
+        let output = app.cmd().arg("status").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(
+            output.status.code(),
+            Some(101),
+            "cut at {cut}: a panic: {stderr}"
+        );
+        if output.status.success() {
+            continue; // sled read back what it could
+        }
+        assert_eq!(output.status.code(), Some(3), "cut at {cut}: {stderr}");
+        assert!(stderr.contains("restore it from a backup"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

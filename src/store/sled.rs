@@ -84,16 +84,31 @@ impl SledStore {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| backend(sled::Error::Io(e)))?;
         }
-        let db = sled::Config::new()
-            .path(path)
-            .flush_every_ms(Some(SLED_BACKGROUND_MS))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if is_lock_error(io) => {
-                    StoreError::Locked(path.to_path_buf())
-                }
-                other => backend(other),
-            })?;
+        // sled panics on some damaged files (an index out of bounds in its segment
+        // recovery) instead of returning an error: caught here, it is a database error
+        // that says what to do, not a backtrace.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // no backtrace for a damaged file
+        let opened = std::panic::catch_unwind(|| {
+            sled::Config::new()
+                .path(path)
+                .flush_every_ms(Some(SLED_BACKGROUND_MS))
+                .open()
+        });
+        std::panic::set_hook(hook);
+        let damaged = || {
+            StoreError::Backend {
+            location: path.display().to_string(),
+            source: Box::new(sled::Error::Unsupported(
+                "the database files are damaged (sled could not read them back); restore it from a backup with `claimcheck restore FILE --force`".into(),
+            )),
+        }
+        };
+        let db = opened.map_err(|_| damaged())?.map_err(|e| match e {
+            sled::Error::Io(ref io) if is_lock_error(io) => StoreError::Locked(path.to_path_buf()),
+            sled::Error::Corruption { .. } => damaged(),
+            other => backend(other),
+        })?;
         let tree = |name: &str| db.open_tree(name).map_err(backend);
         let trees = Trees {
             claims: tree("claims")?,
