@@ -118,6 +118,30 @@ async fn backup_while_the_daemon_runs_and_restore_elsewhere() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert!(restore(true).status.success());
+    assert!(
+        !other.join("claimcheck-restore-incomplete").exists(),
+        "a finished restore leaves no marker"
+    );
+
+    // A restore killed half-way leaves its marker: the database is refused (it opened as
+    // if whole, with half the claims and no history) until a restore --force finishes.
+    std::fs::write(other.join("claimcheck-restore-incomplete"), "").unwrap();
+    let o = app
+        .cmd()
+        .env("CLAIMCHECK_DB", &other)
+        .args(["list"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a restore into it was interrupted"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!restore(false).status.success(), "needs --force");
+    let o = restore(true);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&["list", "--json"]).len(), 9);
 
     let o = app
         .cmd()

@@ -60,6 +60,15 @@ struct Trees {
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
 
+/// A file in the database directory while a restore replaces its contents: the database
+/// will not open while it is there, except for `restore --force` to start again.
+pub const RESTORE_MARKER: &str = "claimcheck-restore-incomplete";
+
+/// Makes a directory's entries (a file made or removed in it) durable.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
 /// How often sled's own background thread wakes to write out its log buffer and compact its
 /// segments (sled's default is 500 ms). Durability does not wait on it: every write is
 /// flushed by [`Flusher`] before it is acknowledged. Rarer wake-ups cost an idle daemon
@@ -74,9 +83,16 @@ enum TxAbort {
 }
 
 impl SledStore {
-    /// Opens (creating if needed) the database directory at `path`.
+    /// Opens (creating if needed) the database directory at `path`; refused while an
+    /// interrupted restore's marker is there ([`RESTORE_MARKER`]).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         check_location(path)?;
+        if path.join(RESTORE_MARKER).exists() {
+            return Err(StoreError::Unusable {
+                location: path.display().to_string(),
+                reason: "a restore into it was interrupted, so it holds part of the backup and none of what it held before: run `claimcheck restore FILE --force` again (the backup file is intact)".into(),
+            });
+        }
         let backend = |source: sled::Error| StoreError::Backend {
             location: path.display().to_string(),
             source: Box::new(source),
@@ -970,6 +986,18 @@ impl Storage for SledStore {
     }
 
     fn restore(&self, backup: &crate::backup::Backup) -> Result<usize, StoreError> {
+        // Marked on disk before the first tree is cleared, unmarked once all is flushed:
+        // a restore killed half-way left a database that opened as if whole (half the
+        // claims, no history) until someone noticed.
+        let marker = self.path.join(RESTORE_MARKER);
+        let io = |e: std::io::Error| StoreError::Backend {
+            location: self.location(),
+            source: Box::new(e),
+        };
+        std::fs::File::create(&marker)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        sync_dir(&self.path).map_err(io)?;
         let written =
             crate::backup::restore(&self.db, backup).map_err(|e| StoreError::Backend {
                 location: self.location(),
@@ -985,6 +1013,8 @@ impl Storage for SledStore {
         // A backup from PostgreSQL has no sled indexes (nor their version): build them now.
         self.ensure_indexes()?;
         self.flush()?;
+        std::fs::remove_file(&marker).map_err(io)?;
+        sync_dir(&self.path).map_err(io)?;
         Ok(written)
     }
 }

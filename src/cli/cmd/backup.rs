@@ -38,6 +38,12 @@ pub async fn restore(ctx: &Context, file: &Path, force: bool, out: &mut impl Wri
         .map_err(|e| InputError::Message(format!("cannot read {}: {e}", file.display())))?;
     let parsed = Backup::from_json_lines(&text)
         .map_err(|e| InputError::Message(format!("{}: {e}", file.display())))?;
+    let marker = ctx.db_path.join(crate::store::sled::RESTORE_MARKER);
+    if force && marker.exists() {
+        // An interrupted restore: this one starts again (and marks it again itself).
+        std::fs::remove_file(&marker)
+            .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", marker.display()))?;
+    }
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let written = backend.restore(parsed.clone(), force).await?;
     writeln!(
