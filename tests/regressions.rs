@@ -110,3 +110,33 @@ async fn a_damaged_database_is_an_error_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A claim stored without its job (the daemon killed between storing a chunk of an import
+/// and queueing its jobs) is queued when imported again: it was "unchanged", and waited
+/// a week for its scheduled re-check.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_stored_without_its_job_is_queued_by_the_next_import() {
+    let app = TestApp::start().await;
+    let file = app.claim_file("one.toml", ONE);
+    {
+        let mut spec = claimcheck::claim::ClaimSpec::new("rate", "x");
+        spec.text = "El Salvador's murder rate was 105 per 100,000 people in 2015".into();
+        spec.indicator = Some("VC.IHR.PSRC.P5".into());
+        spec.country = Some("SLV".into());
+        spec.year = Some(2015.into());
+        spec.value = Some(105.0);
+        let claim = spec
+            .validate(&claimcheck::claim::country::Countries::embedded())
+            .unwrap();
+        let store = claimcheck::store::open(&app.db()).unwrap();
+        store.put_claim(&claim).unwrap();
+        store.flush().unwrap();
+    }
+    app.cmd().arg("import").arg(&file).assert().success();
+    let queued = app.json(&["jobs", "--state", "queued", "--json"]);
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0]["claim_id"], "rate");
+    // Imported once more before it is checked: the same job, not a second.
+    app.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(app.json(&["jobs", "--json"]).len(), 1);
+}

@@ -269,6 +269,11 @@ impl App {
                     if upsert != Upsert::Unchanged {
                         schedule::advance(store.as_ref(), &claim, queue.config(), now)?;
                         changed.push((added.len(), claim.id.clone()));
+                    } else if store.latest_verdict(&claim.id)?.is_none() {
+                        // Stored, never checked: a crash between storing it and queueing
+                        // its job left it without one, and an import again said
+                        // "unchanged". Queued now (a pending job is kept, not doubled).
+                        changed.push((added.len(), claim.id.clone()));
                     }
                     added.push(Added {
                         claim,
