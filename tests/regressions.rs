@@ -123,7 +123,7 @@ async fn a_claim_stored_without_its_job_is_queued_by_the_next_import() {
         spec.text = "El Salvador's murder rate was 105 per 100,000 people in 2015".into();
         spec.indicator = Some("VC.IHR.PSRC.P5".into());
         spec.country = Some("SLV".into());
-        spec.year = Some(2015.into());
+        spec.year = Some(2015);
         spec.value = Some(105.0);
         let claim = spec
             .validate(&claimcheck::claim::country::Countries::embedded())
