@@ -116,8 +116,10 @@ fn take_batch(
     };
     // On disk before any work: a worker killed within sled's 2 s write-out lost the take,
     // so a job that kills its worker at once was never counted rescued and never died
-    // (`max_rescues`).
-    queue.store().flush()?;
+    // (`max_rescues`). (Nothing taken, nothing to write: an idle poll stays off the disk.)
+    if !jobs.is_empty() {
+        queue.store().flush()?;
+    }
     report.claimed = jobs.len();
     let (mut held, mut claims) = (Vec::new(), Vec::new());
     for job in jobs {
