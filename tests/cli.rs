@@ -1037,3 +1037,21 @@ async fn ids_that_cannot_name_a_page_are_refused() {
             .stderr(predicate::str::contains("must hold a letter or digit"));
     }
 }
+
+/// A job that dies is logged at the default level with its reason and what to do: a
+/// daemon's log said nothing of it (only `status` counted it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_job_is_logged_with_its_reason() {
+    let app = TestApp::start().await;
+    let file = app.claim_file(
+        "unknown.toml",
+        "[[claim]]\nid = \"spending\"\ntext = \"x\"\nindicator = \"SE.XPD.TOTL.GD.ZS\"\ncountry = \"SLV\"\nyear = 2015\nvalue = 4\n",
+    );
+    app.cmd().arg("import").arg(&file).assert().success();
+    app.cmd()
+        .args(["verify", "spending"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("job dead"))
+        .stderr(predicate::str::contains("jobs retry"));
+}

@@ -90,7 +90,17 @@ pub async fn step<S: Source>(
         let written = queue.finish_judged(&outcomes, now)?;
         for ((job, _), written) in outcomes.iter().zip(written) {
             count(&mut report, written.as_ref());
-            tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished");
+            match written.as_ref().filter(|w| w.state == JobState::Dead) {
+                // Someone must act on it (`jobs retry`): said at the default level.
+                Some(dead) => tracing::warn!(
+                    job = job.id,
+                    claim = %job.claim_id,
+                    attempt = job.attempts,
+                    reason = dead.last_error.as_deref().unwrap_or("unknown"),
+                    "job dead: `claimcheck jobs retry ID` queues it again once the cause is fixed"
+                ),
+                None => tracing::info!(job = job.id, claim = %job.claim_id, attempt = job.attempts, "job finished"),
+            }
         }
         queue.store().flush()?;
         Ok(report)
