@@ -282,15 +282,16 @@ impl Config {
     /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
     /// applies environment overrides.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut config = match path {
-            Some(path) => Self::from_file(path)?,
+        let file = match path {
+            Some(path) => Some(path.to_path_buf()),
             None if Path::new(DEFAULT_CONFIG_PATH).is_file() => {
-                Self::from_file(Path::new(DEFAULT_CONFIG_PATH))?
+                Some(PathBuf::from(DEFAULT_CONFIG_PATH))
             }
-            None => match user_config_path().filter(|p| p.is_file()) {
-                Some(user) => Self::from_file(&user)?,
-                None => Self::default(),
-            },
+            None => user_config_path().filter(|p| p.is_file()),
+        };
+        let mut config = match &file {
+            Some(file) => Self::from_file(file)?,
+            None => Self::default(),
         };
         if let Ok(url) = std::env::var(WORLDBANK_URL_ENV) {
             if !url.trim().is_empty() {
@@ -302,7 +303,13 @@ impl Config {
                 config.owid.base_url = url.trim().to_string();
             }
         }
-        config.validate()?;
+        // A value out of range names the file it came from (the parse errors do).
+        config.validate().map_err(|e| match (e, &file) {
+            (ConfigError::Invalid(message), Some(file)) => {
+                ConfigError::Invalid(format!("{}: {message}", file.display()))
+            }
+            (e, _) => e,
+        })?;
         Ok(config)
     }
 
@@ -332,9 +339,11 @@ impl Config {
             || wb.per_page == 0
             || wb.countries_per_request == 0
             || wb.concurrency == 0
+            || wb.timeout_secs == 0
+            || wb.connect_timeout_secs == 0
         {
             return Err(ConfigError::Invalid(
-                "[worldbank] max_attempts, per_page, countries_per_request and concurrency must be at least 1"
+                "[worldbank] max_attempts, per_page, countries_per_request, concurrency, timeout_secs and connect_timeout_secs must be at least 1"
                     .into(),
             ));
         }

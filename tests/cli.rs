@@ -1055,3 +1055,19 @@ async fn a_dead_job_is_logged_with_its_reason() {
         .stderr(predicate::str::contains("job dead"))
         .stderr(predicate::str::contains("jobs retry"));
 }
+
+/// A setting out of range is refused naming the file and the key: `timeout_secs = 0` was
+/// accepted, and every fetch then timed out at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_setting_out_of_range_names_its_file() {
+    let app = TestApp::start().await;
+    std::fs::write(app.config_path(), "[worldbank]\ntimeout_secs = 0\n").unwrap();
+    app.cmd()
+        .args(["list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            app.config_path().display().to_string(),
+        ))
+        .stderr(predicate::str::contains("timeout_secs"));
+}
