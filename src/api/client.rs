@@ -18,8 +18,12 @@ use crate::claim::Claim;
 use crate::queue::{Enqueued, Job, JobState};
 use crate::store::{ChangeEvent, VerdictRecord};
 
-/// Claims per `POST /claims` (well under the 1 MiB body limit at ~1 KB a claim).
+/// Claims per `POST /claims` at most.
 const CLAIMS_PER_REQUEST: usize = 500;
+
+/// Bytes of claims per `POST /claims` at most: under the API's 1 MiB body limit with room
+/// for the wrapper (claims with long notes went over it at 500 a request).
+const BYTES_PER_REQUEST: usize = crate::api::server::MAX_BODY_BYTES * 7 / 8;
 
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,37 @@ pub enum ClientError {
         /// What did not fit.
         detail: String,
     },
+}
+
+/// The claims in runs of at most [`CLAIMS_PER_REQUEST`] claims and [`BYTES_PER_REQUEST`]
+/// bytes of JSON; a claim larger than that alone is refused, naming it.
+fn chunks(claims: &[Claim]) -> Result<Vec<&[Claim]>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (at, claim) in claims.iter().enumerate() {
+        let size = serde_json::to_vec(claim).map_or(0, |v| v.len()) + 1;
+        if size > BYTES_PER_REQUEST {
+            return Err(ClientError::Refused {
+                status: 413,
+                body: ErrorBody {
+                    error: "too_large".into(),
+                    message: format!(
+                        "claim {} is {size} bytes as JSON, more than one request to the daemon carries ({BYTES_PER_REQUEST}): shorten its text or note",
+                        claim.id
+                    ),
+                },
+            });
+        }
+        if at > start && (at - start == CLAIMS_PER_REQUEST || bytes + size > BYTES_PER_REQUEST) {
+            out.push(&claims[start..at]);
+            (start, bytes) = (at, 0);
+        }
+        bytes += size;
+    }
+    if start < claims.len() {
+        out.push(&claims[start..]);
+    }
+    Ok(out)
 }
 
 impl ClientError {
@@ -151,7 +186,7 @@ impl Client {
     pub async fn add(&self, claims: &[Claim]) -> Result<Vec<Added>> {
         let mut added = Vec::with_capacity(claims.len());
         let path = format!("{}?sentences=false", paths::CLAIMS);
-        for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
+        for chunk in chunks(claims)? {
             let body = serde_json::json!({ "claims": chunk });
             added.extend(self.post::<Vec<Added>>(&path, &body).await?);
         }
