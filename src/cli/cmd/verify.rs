@@ -21,17 +21,14 @@ use crate::verify::Grade;
 pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     if backend.is_daemon() && (args.offline || args.corroborate) {
-        // The daemon checks by its own settings, which have neither: the flag would be
-        // ignored in silence, and --offline would ask the source after all.
-        let flag = if args.offline {
-            "--offline"
+        // The daemon checks by its own settings: the flag would be ignored in silence, and
+        // --offline would ask the source after all.
+        let message = if args.offline {
+            "--offline does not reach the running daemon, which always asks its sources: stop the daemon to verify here with --offline"
         } else {
-            "--corroborate"
+            "--corroborate does not reach the running daemon, which corroborates only when its config says `corroborate = true`: set that and restart it, or stop the daemon to verify here with --corroborate"
         };
-        return Err(InputError::Message(format!(
-            "{flag} does not reach the running daemon, which checks without it: stop the daemon to verify here with {flag}"
-        ))
-        .into());
+        return Err(InputError::Message(message.into()).into());
     }
     let jobs: Vec<u64> = if args.due {
         let due = backend.due().await?;
