@@ -561,3 +561,23 @@ async fn a_large_import_through_the_daemon_is_sent_in_pieces_by_size() {
     );
     stop(daemon);
 }
+
+/// A daemon that holds the database but does not answer (stopped with SIGSTOP) is named
+/// as such within seconds: every command waited 120 s, then blamed "another process".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daemon_that_does_not_answer_is_named_within_seconds() {
+    let app = TestApp::start().await;
+    app.write_config(&daemon_config(&app));
+    let daemon = spawn_daemon(&app);
+    let pid = daemon.id().to_string();
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    let started = Instant::now();
+    let out = app.cmd().arg("status").output().unwrap();
+    let waited = started.elapsed();
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("does not answer"), "{stderr}");
+    assert!(waited < Duration::from_secs(60), "waited {waited:?}");
+    stop(daemon);
+}

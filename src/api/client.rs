@@ -181,6 +181,18 @@ impl Client {
         self.get(paths::HEALTH).await
     }
 
+    /// `GET /healthz`, given up after `limit`: a daemon that is stopped (SIGSTOP) or stuck
+    /// kept every command waiting for the 120 s request timeout.
+    pub async fn health_within(&self, limit: Duration) -> Result<Health> {
+        match tokio::time::timeout(limit, self.health()).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ClientError::Unexpected {
+                path: paths::HEALTH.into(),
+                detail: format!("no answer within {} s", limit.as_secs()),
+            }),
+        }
+    }
+
     /// Adds claims that are already claims (never re-read as sentences), in chunks under
     /// the body limit.
     pub async fn add(&self, claims: &[Claim]) -> Result<Vec<Added>> {

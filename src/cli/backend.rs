@@ -30,26 +30,42 @@ pub enum Backend {
     Daemon(Client),
 }
 
+/// How long a command waits for a daemon's health answer before it concludes the daemon
+/// does not answer.
+const HEALTH_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Backend {
     /// Uses the daemon when one answers on the database's socket (and serves this
     /// database), else opens the database. A PostgreSQL database is always opened here:
     /// any number of processes share it, daemons included.
     pub async fn connect(config: &Config, db: &Path) -> Result<Self> {
         let socket = socket_path(config, db);
+        let mut silent = None;
         if !store::is_url(db) && socket.exists() {
             let client = Client::new(&socket)?;
-            if let Ok(health) = client.health().await {
-                same_database(&health.db, db, &socket)?;
-                tracing::debug!(socket = %socket.display(), "using the running daemon");
-                return Ok(Self::Daemon(client));
+            match client.health_within(HEALTH_LIMIT).await {
+                Ok(health) => {
+                    same_database(&health.db, db, &socket)?;
+                    tracing::debug!(socket = %socket.display(), "using the running daemon");
+                    return Ok(Self::Daemon(client));
+                }
+                Err(e) => silent = Some(e),
             }
         }
         let store = store::open(db).map_err(|e| match e {
-            StoreError::Locked(path) => anyhow!(
-                "the database at {} is in use by another claimcheck process, and no daemon answers on {}; wait for that process to finish, or pass --db for another database",
-                path.display(),
-                socket.display()
-            ),
+            StoreError::Locked(path) => match &silent {
+                // The socket is there and the database held: a daemon that does not answer.
+                Some(why) if !matches!(why, ClientError::Unreachable { .. }) => anyhow!(
+                    "the daemon on {} holds the database at {} but does not answer ({why}): it may be stopped (kill -CONT) or overloaded; see its log, or restart it",
+                    socket.display(),
+                    path.display()
+                ),
+                _ => anyhow!(
+                    "the database at {} is in use by another claimcheck process, and no daemon answers on {}; wait for that process to finish, or pass --db for another database",
+                    path.display(),
+                    socket.display()
+                ),
+            },
             StoreError::BadLocation { .. } => InputError::cause(e).into(),
             other => other.into(),
         })?;
