@@ -7,6 +7,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+
 use crate::queue::{Job, JobState};
 use crate::store::{Storage, StoreError};
 use crate::verify::Grade;
@@ -65,12 +67,22 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
     }
 }
 
-/// Dead jobs that need someone: those of claims still stored. A job that died because its
-/// claim was removed needs no one, and must not keep an alert firing (`status` says the same).
-pub fn dead_of_stored_claims<'a>(jobs: &[Job], stored: impl IntoIterator<Item = &'a str>) -> usize {
-    let stored: std::collections::HashSet<&str> = stored.into_iter().collect();
+/// Dead jobs that need someone: those of claims still stored and not checked since. A job
+/// that died because its claim was removed needs no one, nor one whose claim a later check
+/// answered; neither must keep an alert firing (`status` says the same). `stored` gives each
+/// claim's id and its latest check.
+pub fn dead_of_stored_claims<'a>(
+    jobs: &[Job],
+    stored: impl IntoIterator<Item = (&'a str, Option<DateTime<Utc>>)>,
+) -> usize {
+    let stored: std::collections::HashMap<&str, Option<DateTime<Utc>>> =
+        stored.into_iter().collect();
     jobs.iter()
-        .filter(|j| j.state == JobState::Dead && stored.contains(j.claim_id.as_str()))
+        .filter(|j| j.state == JobState::Dead)
+        .filter(|j| match stored.get(j.claim_id.as_str()) {
+            None => false,
+            Some(checked) => checked.is_none_or(|at| at <= j.updated_at),
+        })
         .count()
 }
 
@@ -93,12 +105,28 @@ pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
         &by_state,
     );
     let claims = store.claims()?;
-    let dead = dead_of_stored_claims(jobs, claims.iter().map(|c| c.id.as_str()));
+    let mut checks = [0u64; 6];
+    let mut last = None;
+    let mut latest = Vec::with_capacity(claims.len());
+    for claim in &claims {
+        let mut claim_last = None;
+        for record in store.history(&claim.id)? {
+            let i = Grade::ALL
+                .iter()
+                .position(|g| *g == record.verdict.grade)
+                .unwrap_or(5);
+            checks[i] += 1;
+            claim_last = claim_last.max(Some(record.checked_at));
+        }
+        last = last.max(claim_last);
+        latest.push((claim.id.as_str(), claim_last));
+    }
+    let dead = dead_of_stored_claims(jobs, latest);
     metric(
         &mut out,
         "claimcheck_dead_jobs",
         "gauge",
-        "Jobs that gave up, of claims still stored.",
+        "Jobs that gave up, of claims still stored and not checked since.",
         &[(String::new(), dead as f64)],
     );
     metric(
@@ -108,18 +136,6 @@ pub fn render(store: &dyn Storage, jobs: &[Job]) -> Result<String, StoreError> {
         "Stored claims.",
         &[(String::new(), claims.len() as f64)],
     );
-    let mut checks = [0u64; 6];
-    let mut last = None;
-    for claim in &claims {
-        for record in store.history(&claim.id)? {
-            let i = Grade::ALL
-                .iter()
-                .position(|g| *g == record.verdict.grade)
-                .unwrap_or(5);
-            checks[i] += 1;
-            last = last.max(Some(record.checked_at));
-        }
-    }
     let by_verdict: Vec<(String, f64)> = Grade::ALL
         .iter()
         .zip(checks)

@@ -1054,6 +1054,28 @@ async fn a_dead_job_is_logged_with_its_reason() {
         .code(3)
         .stderr(predicate::str::contains("job dead"))
         .stderr(predicate::str::contains("jobs retry"));
+    app.cmd()
+        .args(["status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 dead job(s)"));
+    // Fixed and checked since: the dead job needs no one any more, and stops alerting.
+    app.cmd()
+        .args([
+            "edit",
+            "spending",
+            "--indicator",
+            "VC.IHR.PSRC.P5",
+            "--value",
+            "105",
+        ])
+        .assert()
+        .success();
+    app.cmd()
+        .args(["status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("dead job").not());
 }
 
 /// A setting out of range is refused naming the file and the key: `timeout_secs = 0` was

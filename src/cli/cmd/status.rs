@@ -94,8 +94,12 @@ pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u
         )?,
         None => writeln!(out, "last check  never")?,
     }
-    let dead =
-        crate::metrics::dead_of_stored_claims(&jobs, summaries.iter().map(|s| s.claim.id.as_str()));
+    let dead = crate::metrics::dead_of_stored_claims(
+        &jobs,
+        summaries
+            .iter()
+            .map(|s| (s.claim.id.as_str(), s.latest.as_ref().map(|r| r.checked_at))),
+    );
     if dead > 0 {
         writeln!(
             out,
