@@ -156,3 +156,25 @@ async fn the_api_serves_the_report_pages_with_charts_and_working_links() {
     assert_eq!(status, 404);
     assert!(missing.contains("\"not_found\""), "{missing}");
 }
+
+/// Page requests share one render for a minute: each request rendered the whole site (22 s
+/// and ~500 MB at 10k claims), and a dozen at once took a daemon past 5 GB. A claim
+/// removed within the minute still has its page in the render being served.
+#[tokio::test(flavor = "multi_thread")]
+async fn page_requests_share_one_render() {
+    let app = TestApp::start().await;
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    let (url, claimcheck) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let page = format!("{url}/claims/{SV}.html");
+    let pages: Vec<_> = futures_util::future::join_all((0..4).map(|_| get(&http, &page))).await;
+    assert!(pages.iter().all(|(status, _, _)| *status == 200));
+    assert!(pages.windows(2).all(|w| w[0].2 == w[1].2), "one render");
+    claimcheck.remove(SV, chrono::Utc::now()).await.unwrap();
+    let (status, _, _) = get(&http, &page).await;
+    assert_eq!(status, 200, "served from the render of a moment ago");
+}

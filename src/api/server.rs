@@ -73,7 +73,15 @@ pub struct ApiState {
     countries: Arc<Countries>,
     parser: Arc<SentenceParser>,
     body_timeout: Duration,
+    /// The served report, rendered once for every request within [`SITE_FRESH`]. Each page
+    /// request rendered the whole site: with 10k claims 22 s and ~500 MB each, and a dozen
+    /// at once took a daemon past 5 GB. One render at a time; requests that arrive during it
+    /// wait for it and share it.
+    site: Arc<tokio::sync::Mutex<Option<(std::time::Instant, Arc<crate::site::Site>)>>>,
 }
+
+/// How long a rendered report is served before the next request renders it again.
+pub const SITE_FRESH: Duration = Duration::from_secs(60);
 
 impl ApiState {
     /// State over `app`, reading sentences with `parser`, with the default body timeout.
@@ -83,7 +91,22 @@ impl ApiState {
             countries: Arc::new(Countries::embedded()),
             parser: Arc::new(parser),
             body_timeout: Limits::default().body_timeout,
+            site: Arc::default(),
         }
+    }
+
+    /// The report site: the one rendered within [`SITE_FRESH`], else a new one.
+    async fn site(&self) -> Result<Arc<crate::site::Site>, AppError> {
+        let mut cached = self.site.lock().await;
+        if let Some((at, site)) = cached.as_ref() {
+            if at.elapsed() < SITE_FRESH {
+                return Ok(site.clone());
+            }
+        }
+        *cached = None; // the old one is let go before the new one is built
+        let site = Arc::new(self.app.site(Some(self.parser.clone())).await?);
+        *cached = Some((std::time::Instant::now(), site.clone()));
+        Ok(site)
     }
 
     /// The same state, reading bodies within `limits.body_timeout`.
@@ -392,7 +415,7 @@ fn is_page(name: &str) -> bool {
 
 /// Renders the site and answers the page at `path` (under the site's root).
 async fn serve_page(state: &ApiState, path: &str) -> ApiResult<Response> {
-    let site = state.app.site(Some(state.parser.clone())).await?;
+    let site = state.site().await?;
     let Some(page) = site.page(path) else {
         return Err(ApiError(
             StatusCode::NOT_FOUND,
