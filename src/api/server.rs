@@ -77,8 +77,11 @@ pub struct ApiState {
     /// request rendered the whole site: with 10k claims 22 s and ~500 MB each, and a dozen
     /// at once took a daemon past 5 GB. One render at a time; requests that arrive during it
     /// wait for it and share it.
-    site: Arc<tokio::sync::Mutex<Option<(std::time::Instant, Arc<crate::site::Site>)>>>,
+    site: Arc<tokio::sync::Mutex<Option<Rendered>>>,
 }
+
+/// A rendered report site and when it was rendered.
+type Rendered = (std::time::Instant, Arc<crate::site::Site>);
 
 /// How long a rendered report is served before the next request renders it again.
 pub const SITE_FRESH: Duration = Duration::from_secs(60);
