@@ -138,7 +138,26 @@ async fn report_by_tag_and_clear_error_without_claims() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no claims are stored"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no database at"));
+    // A database with no claims: said so.
+    std::fs::write(app.dir.path().join("none.toml"), "").unwrap();
+    app.cmd()
+        .arg("import")
+        .arg(app.dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    let o = app
+        .cmd()
+        .args(["report", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no claims are stored"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     app.cmd()
         .arg("import")

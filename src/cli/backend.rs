@@ -35,6 +35,20 @@ pub enum Backend {
 const HEALTH_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Backend {
+    /// [`Backend::connect`] for commands that read or check what is stored: a sled database
+    /// that does not exist is refused, not made (a typo in `--db` under cron made an empty
+    /// database and reported "no claims are due", exit 0).
+    pub async fn existing(config: &Config, db: &Path) -> Result<Self> {
+        if !store::is_url(db) && !db.exists() {
+            return Err(InputError::Message(format!(
+                "no database at {}: check --db (or CLAIMCHECK_DB); `claimcheck import FILE` or `claimcheck add …` makes one",
+                db.display()
+            ))
+            .into());
+        }
+        Self::connect(config, db).await
+    }
+
     /// Uses the daemon when one answers on the database's socket (and serves this
     /// database), else opens the database. A PostgreSQL database is always opened here:
     /// any number of processes share it, daemons included.

@@ -12,7 +12,7 @@ use crate::cli::{Context, InputError, EXIT_OK};
 
 /// Runs `backup FILE`.
 pub async fn backup(ctx: &Context, file: &Path, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let backup = backend.backup().await?;
     let partial = file.with_extension("partial");
     std::fs::write(&partial, backup.to_json_lines())

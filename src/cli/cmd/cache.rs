@@ -10,7 +10,7 @@ use crate::cli::{Context, EXIT_OK};
 
 /// Runs the command.
 pub async fn run(ctx: &Context, action: &CacheAction, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     match action {
         CacheAction::Stats { json: true } => {
             writeln!(

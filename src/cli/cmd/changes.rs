@@ -19,7 +19,7 @@ pub async fn run(
         .map(parse_since)
         .transpose()
         .map_err(InputError::Message)?;
-    let events = Backend::connect(&ctx.config, &ctx.db_path)
+    let events = Backend::existing(&ctx.config, &ctx.db_path)
         .await?
         .changes(since)
         .await?;

@@ -15,7 +15,7 @@ use crate::report;
 
 /// Runs the command.
 pub async fn run(ctx: &Context, args: &EditArgs, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let stored = backend.show(&args.id).await?.claim.spec();
     let mut spec = stored.clone();
     if !args.apply(&mut spec) {

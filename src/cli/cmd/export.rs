@@ -47,7 +47,7 @@ pub struct ExportArgs {
 
 /// Runs `export`.
 pub async fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let summaries = backend.list().await?;
     for id in &args.ids {
         if !summaries.iter().any(|s| &s.claim.id == id) {

@@ -12,7 +12,7 @@ use crate::report;
 
 /// Runs the command.
 pub async fn run(ctx: &Context, args: &JobsArgs, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     if let Some(JobsAction::Retry { id }) = args.action {
         let job = backend.retry(id).await?;
         if args.json {

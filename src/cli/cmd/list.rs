@@ -17,7 +17,7 @@ pub async fn run(
     filter: &ListFilter,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let summaries = filter.apply(backend.list().await?);
     if json {
         for s in &summaries {

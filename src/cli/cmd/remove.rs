@@ -12,7 +12,7 @@ use crate::cli::{Context, InputError, EXIT_OK};
 /// removed (a typo in a list of ids must not half-apply it); the unknown ones are reported
 /// together.
 pub async fn run(ctx: &Context, ids: &[String], out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let mut missing = Vec::new();
     for id in ids {
         match backend.show(id).await {

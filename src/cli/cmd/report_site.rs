@@ -40,7 +40,7 @@ pub struct ReportArgs {
 
 /// Runs `report`.
 pub async fn run(ctx: &Context, args: &ReportArgs, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let claims = selected(&backend, args.tag.as_deref()).await?;
     let mut inputs = Vec::new();
     for claim in claims {

@@ -11,7 +11,7 @@ use crate::report;
 
 /// Runs the command.
 pub async fn run(ctx: &Context, id: &str, json: bool, out: &mut impl Write) -> Result<u8> {
-    let detail = Backend::connect(&ctx.config, &ctx.db_path)
+    let detail = Backend::existing(&ctx.config, &ctx.db_path)
         .await?
         .show(id)
         .await?;

@@ -13,7 +13,7 @@ use crate::verify::Grade;
 
 /// Runs `status`.
 pub async fn run(ctx: &Context, as_json: bool, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    let backend = Backend::existing(&ctx.config, &ctx.db_path).await?;
     let summaries = backend.list().await?;
     let jobs = backend.jobs(None).await?;
     let grades: Vec<(Grade, usize)> = Grade::ALL

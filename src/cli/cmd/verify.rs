@@ -19,7 +19,13 @@ use crate::verify::Grade;
 
 /// Runs the command.
 pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<u8> {
-    let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
+    // Claim files named are stored first, so they may make the database; ids, --all and
+    // --due only read what is there.
+    let backend = if args.targets.iter().any(|t| t.exists()) {
+        Backend::connect(&ctx.config, &ctx.db_path).await?
+    } else {
+        Backend::existing(&ctx.config, &ctx.db_path).await?
+    };
     if backend.is_daemon() && (args.offline || args.corroborate) {
         // The daemon checks by its own settings: the flag would be ignored in silence, and
         // --offline would ask the source after all.
