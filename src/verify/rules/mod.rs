@@ -146,7 +146,7 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
         } => judge.share(of, *year, claimed),
     };
     let (grade, explanation) = match outcome {
-        Ok(judged) if claim.negated => denied(judged),
+        Ok(judged) if claim.negated => denied(judged, holds_or_not(&claim.kind)),
         Ok(judged) => judged,
         Err(missing) => {
             judge.evidence.unverifiable = Some(Unverifiable::NoData);
@@ -160,11 +160,37 @@ pub fn evaluate(claim: &Claim, ctx: Context<'_>) -> Verdict {
     }
 }
 
-/// The verdict on a sentence that denies the claim ("did not fall"): the claim's grade
-/// turned over, true for false and mostly-true for mostly-false; a half-true stays half-true.
-fn denied((grade, explanation): (Grade, String)) -> (Grade, String) {
+/// Claims that hold or do not: a bound ("above 28"), a range, a rank, a record, a side of a
+/// comparison, a streak. Their near-miss grades say how far from holding the claim was,
+/// but it does not hold, so its denial does ("not above 28" at 27.2 is simply true).
+fn holds_or_not(kind: &ClaimKind) -> bool {
+    let bound = |a: &crate::claim::Assertion| {
+        matches!(
+            a.relation,
+            Relation::Gt | Relation::Gte | Relation::Lt | Relation::Lte | Relation::Between
+        )
+    };
+    match kind {
+        ClaimKind::Value { claimed, .. } => bound(claimed),
+        ClaimKind::Rank { .. } | ClaimKind::Record { .. } | ClaimKind::Streak { .. } => true,
+        ClaimKind::Compare { versus, .. } => match versus {
+            crate::claim::Versus::Side(_) | crate::claim::Versus::Overtake => true,
+            crate::claim::Versus::Ratio(claimed) => bound(claimed),
+        },
+        _ => false,
+    }
+}
+
+/// The verdict on a sentence that denies the claim ("did not fall"). A claim that holds or
+/// not ([`holds_or_not`]): its denial is true when it does not hold and false when it does.
+/// Any other claim's grade is turned over, true for false and mostly-true for mostly-false;
+/// a half-true stays half-true. (Turning a bound's near miss over graded the true "was not
+/// above 28", at 27.2, mostly-false.)
+fn denied((grade, explanation): (Grade, String), holds_or_not: bool) -> (Grade, String) {
     let turned = match grade {
         Grade::True => Grade::False,
+        Grade::Unverifiable => Grade::Unverifiable,
+        _ if holds_or_not => Grade::True,
         Grade::False => Grade::True,
         Grade::MostlyTrue => Grade::MostlyFalse,
         Grade::MostlyFalse => Grade::MostlyTrue,
@@ -830,6 +856,25 @@ mod tests {
         // No data stays unverifiable, whatever the wording.
         (c.from_year, c.year) = (Some(2019), Some(2020));
         assert_eq!(judge(&c).grade, Grade::Unverifiable);
+    }
+
+    /// A bound that misses by a little does not hold, so its denial is simply true: "was not
+    /// above 108" at 107.6 was graded mostly-false (the bound's near miss, turned over).
+    #[test]
+    fn a_denied_bound_is_true_when_the_bound_does_not_hold() {
+        let mut c = claim(Kind::Value);
+        c.year = Some(2015);
+        c.negated = true;
+        for (relation, value, want) in [
+            (Relation::Gt, 108.0, Grade::True),  // 107.6 is not above 108
+            (Relation::Gt, 100.0, Grade::False), // it is above 100
+            (Relation::Lt, 107.0, Grade::True),  // not below 107
+            (Relation::Lt, 110.0, Grade::False), // it is below 110
+        ] {
+            (c.relation, c.value) = (relation, Some(value));
+            let v = judge(&c);
+            assert_eq!(v.grade, want, "not {relation:?} {value}: {}", v.explanation);
+        }
     }
 
     #[test]
