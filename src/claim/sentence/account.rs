@@ -94,6 +94,12 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("nor", Unhandled::Negation),
     ("nothing", Unhandled::Negation),
     ("without", Unhandled::Negation),
+    // "far from 40", "nowhere near 40", "hardly 50": the number denied or doubted, which
+    // no relation reads (each came out "true" at 40.3).
+    ("far", Unhandled::Negation),
+    ("nowhere", Unhandled::Negation),
+    ("hardly", Unhandled::Negation),
+    ("scarcely", Unhandled::Negation),
     ("doubled", Unhandled::Multiplier),
     ("double", Unhandled::Multiplier),
     ("doubling", Unhandled::Multiplier),

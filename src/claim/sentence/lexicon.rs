@@ -170,6 +170,13 @@ pub(super) const DEMONYMS: &[(&str, &str)] = &[
 /// Words that hedge or bound the number right after them (matched longest first).
 pub(super) const RELATION_WORDS: &[(&str, Relation)] = &[
     ("in excess of", Relation::Gt),
+    // Each of these was dropped, the number then read as exact (a trial's true "south of 30"
+    // at 25.6 came out mostly-false).
+    ("north of", Relation::Gt),
+    ("south of", Relation::Lt),
+    ("beneath", Relation::Lt),
+    ("short of", Relation::Lt),
+    ("in the region of", Relation::Approx),
     ("upwards of", Relation::Gt),
     ("more than", Relation::Gt),
     ("greater than", Relation::Gt),

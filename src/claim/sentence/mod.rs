@@ -1373,6 +1373,51 @@ mod tests {
             };
             assert!(message.contains(words), "{text:?}: {message}");
         }
+        // Bounds written as signs or as words once dropped (the number read as exact).
+        for (text, relation) in [
+            (
+                "Honduras's murder rate was >35 per 100,000 in 2017.",
+                Relation::Gt,
+            ),
+            (
+                "Honduras's murder rate was 35+ per 100,000 in 2017.",
+                Relation::Gte,
+            ),
+            (
+                "Honduras's murder rate was 35-plus per 100,000 in 2017.",
+                Relation::Gte,
+            ),
+            ("Honduras's murder rate was ~45 in 2017", Relation::Approx),
+            (
+                "Honduras's murder rate was 45, give or take, in 2017",
+                Relation::Approx,
+            ),
+            (
+                "Colombia's murder rate was south of 30 per 100,000 in 2017.",
+                Relation::Lt,
+            ),
+            (
+                "Colombia's murder rate was north of 20 per 100,000 in 2017.",
+                Relation::Gt,
+            ),
+            (
+                "Honduras's murder rate stayed beneath 50 per 100,000 in 2017.",
+                Relation::Lt,
+            ),
+            (
+                "Honduras's murder rate was under the 50 mark in 2017.",
+                Relation::Lt,
+            ),
+        ] {
+            let read = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(read.claim.spec().relation, relation, "{text:?}");
+        }
+        for text in [
+            "Honduras's murder rate was far from 40 per 100,000 in 2017.",
+            "Honduras's murder rate was nowhere near 40 per 100,000 in 2017.",
+        ] {
+            assert!(parse(text).is_err(), "{text:?}");
+        }
         // A range whose ends are written alike is read; one that is not is refused.
         let range = parse("El Salvador's homicide rate was between 100 and 110 in 2015").unwrap();
         let spec = range.claim.spec();

@@ -117,15 +117,57 @@ fn is_count(word: &str) -> bool {
 }
 
 /// The hedge or bound written right before a number ("around 82" → approx).
+/// A sign written at the number: ">35", "<45", "≥ 10", "~45", "35+", "35-plus". Dropped
+/// as no word, each left the number read as exact.
+fn relation_sign(text: &str, n: &Number) -> Option<(Relation, (usize, usize))> {
+    let before = text[..n.start].trim_end();
+    let sign_at = |sign: &str| before.len() - sign.len();
+    for (sign, relation) in [
+        (">=", Relation::Gte),
+        ("<=", Relation::Lte),
+        ("≥", Relation::Gte),
+        ("≤", Relation::Lte),
+        (">", Relation::Gt),
+        ("<", Relation::Lt),
+        ("~", Relation::Approx),
+        ("≈", Relation::Approx),
+    ] {
+        if before.ends_with(sign) {
+            return Some((relation, (sign_at(sign), before.len())));
+        }
+    }
+    let after = &text[n.end..];
+    // "45, give or take": a hedge after the number.
+    let hedge = after.trim_start_matches([',', ' ']);
+    if hedge.to_ascii_lowercase().starts_with("give or take") {
+        let at = n.end + (after.len() - hedge.len());
+        return Some((Relation::Approx, (at, at + "give or take".len())));
+    }
+    for suffix in ["+", "-plus", " plus"] {
+        let ends = after
+            .get(suffix.len()..)
+            .is_none_or(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()));
+        if after.starts_with(suffix) && ends {
+            return Some((Relation::Gte, (n.end, n.end + suffix.len())));
+        }
+    }
+    None
+}
+
 pub(super) fn relation_before(text: &str, n: &Number, spans: &mut Vec<Span>) -> Relation {
+    if let Some((relation, at)) = relation_sign(text, n) {
+        spans.push(span("relation", text, at.0, at.1));
+        return relation;
+    }
     let before = text[..n.start].to_ascii_lowercase();
     let words: Vec<&str> = before
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    // Skip "a"/"an" before fractions ("more than a third") and "$".
+    // Skip "a"/"an" before fractions ("more than a third"), "$", and "the" of "under the
+    // 50 mark".
     let mut words = words;
-    while matches!(words.last(), Some(&"a") | Some(&"us")) {
+    while matches!(words.last(), Some(&"a") | Some(&"us") | Some(&"the")) {
         words.pop();
     }
     let tail = words.join(" ");
