@@ -44,6 +44,8 @@ pub enum Unhandled {
     OtherPlace,
     /// How much something moved ("slightly", "sharply") beside a direction the claim reads.
     Degree,
+    /// A contrast between two clauses ("but", "yet") the claim read does not tell apart.
+    Contrast,
     /// Someone else's claim, reported or rebutted ("contrary to claims that it doubled"):
     /// which words the sentence asserts is not for a parser to guess.
     Reported,
@@ -68,6 +70,7 @@ impl Unhandled {
             Self::Group => "a group of people the statistic read does not cover",
             Self::Reported => "a claim reported or rebutted, not asserted",
             Self::Degree => "how much it moved, which the direction read does not check",
+            Self::Contrast => "a contrast between two clauses, read as one claim: give each clause as a sentence of its own",
             Self::OtherPlace => "another place the claim read does not use",
         }
     }
@@ -96,6 +99,11 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("without", Unhandled::Negation),
     // "far from 40", "nowhere near 40", "hardly 50": the number denied or doubted, which
     // no relation reads (each came out "true" at 40.3).
+    // "didn't rise in 2020 but it did in 2021": two clauses, which a reading as one change
+    // from 2020 to 2021 turned into a false claim denied.
+    ("but", Unhandled::Contrast),
+    ("yet", Unhandled::Contrast),
+    ("whereas", Unhandled::Contrast),
     ("far", Unhandled::Negation),
     ("nowhere", Unhandled::Negation),
     ("hardly", Unhandled::Negation),
@@ -148,6 +156,14 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("allegedly", Unhandled::Reported),
     ("supposedly", Unhandled::Reported),
     ("myth", Unhandled::Reported),
+    // "A 2023 UN report found … 47": the year is the report's, and the figure it gave was of
+    // an earlier year (checked against 2023's, 47 came out mostly-true instead of false).
+    ("report", Unhandled::Reported),
+    ("study", Unhandled::Reported),
+    ("survey", Unhandled::Reported),
+    ("interview", Unhandled::Reported),
+    ("campaign", Unhandled::Reported),
+    ("speech", Unhandled::Reported),
     // "It is false that …", "wrong to say …": a denial of the clause that follows, which no
     // claim kind reads (it dropped in silence, so a denied claim was checked as asserted).
     ("false", Unhandled::Negation),
@@ -305,6 +321,12 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("first", Unhandled::RecordOrStreak),
     ("any", Unhandled::Quantifier),
     ("whenever", Unhandled::Quantifier),
+    // "working-age population" checked as the whole population.
+    ("working", Unhandled::Group),
+    ("adult", Unhandled::Group),
+    ("elderly", Unhandled::Group),
+    ("female", Unhandled::Group),
+    ("male", Unhandled::Group),
     ("young", Unhandled::Group),
     ("youth", Unhandled::Group),
     ("children", Unhandled::Group),

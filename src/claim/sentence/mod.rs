@@ -1366,6 +1366,32 @@ mod tests {
                 "Northern Ireland's murder rate was 1.5 in 2015",
                 "\"Northern Ireland\"",
             ),
+            (
+                "Kingston, Jamaica had a homicide rate of 50 per 100,000 in 2015.",
+                "\"Kingston, Jamaica\"",
+            ),
+            (
+                "In Medellín, Colombia, the homicide rate was 25 per 100,000 in 2017.",
+                "\"Medellín, Colombia\"",
+            ),
+            (
+                "Brazil's northeast had a homicide rate of 31 per 100,000 in 2017.",
+                "\"Brazil's northeast\"",
+            ),
+            // A group, and a report's year taken for the data's.
+            (
+                "Honduras's working-age population was 6 million in 2015.",
+                "\"working\"",
+            ),
+            (
+                "A 2017 UN report found Jamaica's homicide rate at 47 per 100,000.",
+                "\"report\"",
+            ),
+            // Two clauses read as one change, then denied.
+            (
+                "Colombia's murder rate didn't rise in 2016 but it did in 2017.",
+                "\"but\"",
+            ),
         ] {
             let message = match parse(text) {
                 Ok(p) => panic!("{text:?} was read as {:?}", p.claim.spec()),
@@ -1436,6 +1462,8 @@ mod tests {
             "Nigeria's economy shrank 1.6% in 2016",
             "Mexico's murder rate was slightly below 24 in 2011",
             "New Zealand's population was 4.6 million in 2015",
+            "Meanwhile, Colombia's homicide rate was 27 per 100,000 in 2015.",
+            "In 2015, Colombia's homicide rate was 27 per 100,000.",
             "Papua New Guinea's population was 8 million in 2015",
         ] {
             assert!(parse(text).is_ok(), "{text:?}: {:?}", parse(text).err());

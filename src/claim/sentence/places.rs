@@ -72,12 +72,37 @@ impl SentenceParser {
     }
 }
 
-/// "New Mexico", "Mexico City", "Northern Ireland": a country's name inside the name of a
-/// place within a country (or another one). The whole name, when words `i..i + n` are one.
+/// "New Mexico", "Mexico City", "Northern Ireland", "Kingston, Jamaica", "In Medellín,
+/// Colombia", "Brazil's northeast": a place within a country named with the country. The
+/// place's words, when words `i..i + n` name the country so.
 fn inside_a_country(text: &str, words: &[Word], i: usize, n: usize) -> Option<String> {
     const BEFORE: &[&str] = &["New", "Northern", "Southern", "Upper", "Lower"];
     const AFTER: &[&str] = &["city", "state", "province", "county"];
+    const COMPASS: &[&str] = &[
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "capital",
+    ];
     let name_end = words[i + n - 1].end;
+    // "Brazil's northeast had …".
+    if let (Some(s), Some(part)) = (words.get(i + n), words.get(i + n + 1)) {
+        if s.lower == "s" && COMPASS.contains(&part.lower.as_str()) {
+            return Some(text[words[i].start..part.end].to_string());
+        }
+    }
+    if let Some(place) = city_comma_country(text, words, i) {
+        return Some(place);
+    }
     if let Some(prev) = i.checked_sub(1).map(|k| &words[k]) {
         let written = &text[prev.start..prev.end];
         if BEFORE.contains(&written) && text[prev.end..words[i].start].trim().is_empty() {
@@ -87,6 +112,60 @@ fn inside_a_country(text: &str, words: &[Word], i: usize, n: usize) -> Option<St
     let next = words.get(i + n)?;
     (AFTER.contains(&next.lower.as_str()) && text[name_end..next.start].trim().is_empty())
         .then(|| text[words[i].start..next.end].to_string())
+}
+
+/// "Kingston, Jamaica had …", "In Medellín, Colombia, …": a capitalised name and a comma
+/// right before the country, the sentence's first words or after "in".
+fn city_comma_country(text: &str, words: &[Word], i: usize) -> Option<String> {
+    // Words that open a sentence before a comma without naming a place.
+    const OPENERS: &[&str] = &[
+        "today",
+        "now",
+        "meanwhile",
+        "however",
+        "still",
+        "yet",
+        "overall",
+        "also",
+        "instead",
+        "indeed",
+        "again",
+        "then",
+        "so",
+        "yes",
+        "no",
+        "sadly",
+        "fortunately",
+        "unfortunately",
+        "in",
+        "by",
+        "since",
+        "last",
+        "this",
+        "that",
+        "and",
+        "but",
+        "moreover",
+        "likewise",
+        "similarly",
+        "elsewhere",
+        "here",
+        "there",
+        "globally",
+        "regionally",
+        "nationally",
+    ];
+    let name = words.get(i.checked_sub(1)?)?;
+    let between = &text[name.end..words[i].start];
+    let first = name.start == words.first()?.start;
+    let after_in = i >= 2 && words[i - 2].lower == "in";
+    let capitalised = text[name.start..].starts_with(|c: char| c.is_uppercase());
+    (between.trim() == ","
+        && capitalised
+        && (first || after_in)
+        && !OPENERS.contains(&name.lower.as_str())
+        && !name.lower.chars().all(|c| c.is_ascii_digit()))
+    .then(|| text[name.start..words[i].end].to_string())
 }
 
 /// The text with every credit to Our World in Data blanked (same length, so byte offsets
