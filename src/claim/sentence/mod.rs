@@ -1378,6 +1378,11 @@ mod tests {
                 "Brazil's northeast had a homicide rate of 31 per 100,000 in 2017.",
                 "\"Brazil's northeast\"",
             ),
+            // A count for a percentage series.
+            (
+                "Honduras's urban population was 5.5 million in 2015.",
+                "is a count",
+            ),
             // A group, and a report's year taken for the data's.
             (
                 "Honduras's working-age population was 6 million in 2015.",

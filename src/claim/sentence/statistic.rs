@@ -262,6 +262,13 @@ pub(super) fn unit_mismatch(
             "{} is not an amount of money, and \"{written}\" is one: check the figure, or name the series in money (`claimcheck indicators search WORDS`)",
             indicator.name
         )),
+        // "urban population was 5.5 million" against the urban share in percent: a count
+        // for a percentage (or a rate) series was checked as the percentage.
+        Unit::Percent | Unit::Rate if value.scaled => Some(format!(
+            "{} is {}, and \"{written}\" is a count: name the series that counts (`claimcheck indicators search WORDS`)",
+            indicator.name,
+            if indicator.unit == Unit::Percent { "a percentage" } else { "a rate" }
+        )),
         // "within five years", "for 12 months": a duration, not the statistic's value.
         unit if unit != Unit::Years && duration_follows(text, value) => Some(format!(
             "\"{written}\" counts time, and {} is not measured in years: a verdict would check the wrong number, so none is given",
