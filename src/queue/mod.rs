@@ -164,24 +164,7 @@ impl Queue {
     ) -> Result<Vec<Job>, QueueError> {
         let lease = self.lease();
         let change = |current: &Job| current.taken(worker, now, lease);
-        let writes: Vec<JobUpdate<'_>> = ids
-            .iter()
-            .map(|&id| JobUpdate {
-                id,
-                change: &change,
-                verdict: None,
-                inputs: None,
-            })
-            .collect();
-        Ok(self
-            .store
-            .update_jobs(&writes)?
-            .into_iter()
-            .filter_map(|write| match write {
-                JobWrite::Written(job, _) => Some(job),
-                JobWrite::Declined(_) | JobWrite::Missing => None,
-            })
-            .collect())
+        Ok(self.store.change_jobs(ids, &change)?)
     }
 
     /// Extends the lease of every job `worker` holds once a third of it has passed;

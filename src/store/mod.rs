@@ -402,12 +402,18 @@ pub trait Storage: Send + Sync + fmt::Debug {
         limit: usize,
         take: JobChange<'_>,
     ) -> Result<Vec<Job>, StoreError> {
-        let due = self.due_jobs(now, limit)?;
-        let writes: Vec<JobUpdate<'_>> = due
+        let due: Vec<u64> = self.due_jobs(now, limit)?.iter().map(|j| j.id).collect();
+        self.change_jobs(&due, take)
+    }
+
+    /// Applies `change` to each of the jobs `ids`, in one transaction; the jobs written
+    /// (those it declined, and missing ones, left out).
+    fn change_jobs(&self, ids: &[u64], change: JobChange<'_>) -> Result<Vec<Job>, StoreError> {
+        let writes: Vec<JobUpdate<'_>> = ids
             .iter()
-            .map(|job| JobUpdate {
-                id: job.id,
-                change: take,
+            .map(|&id| JobUpdate {
+                id,
+                change,
                 verdict: None,
                 inputs: None,
             })

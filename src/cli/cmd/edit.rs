@@ -80,29 +80,11 @@ fn text_disagrees(
     spec: &crate::claim::ClaimSpec,
     stored: &crate::claim::ClaimSpec,
 ) -> Result<Vec<String>> {
-    const KEYS: &[&str] = &[
-        "country",
-        "indicator",
-        "year",
-        "from_year",
-        "value",
-        "value_max",
-        "kind",
-        "relation",
-        "rank",
-        "order",
-        "among",
-        "direction",
-        "from_value",
-        "change_pct",
-        "factor",
-        "change_abs",
-        "extreme",
-        "window_years",
-        "since",
-        "other",
-        "negated",
-    ];
+    // Every claim-file key that states the claim (not a label of it).
+    const LABELS: &[&str] = &["id", "text", "tags", "schedule", "note", "latest_by"];
+    let keys = crate::claim::file::CLAIM_KEYS
+        .iter()
+        .filter(|key| !LABELS.contains(key));
     let parser =
         crate::app::intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
     let as_of = match spec.latest_by {
@@ -127,8 +109,7 @@ fn text_disagrees(
             None => v.to_string(),
         },
     };
-    Ok(KEYS
-        .iter()
+    Ok(keys
         .filter(|key| text_changed || edited[**key] != before[**key])
         .filter(|key| read[**key] != edited[**key])
         .map(|key| {
