@@ -419,6 +419,32 @@ pub(super) fn unaccounted(
             ));
         }
     }
+    // "Chihuahua's murder rate in Mexico": a name in the possessive right before the
+    // statistic, which no place read covers, is the place the figure is about (Mexico's
+    // figure was checked instead).
+    for (k, w) in words.iter().enumerate() {
+        let statistic_next = words.get(k + 2).is_some_and(|next| {
+            spans
+                .iter()
+                .any(|s| s.field == "indicator" && s.start == next.start)
+        });
+        let possessive = words.get(k + 1).is_some_and(|s| s.lower == "s");
+        let named = text[w.start..].starts_with(|c: char| c.is_uppercase());
+        // A source's figure ("the World Bank's GDP per capita"), not a place's.
+        let source = matches!(
+            w.lower.as_str(),
+            "bank" | "imf" | "un" | "who" | "oecd" | "data" | "fund" | "nations" | "eurostat"
+        );
+        if possessive && statistic_next && named && !source && !used(w.start) {
+            left.push((
+                w.start,
+                Unaccounted {
+                    words: text[w.start..w.end].to_string(),
+                    kind: Unhandled::OtherPlace,
+                },
+            ));
+        }
+    }
     left.sort_by_key(|(at, _)| *at);
     left.into_iter().map(|(_, u)| u).collect()
 }

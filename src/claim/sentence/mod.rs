@@ -1378,6 +1378,10 @@ mod tests {
                 "Brazil's northeast had a homicide rate of 31 per 100,000 in 2017.",
                 "\"Brazil's northeast\"",
             ),
+            (
+                "Chihuahua's murder rate in Mexico was 60 per 100,000 in 2016.",
+                "\"Chihuahua\"",
+            ),
             // A count for a percentage series.
             (
                 "Honduras's urban population was 5.5 million in 2015.",
