@@ -90,13 +90,20 @@ async fn the_cli_works_against_postgres() {
     );
     pg().args(["show", "no-such-claim"]).assert().code(2);
     // An edit is stored with its record of what changed, in one transaction.
-    pg().args(["edit", "sv-homicide-2015", "--value", "107.6"])
-        .assert()
-        .success();
+    pg().args([
+        "edit",
+        "sv-homicide-2015",
+        "--value",
+        "107.6",
+        "--text",
+        "By 2015 the murder rate in El Salvador was 107.6 per 100,000 people",
+    ])
+    .assert()
+    .success();
     pg().args(["show", "sv-homicide-2015"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("claim edited: value 105 → 107.6"));
+        .stdout(predicate::str::contains("value 105 → 107.6"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
