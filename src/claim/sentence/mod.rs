@@ -1291,7 +1291,10 @@ fn range_end<'n>(
     let second = second?;
     let before = text[..first.start].trim_end();
     let word_start = before.len().checked_sub("between".len())?;
-    let is_word = before[word_start..].eq_ignore_ascii_case("between")
+    // `get`: the byte `word_start` may fall inside a character of other text.
+    let is_word = before
+        .get(word_start..)
+        .is_some_and(|w| w.eq_ignore_ascii_case("between"))
         && !before[..word_start].ends_with(|c: char| c.is_alphanumeric());
     let joined = text
         .get(first.end..second.start)?
