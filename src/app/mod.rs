@@ -420,16 +420,19 @@ impl App {
         now: DateTime<Utc>,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<StepReport, AppError> {
-        let until = crate::queue::Until::NothingDue;
-        Ok(drain(
-            &self.queue,
-            &self.checker,
-            &self.worker_id,
-            now,
-            until,
-            progress,
-        )
-        .await?)
+        self.drain_until(now, crate::queue::Until::NothingDue, progress)
+            .await
+    }
+
+    /// The worker in this process, run until `until` holds.
+    async fn drain_until(
+        &self,
+        now: DateTime<Utc>,
+        until: crate::queue::Until<'_>,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<StepReport, AppError> {
+        let (queue, checker, worker) = (&self.queue, &self.checker, &self.worker_id);
+        Ok(drain(queue, checker, worker, now, until, progress).await?)
     }
 
     /// Runs the worker in this process until `jobs` are settled (see
@@ -444,27 +447,19 @@ impl App {
         // Results first: jobs settled when queued (a re-check within the TTL) are read once,
         // and only the others are run and read again.
         let mut results = self.results(jobs).await?;
-        // A job waiting to retry counts as settled unless its time has come (as it has for
-        // one a person asked for again: `Job::raised`).
+        // A job waiting to retry is run if its time has come (as it has for one a person
+        // asked for again: `Job::raised`).
         let open: Vec<u64> = results
             .iter()
-            .filter(|r| !r.is_settled() || r.job.is_due(now))
+            .filter(|r| r.job.still_to_run(now))
             .map(|r| r.job.id)
             .collect();
         if open.is_empty() {
             return Ok(results);
         }
         let open_ids: std::collections::HashSet<u64> = open.iter().copied().collect();
-        let until = crate::queue::Until::Settled(&open);
-        drain(
-            &self.queue,
-            &self.checker,
-            &self.worker_id,
-            now,
-            until,
-            progress,
-        )
-        .await?;
+        self.drain_until(now, crate::queue::Until::Settled(&open), progress)
+            .await?;
         let mut fresh: HashMap<u64, JobResult> = self
             .results(open)
             .await?

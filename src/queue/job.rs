@@ -169,6 +169,12 @@ impl Job {
         matches!(self.state, JobState::Queued | JobState::Retrying) && self.run_at <= now
     }
 
+    /// True while `verify` should wait for it at `now`: running, or due. One waiting to
+    /// retry later is settled for now; due again, it is not.
+    pub fn still_to_run(&self, now: DateTime<Utc>) -> bool {
+        self.state == JobState::Running || self.is_due(now)
+    }
+
     /// True for a verify request settled at once ([`Job::settled_unchanged`]): succeeded
     /// without an attempt (a job a worker finished ran at least one).
     pub fn was_settled_at_once(&self) -> bool {

@@ -218,8 +218,7 @@ fn unsettled(
 ) -> Result<std::collections::VecDeque<u64>, QueueError> {
     while let Some(&id) = waiting.front() {
         match queue.get(id)? {
-            // Waiting to retry later is settled for now; due again, it is not.
-            Some(job) if job.state == JobState::Running || job.is_due(now) => break,
+            Some(job) if job.still_to_run(now) => break,
             _ => {
                 waiting.pop_front();
             }
