@@ -264,3 +264,82 @@ both!(
     anything_a_verdict_stands_on_that_changed_means_a_full_check,
     a_verdict_a_second_source_may_corroborate_is_always_judged,
 );
+
+/// sled stores the jobs one verify settled at once as one record. Each still answers by its
+/// id, is listed, refuses a retry as succeeded (not as unknown), survives a backup restored
+/// into a new database and a copy to PostgreSQL, and is pruned with the other old jobs.
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_settled_together_still_answer_one_by_one() {
+    let test = "jobs_settled_together_still_answer_one_by_one";
+    let app = checked_once(Backend::Sled, test)
+        .await
+        .expect("sled is always there");
+    let checked = app.json(&["jobs", "--json"]);
+    app.cmd().args(["verify", "--all"]).assert().success();
+    let listed = app.json(&["jobs", "--json"]);
+    let settled: Vec<&Value> = listed.iter().filter(|j| j["attempts"] == 0).collect();
+    assert!(settled.len() >= 2, "claims settled at once: {listed:?}");
+    assert_eq!(listed.len(), checked.len() + 9, "a job per seed claim");
+    let ids: Vec<u64> = listed.iter().map(|j| j["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+
+    let retried = app
+        .cmd()
+        .args(["jobs", "retry", &settled[0]["id"].to_string()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&retried.stderr);
+    assert!(
+        !retried.status.success() && stderr.contains("succeeded"),
+        "a settled job is there and succeeded: {stderr}"
+    );
+
+    // A backup restored into another database answers the same.
+    let file = app.dir.path().join("backup.jsonl");
+    app.cmd().arg("backup").arg(&file).assert().success();
+    let other = app.dir.path().join("restored");
+    app.cmd()
+        .env("CLAIMCHECK_DB", &other)
+        .arg("restore")
+        .arg(&file)
+        .assert()
+        .success();
+    let restored = app
+        .cmd()
+        .env("CLAIMCHECK_DB", &other)
+        .args(["jobs", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(common::json_lines(&restored.stdout), listed);
+
+    // A copy to PostgreSQL has a row for each.
+    if let Some(db) = common::backends::test_db(Backend::Postgres, app.dir.path(), test) {
+        app.cmd()
+            .arg("migrate-store")
+            .arg("--from")
+            .arg(app.db())
+            .arg("--to")
+            .arg(&db.location)
+            .assert()
+            .success();
+        let copied = app
+            .cmd()
+            .env("CLAIMCHECK_DB", &db.location)
+            .args(["jobs", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(common::json_lines(&copied.stdout), listed);
+    }
+
+    // Pruned a week later with the others, one by one through the library as well.
+    let lib = app.app().await;
+    let first = settled[0]["id"].as_u64().unwrap();
+    assert_eq!(
+        lib.job(first).await.unwrap().claim_id,
+        settled[0]["claim_id"]
+    );
+    let week = chrono::Utc::now() + chrono::Duration::days(8);
+    assert_eq!(lib.queue().prune(week).unwrap(), listed.len());
+    assert!(lib.jobs(None).await.unwrap().is_empty());
+    assert!(lib.job(first).await.is_err(), "gone once pruned");
+}

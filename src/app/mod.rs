@@ -709,8 +709,8 @@ fn results_of(
     job_ids: &[u64],
 ) -> Result<Vec<JobResult>, AppError> {
     let mut out = Vec::with_capacity(job_ids.len());
-    for &id in job_ids {
-        let job = store.job(id)?.ok_or(QueueError::UnknownJob(id))?;
+    for (&id, job) in job_ids.iter().zip(store.jobs_of(job_ids)?) {
+        let job = job.ok_or(QueueError::UnknownJob(id))?;
         let Some(claim) = store.claim(&job.claim_id)? else {
             continue; // removed since: nothing to report on
         };

@@ -351,17 +351,21 @@ impl Queue {
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, QueueError> {
-        let mut settles = Vec::with_capacity(requests.len());
-        for (claim_id, claim, judged) in requests {
-            settles.push(Settle {
-                job: Job::settled_unchanged(self.store.new_job_id()?, claim_id, priority, now),
+        // Consecutive ids: sled stores a transaction's settled jobs as one record.
+        let ids = self.store.new_job_ids(requests.len())?;
+        let settles: Vec<Settle> = requests
+            .iter()
+            .zip(ids)
+            .map(|((claim_id, claim, judged), id)| Settle {
+                id,
+                claim_id: claim_id.to_string(),
                 claim: claim.clone(),
                 judged: judged.clone(),
-            });
-        }
+            })
+            .collect();
         let mut out = Vec::with_capacity(settles.len());
         for chunk in settles.chunks(SETTLE_CHUNK) {
-            out.extend(self.store.settle_unchanged(chunk, now)?);
+            out.extend(self.store.settle_unchanged(chunk, priority, now)?);
         }
         Ok(out)
     }
@@ -387,20 +391,29 @@ impl Queue {
                 id,
                 state: job.state,
             }),
-            JobWrite::Missing => Err(QueueError::UnknownJob(id)),
+            // A job settled at once is not a record of its own in sled (see
+            // `SettledRun`): it is there, and succeeded.
+            JobWrite::Missing => match self.store.job(id)? {
+                Some(job) => Err(QueueError::NotDead {
+                    id,
+                    state: job.state,
+                }),
+                None => Err(QueueError::UnknownJob(id)),
+            },
         }
     }
 
     /// Deletes succeeded jobs finished more than `prune_after_hours` ago; returns how many.
     pub fn prune(&self, now: DateTime<Utc>) -> Result<usize, QueueError> {
         let cutoff = now - Duration::hours(self.config.prune_after_hours as i64);
-        let mut pruned = 0;
-        for job in self.store.jobs(Some(JobState::Succeeded))? {
-            if job.finished_at.is_some_and(|t| t < cutoff) {
-                self.store.delete_job(job.id)?;
-                pruned += 1;
-            }
-        }
-        Ok(pruned)
+        let old: Vec<u64> = self
+            .store
+            .jobs(Some(JobState::Succeeded))?
+            .into_iter()
+            .filter(|job| job.finished_at.is_some_and(|t| t < cutoff))
+            .map(|job| job.id)
+            .collect();
+        self.store.delete_jobs(&old)?;
+        Ok(old.len())
     }
 }

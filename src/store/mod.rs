@@ -213,6 +213,75 @@ pub(crate) enum StoredCheck {
     Full(Box<VerdictRecord>),
 }
 
+/// The jobs one settle transaction wrote, stored as one record (sled keys it by its first
+/// job id): job `first + i` is the succeeded job of `claims[i]`, or no job when that slot's
+/// request was not settled. Settling 10,000 unchanged claims wrote 10,000 job records, a
+/// third of a re-check's time; as one record it is one write, and every job still answers
+/// by its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettledRun {
+    /// Who asked.
+    pub priority: crate::queue::Priority,
+    /// When the requests were settled (created and finished).
+    pub at: DateTime<Utc>,
+    /// The claim of each job, by offset from the first id.
+    pub claims: Vec<Option<String>>,
+}
+
+impl SettledRun {
+    /// The run of the jobs `(id, claim id)` settled at `at` with `priority`, with its first
+    /// id; `None` when there are none.
+    pub fn of<'a>(
+        jobs: impl Iterator<Item = (u64, &'a str)> + Clone,
+        priority: crate::queue::Priority,
+        at: DateTime<Utc>,
+    ) -> Option<(u64, Self)> {
+        let first = jobs.clone().map(|(id, _)| id).min()?;
+        let last = jobs.clone().map(|(id, _)| id).max()?;
+        let mut claims = vec![None; usize::try_from(last - first).ok()? + 1];
+        for (id, claim) in jobs {
+            claims[(id - first) as usize] = Some(claim.to_string());
+        }
+        Some((
+            first,
+            Self {
+                priority,
+                at,
+                claims,
+            },
+        ))
+    }
+
+    /// Its job with id `id`, if `id` is one of its slots and that slot holds a job.
+    pub fn job(&self, first: u64, id: u64) -> Option<Job> {
+        let offset = usize::try_from(id.checked_sub(first)?).ok()?;
+        let claim = self.claims.get(offset)?.as_deref()?;
+        Some(Job::settled_unchanged(id, claim, self.priority, self.at))
+    }
+
+    /// Its jobs, oldest first.
+    pub fn jobs(&self, first: u64) -> impl DoubleEndedIterator<Item = Job> + '_ {
+        self.claims
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, claim)| {
+                let claim = claim.as_deref()?;
+                Some(Job::settled_unchanged(
+                    first + i as u64,
+                    claim,
+                    self.priority,
+                    self.at,
+                ))
+            })
+    }
+
+    /// The largest id it spans.
+    pub fn last(&self, first: u64) -> u64 {
+        first + self.claims.len().saturating_sub(1) as u64
+    }
+}
+
 /// A re-check that repeats the full record `same_as` (its sequence number).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -274,8 +343,10 @@ pub struct JobUpdate<'a> {
 /// A verify request to settle at once (see [`Storage::settle_unchanged`]).
 #[derive(Debug, Clone)]
 pub struct Settle {
-    /// The job to write, already succeeded.
-    pub job: Job,
+    /// The id of the job to write, already succeeded.
+    pub id: u64,
+    /// The claim's id.
+    pub claim_id: String,
     /// The claim's digest as stored when the request was judged settleable.
     pub claim: String,
     /// Its judged record then.
@@ -329,6 +400,11 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// A unique, increasing id for a new job.
     fn new_job_id(&self) -> Result<u64, StoreError>;
+    /// `n` unique, increasing ids for new jobs; a backend that can keeps them consecutive
+    /// (see [`SettledRun`]).
+    fn new_job_ids(&self, n: usize) -> Result<Vec<u64>, StoreError> {
+        (0..n).map(|_| self.new_job_id()).collect()
+    }
     /// In one transaction, for each fresh job: when its claim has a pending job, rewrites
     /// that with `existing` (when it returns a job) and answers it with `false`; else stores
     /// the fresh job as the claim's pending job and answers it with `true`.
@@ -339,6 +415,11 @@ pub trait Storage: Send + Sync + fmt::Debug {
     ) -> Result<Vec<(Job, bool)>, StoreError>;
     /// One job by id.
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError>;
+    /// Jobs by id, in the order asked (`None` for an unknown id): for many ids at once,
+    /// which a backend may read faster than one by one.
+    fn jobs_of(&self, ids: &[u64]) -> Result<Vec<Option<Job>>, StoreError> {
+        ids.iter().map(|&id| self.job(id)).collect()
+    }
     /// Jobs, newest first, optionally only those in `state`.
     fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, StoreError>;
     /// Up to `limit` jobs due at `now`, best priority then oldest `run_at` first, found
@@ -381,15 +462,17 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Settles verify requests at once, in one transaction: for each whose claim has no
     /// pending job, is still stored with the digest `claim` and still has the judged record
-    /// `judged`, writes its job (already succeeded) and a compact "checked again at `now`"
-    /// history entry repeating the record `judged` stands on. Per request, the job written,
-    /// or `None` when the claim changed meanwhile (the caller queues a full check).
+    /// `judged`, writes its job (already succeeded, with `priority`) and a compact "checked
+    /// again at `now`" history entry repeating the record `judged` stands on. Per request,
+    /// the job written, or `None` when the claim changed meanwhile (the caller queues a full
+    /// check).
     fn settle_unchanged(
         &self,
         settles: &[Settle],
+        priority: crate::queue::Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {
-        let _ = now;
+        let _ = (priority, now);
         Ok(vec![None; settles.len()])
     }
 
@@ -439,6 +522,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
     }
     /// Deletes a finished job (pruning).
     fn delete_job(&self, id: u64) -> Result<(), StoreError>;
+    /// Deletes finished jobs (pruning), for many at once.
+    fn delete_jobs(&self, ids: &[u64]) -> Result<(), StoreError> {
+        ids.iter().try_for_each(|&id| self.delete_job(id))
+    }
 
     /// Claims whose stored next run is at or before `now`, through an index.
     fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError>;

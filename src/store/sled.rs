@@ -2,7 +2,8 @@
 //!
 //! Trees: `claims` (id → claim), `verdicts` (claim id, 0, seq → record), `edits` (claim id,
 //! 0, seq → edit record, written with the claim's new version), `changes` (seq →
-//! event), `jobs` (id → job), `pending` (claim id → its pending job id), `schedule` (claim id
+//! event), `jobs` (id → job), `settled` (first job id → the [`SettledRun`] of jobs one
+//! transaction settled at once), `pending` (claim id → its pending job id), `schedule` (claim id
 //! → next run), `meta`; and the time indexes that let the worker and the scheduler find work
 //! without decoding every record: `due` (priority, run_at, id), `leases` (lease_until, id) and
 //! `schedule_at` (at, claim id). Every write that changes a job or a next run updates its
@@ -17,7 +18,7 @@ use sled::Transactional;
 use super::flusher::Flusher;
 use super::{
     decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
-    NextRun, Settle, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
+    NextRun, Settle, SettledRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
 use crate::inputs::{claim_digest, Judged};
@@ -36,6 +37,9 @@ pub struct SledStore {
     path: PathBuf,
     trees: Trees,
     id_floor: std::sync::atomic::AtomicU64,
+    // Held while job ids are handed out, so one call's ids are consecutive and the id ranges
+    // of two [`SettledRun`]s never interleave.
+    ids: std::sync::Mutex<()>,
     // Dropped before `db`'s last handle: joins the flusher thread.
     flusher: Flusher,
     db: sled::Db,
@@ -48,6 +52,8 @@ struct Trees {
     edits: sled::Tree,
     changes: sled::Tree,
     jobs: sled::Tree,
+    /// First job id → [`SettledRun`].
+    settled: sled::Tree,
     pending: sled::Tree,
     due: sled::Tree,
     leases: sled::Tree,
@@ -132,6 +138,7 @@ impl SledStore {
             edits: tree("edits")?,
             changes: tree("changes")?,
             jobs: tree("jobs")?,
+            settled: tree("settled")?,
             pending: tree("pending")?,
             due: tree("due")?,
             leases: tree("leases")?,
@@ -151,6 +158,7 @@ impl SledStore {
             path: path.to_path_buf(),
             trees,
             id_floor: floor.into(),
+            ids: std::sync::Mutex::new(()),
             flusher,
             db,
         };
@@ -279,6 +287,9 @@ impl SledStore {
                 .map_or(0, |(k, _)| job_id(&k)))
         };
         let mut max = last(&t.jobs)?.max(last(&t.changes)?);
+        if let Some((key, run)) = self.last_run(&t.settled.last().map_err(|e| self.err(e))?)? {
+            max = max.max(run.last(key));
+        }
         for key in t.verdicts.iter().keys().chain(t.edits.iter().keys()) {
             max = max.max(job_id(&key.map_err(|e| self.err(e))?));
         }
@@ -292,6 +303,104 @@ impl SledStore {
             .map_err(|e| self.err(e))?
             .map(|bytes| decode("jobs", &job_id(key).to_string(), &bytes))
             .transpose()
+    }
+
+    /// The settled run that would hold job `id`: the one with the largest first id at or
+    /// below it (runs' id ranges never interleave).
+    fn run_for(&self, id: u64) -> Result<Option<(u64, SettledRun)>, StoreError> {
+        let entry = self
+            .trees
+            .settled
+            .range(..=id.to_be_bytes())
+            .next_back()
+            .transpose()
+            .map_err(|e| self.err(e))?;
+        self.last_run(&entry)
+    }
+
+    /// A `settled` entry decoded.
+    fn last_run(
+        &self,
+        entry: &Option<(sled::IVec, sled::IVec)>,
+    ) -> Result<Option<(u64, SettledRun)>, StoreError> {
+        entry
+            .as_ref()
+            .map(|(key, bytes)| {
+                let first = job_id(key);
+                Ok((first, decode("settled", &first.to_string(), bytes)?))
+            })
+            .transpose()
+    }
+
+    /// Deletes one job record, unless it is pending.
+    fn delete_stored_job(&self, id: u64) -> Result<(), StoreError> {
+        let t = &self.trees;
+        let key = id.to_be_bytes();
+        let result =
+            (&t.jobs, &t.pending, &t.due, &t.leases).transaction(|(jobs, pending, due, leases)| {
+                let tx = JobTx {
+                    jobs,
+                    pending,
+                    due,
+                    leases,
+                };
+                // A pending job is never deleted: its claim would lose its verdict.
+                if tx.read(&key)?.is_some_and(|job| !job.is_pending()) {
+                    jobs.remove(&key)?;
+                }
+                Ok(())
+            });
+        result.map_err(|e| self.tx_error(e))
+    }
+
+    /// Deletes jobs of settled runs: their slots are emptied, and a run left empty is
+    /// removed. Each run is rewritten once.
+    fn delete_settled(&self, ids: &[u64]) -> Result<(), StoreError> {
+        let mut runs: std::collections::BTreeMap<u64, (SettledRun, bool)> = Default::default();
+        for &id in ids {
+            let held = runs
+                .range(..=id)
+                .next_back()
+                .is_some_and(|(first, (run, _))| id <= run.last(*first));
+            if !held {
+                if let Some((first, run)) = self.run_for(id)? {
+                    runs.entry(first).or_insert((run, false));
+                }
+            }
+            if let Some((first, (run, changed))) = runs.range_mut(..=id).next_back() {
+                if let Some(slot) = usize::try_from(id - first)
+                    .ok()
+                    .and_then(|i| run.claims.get_mut(i))
+                {
+                    *changed |= slot.take().is_some();
+                }
+            }
+        }
+        for (first, (run, changed)) in runs {
+            let key = first.to_be_bytes();
+            let written = if run.claims.iter().all(Option::is_none) {
+                self.trees.settled.remove(key).map(drop)
+            } else if changed {
+                self.trees.settled.insert(key, encode(&run)).map(drop)
+            } else {
+                Ok(())
+            };
+            written.map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Every settled run, newest first.
+    fn runs(&self) -> Result<Vec<(u64, SettledRun)>, StoreError> {
+        self.trees
+            .settled
+            .iter()
+            .rev()
+            .map(|item| {
+                let entry = item.map_err(|e| self.err(e))?;
+                Ok(self.last_run(&Some(entry))?.expect("an entry was given"))
+            })
+            .collect()
     }
 }
 
@@ -637,7 +746,15 @@ impl Storage for SledStore {
     }
 
     fn new_job_id(&self) -> Result<u64, StoreError> {
-        Ok(self.floor() + self.db.generate_id().map_err(|e| self.err(e))?)
+        Ok(self.new_job_ids(1)?.remove(0))
+    }
+
+    fn new_job_ids(&self, n: usize) -> Result<Vec<u64>, StoreError> {
+        let _consecutive = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        let floor = self.floor();
+        (0..n)
+            .map(|_| Ok(floor + self.db.generate_id().map_err(|e| self.err(e))?))
+            .collect()
     }
 
     fn insert_jobs(
@@ -680,7 +797,27 @@ impl Storage for SledStore {
     }
 
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
-        self.get_job(&id.to_be_bytes())
+        Ok(self.jobs_of(&[id])?.pop().flatten())
+    }
+
+    fn jobs_of(&self, ids: &[u64]) -> Result<Vec<Option<Job>>, StoreError> {
+        // The run last read is kept: a verify's ids come in runs of a thousand.
+        let mut run: Option<(u64, SettledRun)> = None;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(job) = self.get_job(&id.to_be_bytes())? {
+                out.push(Some(job));
+                continue;
+            }
+            let held = run
+                .as_ref()
+                .is_some_and(|(first, r)| (*first..=r.last(*first)).contains(&id));
+            if !held {
+                run = self.run_for(id)?;
+            }
+            out.push(run.as_ref().and_then(|(first, r)| r.job(*first, id)));
+        }
+        Ok(out)
     }
 
     fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, StoreError> {
@@ -691,6 +828,12 @@ impl Storage for SledStore {
             if state.is_none_or(|s| s == job.state) {
                 jobs.push(job);
             }
+        }
+        if state.is_none_or(|s| s == JobState::Succeeded) {
+            for (first, run) in self.runs()? {
+                jobs.extend(run.jobs(first).rev());
+            }
+            jobs.sort_by_key(|job| std::cmp::Reverse(job.id));
         }
         Ok(jobs)
     }
@@ -844,15 +987,16 @@ impl Storage for SledStore {
     fn settle_unchanged(
         &self,
         settles: &[Settle],
+        priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {
         let t = &self.trees;
         let floor = self.floor();
-        let trees = (&t.claims, &t.jobs, &t.pending, &t.verdicts, &t.judged);
-        let result = trees.transaction(|(claims, jobs, pending, verdicts, judged)| {
+        let trees = (&t.claims, &t.settled, &t.pending, &t.verdicts, &t.judged);
+        let result = trees.transaction(|(claims, settled, pending, verdicts, judged)| {
             let mut out = Vec::with_capacity(settles.len());
             for settle in settles {
-                let id = settle.job.claim_id.as_bytes();
+                let id = settle.claim_id.as_bytes();
                 let unchanged = pending.get(id)?.is_none()
                     && claims
                         .get(id)?
@@ -864,40 +1008,43 @@ impl Storage for SledStore {
                     out.push(None);
                     continue;
                 }
-                jobs.insert(&settle.job.id.to_be_bytes(), encode(&settle.job))?;
                 let seq = floor + verdicts.generate_id()?;
-                let mut vkey = history_prefix(&settle.job.claim_id);
+                let mut vkey = history_prefix(&settle.claim_id);
                 vkey.extend_from_slice(&seq.to_be_bytes());
                 let again = StoredCheck::Again(Again {
                     checked_at: now,
                     same_as: settle.judged.full_seq,
                 });
                 verdicts.insert(vkey, encode(&again))?;
-                out.push(Some(settle.job.clone()));
+                out.push(Some(settle));
             }
-            Ok(out)
+            let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id.as_str()));
+            if let Some((first, run)) = SettledRun::of(jobs, priority, now) {
+                settled.insert(&first.to_be_bytes(), encode(&run))?;
+            }
+            Ok(out
+                .into_iter()
+                .map(|s| s.map(|s| Job::settled_unchanged(s.id, &s.claim_id, priority, now)))
+                .collect())
         });
         result.map_err(|e| self.tx_error(e))
     }
 
     fn delete_job(&self, id: u64) -> Result<(), StoreError> {
-        let t = &self.trees;
-        let key = id.to_be_bytes();
-        let result =
-            (&t.jobs, &t.pending, &t.due, &t.leases).transaction(|(jobs, pending, due, leases)| {
-                let tx = JobTx {
-                    jobs,
-                    pending,
-                    due,
-                    leases,
-                };
-                // A pending job is never deleted: its claim would lose its verdict.
-                if tx.read(&key)?.is_some_and(|job| !job.is_pending()) {
-                    jobs.remove(&key)?;
-                }
-                Ok(())
-            });
-        result.map_err(|e| self.tx_error(e))
+        self.delete_jobs(&[id])
+    }
+
+    fn delete_jobs(&self, ids: &[u64]) -> Result<(), StoreError> {
+        let (stored, settled): (Vec<u64>, Vec<u64>) = ids.iter().partition(|&&id| {
+            self.trees
+                .jobs
+                .contains_key(id.to_be_bytes())
+                .unwrap_or(true)
+        });
+        for id in stored {
+            self.delete_stored_job(id)?;
+        }
+        self.delete_settled(&settled)
     }
 
     fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {

@@ -161,6 +161,17 @@ fn sort_entry(rows: &mut Rows, entry: &Entry) -> TxResult<()> {
             rows.max_id = rows.max_id.max(sql_id(job.id)?);
             rows.jobs.push(job);
         }
+        // sled keeps the jobs one transaction settled as one record; here each is a row.
+        "settled" => {
+            let first: [u8; 8] = key
+                .as_slice()
+                .try_into()
+                .map_err(|_| bad("not a job id".into()))?;
+            let first = u64::from_be_bytes(first);
+            let run: crate::store::SettledRun = decode("settled", &entry.key, &value)?;
+            rows.max_id = rows.max_id.max(sql_id(run.last(first))?);
+            rows.jobs.extend(run.jobs(first));
+        }
         "schedule" => {
             let next: NextRun = decode("schedule", &key_text, &value)?;
             rows.schedules.0.push(key_text);

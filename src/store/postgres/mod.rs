@@ -38,7 +38,7 @@ use super::{
 };
 use crate::claim::Claim;
 use crate::inputs::{claim_digest, Judged};
-use crate::queue::{Job, JobState};
+use crate::queue::{Job, JobState, Priority};
 
 /// Whole-transaction attempts before a transient failure is reported.
 const ATTEMPTS: u32 = 8;
@@ -725,12 +725,13 @@ impl Storage for PgStore {
     fn settle_unchanged(
         &self,
         settles: &[Settle],
+        priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {
         self.tx("BEGIN", |conn| {
             let mut out = Vec::with_capacity(settles.len());
             for settle in settles {
-                out.push(settle_one(conn, settle, now)?);
+                out.push(settle_one(conn, settle, priority, now)?);
             }
             Ok(out)
         })
@@ -911,8 +912,13 @@ fn put_judged(
 
 /// One request of [`Storage::settle_unchanged`]: the judged row is locked, and the claim,
 /// the judged record and the empty pending slot are checked before anything is written.
-fn settle_one(conn: &Conn<'_>, settle: &Settle, now: DateTime<Utc>) -> TxResult<Option<Job>> {
-    let claim_id = &settle.job.claim_id;
+fn settle_one(
+    conn: &Conn<'_>,
+    settle: &Settle,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> TxResult<Option<Job>> {
+    let claim_id = &settle.claim_id;
     let rows = conn.query(
         "SELECT c.data, j.data FROM claims c JOIN judged j ON j.claim_id = c.id \
          WHERE c.id = $1 FOR UPDATE OF j",
@@ -929,9 +935,10 @@ fn settle_one(conn: &Conn<'_>, settle: &Settle, now: DateTime<Utc>) -> TxResult<
     if !unchanged || pending_job(conn, claim_id, None)?.is_some() {
         return Ok(None);
     }
-    write_job(conn, None, &settle.job)?;
+    let job = Job::settled_unchanged(settle.id, claim_id, priority, now);
+    write_job(conn, None, &job)?;
     append_again(conn, claim_id, settle.judged.full_seq, now)?;
-    Ok(Some(settle.job.clone()))
+    Ok(Some(job))
 }
 
 const UPSERT_SCHEDULE: &str = "INSERT INTO schedules (claim_id, at, data) VALUES ($1, $2, $3) \
