@@ -992,18 +992,29 @@ impl Storage for SledStore {
     ) -> Result<Vec<Option<Job>>, StoreError> {
         let t = &self.trees;
         let floor = self.floor();
+        // Encoded before the transaction: its work holds every other reader and writer off.
+        let encoded: Vec<(Vec<u8>, Vec<u8>)> = settles
+            .iter()
+            .map(|settle| {
+                let again = StoredCheck::Again(Again {
+                    checked_at: now,
+                    same_as: settle.judged.full_seq,
+                });
+                (encode(&settle.judged), encode(&again))
+            })
+            .collect();
         let trees = (&t.claims, &t.settled, &t.pending, &t.verdicts, &t.judged);
         let result = trees.transaction(|(claims, settled, pending, verdicts, judged)| {
             let mut out = Vec::with_capacity(settles.len());
-            for settle in settles {
+            for (settle, (judged_bytes, again)) in settles.iter().zip(&encoded) {
                 let id = settle.claim_id.as_bytes();
                 let unchanged = pending.get(id)?.is_none()
-                    && claims
-                        .get(id)?
-                        .is_some_and(|c| claim_digest(&c) == settle.claim)
                     && judged
                         .get(id)?
-                        .is_some_and(|j| j.as_ref() == encode(&settle.judged));
+                        .is_some_and(|j| j.as_ref() == judged_bytes.as_slice())
+                    && claims
+                        .get(id)?
+                        .is_some_and(|c| claim_digest(&c) == settle.claim);
                 if !unchanged {
                     out.push(None);
                     continue;
@@ -1011,11 +1022,7 @@ impl Storage for SledStore {
                 let seq = floor + verdicts.generate_id()?;
                 let mut vkey = history_prefix(&settle.claim_id);
                 vkey.extend_from_slice(&seq.to_be_bytes());
-                let again = StoredCheck::Again(Again {
-                    checked_at: now,
-                    same_as: settle.judged.full_seq,
-                });
-                verdicts.insert(vkey, encode(&again))?;
+                verdicts.insert(vkey, again.as_slice())?;
                 out.push(Some(settle));
             }
             let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id.as_str()));
