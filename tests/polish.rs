@@ -42,6 +42,10 @@ fn completions_and_man_page() {
         bash.contains("_claimcheck()") && bash.contains("scan"),
         "bash"
     );
+    assert!(
+        bash.contains("queued running succeeded retrying dead"),
+        "`jobs --state` completes the states, not file names"
+    );
     assert!(run(bin().args(["completions", "zsh"])).starts_with("#compdef claimcheck"));
     assert!(run(bin().args(["completions", "fish"])).contains("complete -c claimcheck"));
     let man = run(bin().arg("man"));

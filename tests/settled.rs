@@ -283,6 +283,18 @@ async fn jobs_settled_together_still_answer_one_by_one() {
     let ids: Vec<u64> = listed.iter().map(|j| j["id"].as_u64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
 
+    assert_eq!(app.json(&["jobs", "--limit", "3", "--json"]), listed[..3]);
+    let text = app
+        .cmd()
+        .args(["jobs", "--state", "Succeeded", "--limit", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("the newest 2 of {} jobs", listed.len())),
+        "{text}"
+    );
+
     let retried = app
         .cmd()
         .args(["jobs", "retry", &settled[0]["id"].to_string()])

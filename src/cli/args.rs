@@ -232,11 +232,21 @@ pub struct JobsArgs {
     #[command(subcommand)]
     pub action: Option<JobsAction>,
     /// Only jobs in this state: queued, running, succeeded, retrying, dead
-    #[arg(long)]
+    #[arg(long, ignore_case = true, value_parser = job_states())]
     pub state: Option<JobState>,
+    /// Only the newest N jobs (a `verify --all` of 10,000 claims adds 10,000)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// One JSON object per job: id, claim_id, state, attempts, last_error, …
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+/// The job states as values clap lists (in `--help`, errors and shell completions).
+fn job_states() -> impl clap::builder::TypedValueParser<Value = JobState> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(JobState::ALL.map(JobState::as_str))
+        .map(|state| state.parse::<JobState>().expect("one of JobState::ALL"))
 }
 
 /// `jobs` subcommands.

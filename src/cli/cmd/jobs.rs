@@ -1,4 +1,4 @@
-//! `claimcheck jobs [--state S]` and `jobs retry ID`: the queue, and a second chance for a
+//! `claimcheck jobs [--state S] [--limit N]` and `jobs retry ID`: the queue, and a second chance for a
 //! dead job.
 
 use std::io::Write;
@@ -22,7 +22,9 @@ pub async fn run(ctx: &Context, args: &JobsArgs, out: &mut impl Write) -> Result
         }
         return Ok(EXIT_OK);
     }
-    let jobs = backend.jobs(args.state).await?;
+    let mut jobs = backend.jobs(args.state).await?;
+    let total = jobs.len();
+    jobs.truncate(args.limit.unwrap_or(usize::MAX));
     if args.json {
         for job in &jobs {
             writeln!(out, "{}", serde_json::to_string(job)?)?;
@@ -51,5 +53,8 @@ pub async fn run(ctx: &Context, args: &JobsArgs, out: &mut impl Write) -> Result
         .collect();
     let headers = ["JOB", "STATE", "CLAIM", "ATTEMPTS", "UPDATED", "LAST ERROR"];
     write!(out, "{}", report::table(&headers, &rows))?;
+    if jobs.len() < total {
+        writeln!(out, "the newest {} of {total} jobs", jobs.len())?;
+    }
     Ok(EXIT_OK)
 }
