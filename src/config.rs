@@ -124,7 +124,8 @@ impl Default for QueueConfig {
 pub struct DaemonConfig {
     /// Unix socket of the local API [default: `api.sock` in the database's parent dir].
     pub socket: Option<PathBuf>,
-    /// Also serve the API on TCP at this address (loopback unless `token` is set).
+    /// Also serve the API on TCP at this address, such as `127.0.0.1:7878` or
+    /// `localhost:7878` (loopback unless `token` is set).
     pub listen: Option<String>,
     /// Bearer token required on TCP; required to listen beyond loopback.
     pub token: Option<Secret>,

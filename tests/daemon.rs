@@ -129,6 +129,36 @@ async fn tcp_beyond_loopback_needs_a_token() {
         "refusing to serve beyond loopback without a token",
     );
     refused("nonsense", "not an address such as");
+    refused("localhost:http", "not an address such as");
+
+    // `localhost:PORT` is the loopback address: served without a token.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    app.write_config(&daemon_config(&app));
+    let daemon = Command::new(assert_cmd::cargo::cargo_bin("claimcheck"))
+        .env("CLAIMCHECK_DB", app.db())
+        .arg("--config")
+        .arg(app.config_path())
+        .args(["daemon", "--listen", &format!("localhost:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut answer = String::new();
+    wait_until(Duration::from_secs(10), || {
+        use std::io::{Read, Write};
+        let Ok(mut tcp) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        answer.clear();
+        tcp.write_all(request.as_bytes()).is_ok() && tcp.read_to_string(&mut answer).is_ok()
+    });
+    stop(daemon);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // An empty token is no token.
     let mut config = app.config();
     config.daemon.token = Some(Secret::new(""));

@@ -219,7 +219,8 @@ pub enum Command {
     },
     /// Run the daemon: worker, scheduler and local API (stop with SIGINT/SIGTERM)
     Daemon {
-        /// Also serve the API on TCP (loopback unless [daemon] token is set)
+        /// Also serve the API on TCP at ADDR, e.g. 127.0.0.1:7878 or localhost:7878 (loopback
+        /// unless [daemon] token is set)
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },

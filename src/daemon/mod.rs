@@ -221,6 +221,18 @@ fn file_id(path: &Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
+/// `127.0.0.1:7878`, `[::1]:7878`, or `localhost:7878` (IPv4 loopback, without asking a
+/// resolver what localhost is).
+fn tcp_address(listen: &str) -> Option<SocketAddr> {
+    match listen.strip_prefix("localhost:") {
+        Some(port) => Some(SocketAddr::from((
+            std::net::Ipv4Addr::LOCALHOST,
+            port.parse().ok()?,
+        ))),
+        None => listen.parse().ok(),
+    }
+}
+
 async fn bind_tcp(
     listen: &str,
     token: Option<&crate::config::Secret>,
@@ -233,9 +245,8 @@ async fn bind_tcp(
         what: format!("cannot listen on {listen}"),
         detail: detail.to_string(),
     };
-    let addr: SocketAddr = listen
-        .parse()
-        .map_err(|_| settings("not an address such as 127.0.0.1:7878"))?;
+    let addr = tcp_address(listen)
+        .ok_or_else(|| settings("not an address such as 127.0.0.1:7878 or localhost:7878"))?;
     // An empty token is none: every request would be refused, or an empty header let in.
     if token.is_some_and(|t| t.expose().trim().is_empty()) {
         return Err(settings("[daemon] token is empty: set a long random value"));
