@@ -280,6 +280,11 @@ impl SettledRun {
     pub fn last(&self, first: u64) -> u64 {
         first + self.claims.len().saturating_sub(1) as u64
     }
+
+    /// True when `id` is within its range (a slot, with a job or without).
+    pub fn spans(&self, first: u64, id: u64) -> bool {
+        (first..=self.last(first)).contains(&id)
+    }
 }
 
 /// A re-check that repeats the full record `same_as` (its sequence number).

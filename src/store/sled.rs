@@ -287,8 +287,9 @@ impl SledStore {
                 .map_or(0, |(k, _)| job_id(&k)))
         };
         let mut max = last(&t.jobs)?.max(last(&t.changes)?);
-        if let Some((key, run)) = self.last_run(&t.settled.last().map_err(|e| self.err(e))?)? {
-            max = max.max(run.last(key));
+        if let Some((key, bytes)) = t.settled.last().map_err(|e| self.err(e))? {
+            let (first, run) = decode_run(&key, &bytes)?;
+            max = max.max(run.last(first));
         }
         for key in t.verdicts.iter().keys().chain(t.edits.iter().keys()) {
             max = max.max(job_id(&key.map_err(|e| self.err(e))?));
@@ -315,20 +316,8 @@ impl SledStore {
             .next_back()
             .transpose()
             .map_err(|e| self.err(e))?;
-        self.last_run(&entry)
-    }
-
-    /// A `settled` entry decoded.
-    fn last_run(
-        &self,
-        entry: &Option<(sled::IVec, sled::IVec)>,
-    ) -> Result<Option<(u64, SettledRun)>, StoreError> {
         entry
-            .as_ref()
-            .map(|(key, bytes)| {
-                let first = job_id(key);
-                Ok((first, decode("settled", &first.to_string(), bytes)?))
-            })
+            .map(|(key, bytes)| decode_run(&key, &bytes))
             .transpose()
     }
 
@@ -361,7 +350,7 @@ impl SledStore {
             let held = runs
                 .range(..=id)
                 .next_back()
-                .is_some_and(|(first, (run, _))| id <= run.last(*first));
+                .is_some_and(|(first, (run, _))| run.spans(*first, id));
             if !held {
                 if let Some((first, run)) = self.run_for(id)? {
                     runs.entry(first).or_insert((run, false));
@@ -397,8 +386,8 @@ impl SledStore {
             .iter()
             .rev()
             .map(|item| {
-                let entry = item.map_err(|e| self.err(e))?;
-                Ok(self.last_run(&Some(entry))?.expect("an entry was given"))
+                let (key, bytes) = item.map_err(|e| self.err(e))?;
+                decode_run(&key, &bytes)
             })
             .collect()
     }
@@ -432,6 +421,12 @@ fn check_location(path: &Path) -> Result<(), StoreError> {
 fn is_lock_error(error: &std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::WouldBlock
         || error.to_string().contains("could not acquire lock")
+}
+
+/// A `settled` entry: its first job id and the run.
+fn decode_run(key: &[u8], bytes: &[u8]) -> Result<(u64, SettledRun), StoreError> {
+    let first = job_id(key);
+    Ok((first, decode("settled", &first.to_string(), bytes)?))
 }
 
 fn history_prefix(claim_id: &str) -> Vec<u8> {
@@ -809,9 +804,7 @@ impl Storage for SledStore {
                 out.push(Some(job));
                 continue;
             }
-            let held = run
-                .as_ref()
-                .is_some_and(|(first, r)| (*first..=r.last(*first)).contains(&id));
+            let held = run.as_ref().is_some_and(|(first, r)| r.spans(*first, id));
             if !held {
                 run = self.run_for(id)?;
             }
