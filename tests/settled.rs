@@ -7,6 +7,9 @@
 
 mod common;
 
+use claimcheck::claim::Claim;
+use claimcheck::queue::Priority;
+use claimcheck::store::Settle;
 use common::backends::Backend;
 use common::{by_id, seed_claims, spawn_daemon, stop, TestApp};
 use serde_json::Value;
@@ -259,7 +262,61 @@ order = "desc"
     );
 }
 
+/// Between `verify` reading what a verdict stands on and settling the request, the claim may
+/// change: a new version stored, an edit, or its removal. The request is then not settled:
+/// its "checked again" entry would repeat a verdict given on other words. (sled settles on
+/// the judged record alone, which every change to a claim removes.)
+async fn a_claim_changed_after_it_was_read_is_not_settled(backend: Backend) {
+    let Some(app) = checked_once(backend, "a_claim_changed_after_it_was_read_is_not_settled").await
+    else {
+        return;
+    };
+    let store = claimcheck::store::open(&app.location()).unwrap();
+    let read = |id: &str| {
+        let (claim, judged) = store.judged(&[id.to_string()]).unwrap().remove(0).unwrap();
+        let id = id.to_string();
+        let job = store.new_job_id().unwrap();
+        Settle {
+            id: job,
+            claim_id: id,
+            claim,
+            judged,
+        }
+    };
+    let settle = |request: Settle| {
+        store
+            .settle_unchanged(&[request], Priority::User, chrono::Utc::now())
+            .unwrap()
+            .remove(0)
+    };
+    let changed = |id: &str| {
+        let mut claim = store.claim(id).unwrap().unwrap();
+        claim.note = Some("a note added meanwhile".into());
+        claim
+    };
+    assert!(settle(read(SV)).is_some(), "unchanged: settled");
+
+    let request = read(SV);
+    store.put_claim(&changed(SV)).unwrap();
+    assert!(settle(request).is_none(), "a new version stored");
+
+    let id = "sv-homicide-2015-highest";
+    let request = read(id);
+    let describe = |_: &Claim, _: &Claim| Some("note added".to_string());
+    let (upsert, _) = store
+        .put_claim_edited(&changed(id), chrono::Utc::now(), &describe)
+        .unwrap();
+    assert_eq!(upsert, claimcheck::store::Upsert::Updated);
+    assert!(settle(request).is_none(), "edited");
+
+    let id = "sv-homicide-2016-dropped";
+    let request = read(id);
+    assert!(store.remove_claim(id, &|_| None).unwrap());
+    assert!(settle(request).is_none(), "removed");
+}
+
 both!(
+    a_claim_changed_after_it_was_read_is_not_settled,
     an_unchanged_recheck_within_the_ttl_is_settled_at_once,
     anything_a_verdict_stands_on_that_changed_means_a_full_check,
     a_verdict_a_second_source_may_corroborate_is_always_judged,

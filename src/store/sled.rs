@@ -60,7 +60,9 @@ struct Trees {
     schedule: sled::Tree,
     schedule_at: sled::Tree,
     meta: sled::Tree,
-    /// Per claim, what its latest verdict was judged from ([`Judged`]).
+    /// Per claim, what its latest verdict was judged from ([`Judged`]). Removed in the same
+    /// transaction as any change to the claim's stored bytes, so a judged record that has
+    /// not changed means a claim that has not: settling checks it alone.
     judged: sled::Tree,
 }
 
@@ -547,17 +549,21 @@ impl Storage for SledStore {
     }
 
     fn put_claim(&self, claim: &Claim) -> Result<Upsert, StoreError> {
+        let t = &self.trees;
         let bytes = encode(claim);
-        let previous = self
-            .trees
-            .claims
-            .insert(claim.id.as_bytes(), bytes.clone())
-            .map_err(|e| self.err(e))?;
-        Ok(match previous {
-            None => Upsert::Added,
-            Some(old) if old.as_ref() == bytes.as_slice() => Upsert::Unchanged,
-            Some(_) => Upsert::Updated,
-        })
+        let result = (&t.claims, &t.judged).transaction(|(claims, judged)| {
+            let previous = claims.insert(claim.id.as_bytes(), bytes.as_slice())?;
+            let upsert = match previous {
+                None => Upsert::Added,
+                Some(old) if old.as_ref() == bytes.as_slice() => Upsert::Unchanged,
+                Some(_) => Upsert::Updated,
+            };
+            if upsert != Upsert::Unchanged {
+                judged.remove(claim.id.as_bytes())?; // see `Trees::judged`
+            }
+            Ok::<_, ConflictableTransactionError<TxAbort>>(upsert)
+        });
+        result.map_err(|e| self.tx_error(e))
     }
 
     fn put_claim_edited(
@@ -569,8 +575,11 @@ impl Storage for SledStore {
         let t = &self.trees;
         let bytes = encode(claim);
         let floor = self.floor();
-        let result = (&t.claims, &t.edits).transaction(|(claims, edits)| {
+        let result = (&t.claims, &t.edits, &t.judged).transaction(|(claims, edits, judged)| {
             let previous = claims.insert(claim.id.as_bytes(), bytes.as_slice())?;
+            if previous.as_deref() != Some(bytes.as_slice()) {
+                judged.remove(claim.id.as_bytes())?; // see `Trees::judged`
+            }
             let old: Claim = match previous {
                 None => return Ok((Upsert::Added, None)),
                 Some(old) if old.as_ref() == bytes.as_slice() => {
@@ -657,10 +666,12 @@ impl Storage for SledStore {
             &t.leases,
             &t.schedule,
             &t.schedule_at,
+            &t.judged,
         )
             .transaction(
-                |(claims, jobs, pending, due, leases, schedule, schedule_at)| {
+                |(claims, jobs, pending, due, leases, schedule, schedule_at, judged)| {
                     let existed = claims.remove(id.as_bytes())?.is_some();
+                    judged.remove(id.as_bytes())?; // see `Trees::judged`
                     if let Some(key) = pending.get(id.as_bytes())? {
                         let tx = JobTx {
                             jobs,
@@ -996,18 +1007,17 @@ impl Storage for SledStore {
                 (encode(&settle.judged), encode(&again))
             })
             .collect();
-        let trees = (&t.claims, &t.settled, &t.pending, &t.verdicts, &t.judged);
-        let result = trees.transaction(|(claims, settled, pending, verdicts, judged)| {
+        // The judged record as `judged` read it stands for the claim too: any change to the
+        // claim removes it (see `Trees::judged`), and a new verdict rewrites it.
+        let trees = (&t.settled, &t.pending, &t.verdicts, &t.judged);
+        let result = trees.transaction(|(settled, pending, verdicts, judged)| {
             let mut out = Vec::with_capacity(settles.len());
             for (settle, (judged_bytes, again)) in settles.iter().zip(&encoded) {
                 let id = settle.claim_id.as_bytes();
                 let unchanged = pending.get(id)?.is_none()
                     && judged
                         .get(id)?
-                        .is_some_and(|j| j.as_ref() == judged_bytes.as_slice())
-                    && claims
-                        .get(id)?
-                        .is_some_and(|c| claim_digest(&c) == settle.claim);
+                        .is_some_and(|j| j.as_ref() == judged_bytes.as_slice());
                 if !unchanged {
                     out.push(None);
                     continue;
