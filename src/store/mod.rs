@@ -213,6 +213,20 @@ pub(crate) enum StoredCheck {
     Full(Box<VerdictRecord>),
 }
 
+impl StoredCheck {
+    /// Decodes a history entry. A full record is decoded straight: as an untagged enum it
+    /// would be parsed twice (into serde's buffer, then into the record), which doubled the
+    /// cost of reading a verdict back. Both backends store an entry as its JSON with the
+    /// fields in declaration order, so a full record begins with its claim id, which a
+    /// re-check (`deny_unknown_fields`) never has; anything else takes the untagged way.
+    pub(crate) fn decode(claim_id: &str, bytes: &[u8]) -> Result<Self, StoreError> {
+        if bytes.starts_with(br#"{"claim_id":"#) {
+            return Ok(Self::Full(Box::new(decode("verdicts", claim_id, bytes)?)));
+        }
+        decode("verdicts", claim_id, bytes)
+    }
+}
+
 /// The jobs one settle transaction wrote, stored as one record (sled keys it by its first
 /// job id): job `first + i` is the succeeded job of `claims[i]`, or no job when that slot's
 /// request was not settled. Settling 10,000 unchanged claims wrote 10,000 job records, a
@@ -755,5 +769,41 @@ mod tests {
             let back: f64 = decode("verdicts", "c", &encode(&value)).unwrap();
             assert_eq!(back.to_bits(), value.to_bits(), "{value}");
         }
+    }
+
+    const RECORD: &str = r#"{"claim_id":"b1","checked_at":"2026-12-06T15:52:05Z","verdict":{"grade":"true","explanation":"The World Bank reports 183.15 for Aruba in 1995.","evidence":{"source":"worldbank","indicator":"X.Y","indicator_name":"X","country":"ABW","country_name":"Aruba","years":[1995],"values":[{"year":1995,"value":183.15}],"claimed":183.15,"actual":183.15,"deviation":0.0,"band":[183.145,183.155],"rank":null,"source_url":"http://127.0.0.1/v2/x","vintage":"2025-07-01","retrieved_at":"2026-12-06T15:52:02Z","page_url":"https://data.worldbank.org/indicator/X.Y?locations=AW"}},"change":null}"#;
+
+    /// The quick way for full records and the untagged way must read every entry alike.
+    #[test]
+    fn history_entries_decode_as_what_was_stored() {
+        let record: VerdictRecord = serde_json::from_str(RECORD).unwrap();
+        let full = encode(&StoredCheck::Full(Box::new(record.clone())));
+        assert!(
+            full.starts_with(br#"{"claim_id":"#),
+            "the quick way is taken"
+        );
+        match StoredCheck::decode("b1", &full).unwrap() {
+            StoredCheck::Full(back) => assert_eq!(*back, record),
+            StoredCheck::Again(_) => panic!("a full record read as a re-check"),
+        }
+        let again = Again {
+            checked_at: record.checked_at,
+            same_as: 7,
+        };
+        match StoredCheck::decode("b1", &encode(&StoredCheck::Again(again))).unwrap() {
+            StoredCheck::Again(back) => assert_eq!(back.same_as, 7),
+            StoredCheck::Full(_) => panic!("a re-check read as a full record"),
+        }
+        // Keys in another order (not how either backend writes them) still read.
+        let mut value: serde_json::Value = serde_json::from_str(RECORD).unwrap();
+        let claim_id = value.as_object_mut().unwrap().remove("claim_id").unwrap();
+        value["claim_id"] = claim_id;
+        let reordered = serde_json::to_vec(&value).unwrap();
+        assert!(!reordered.starts_with(br#"{"claim_id":"#));
+        assert!(matches!(
+            StoredCheck::decode("b1", &reordered).unwrap(),
+            StoredCheck::Full(back) if *back == record
+        ));
+        assert!(StoredCheck::decode("b1", br#"{"claim_id":"b1"}"#).is_err());
     }
 }

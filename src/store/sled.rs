@@ -233,7 +233,7 @@ impl SledStore {
     /// A history entry as a full record: a re-check stored small is the full record it
     /// repeats, at its own time.
     fn expand(&self, claim_id: &str, bytes: &[u8]) -> Result<VerdictRecord, StoreError> {
-        match decode::<StoredCheck>("verdicts", claim_id, bytes)? {
+        match StoredCheck::decode(claim_id, bytes)? {
             StoredCheck::Full(record) => Ok(*record),
             StoredCheck::Again(again) => self.expand_again(claim_id, again),
         }
@@ -264,15 +264,13 @@ impl SledStore {
         let Some((key, bytes)) = last else {
             return Ok(None);
         };
-        Ok(Some(
-            match decode::<StoredCheck>("verdicts", claim_id, &bytes)? {
-                StoredCheck::Full(record) => (*record, job_id(&key)),
-                StoredCheck::Again(again) => {
-                    let same_as = again.same_as;
-                    (self.expand_again(claim_id, again)?, same_as)
-                }
-            },
-        ))
+        Ok(Some(match StoredCheck::decode(claim_id, &bytes)? {
+            StoredCheck::Full(record) => (*record, job_id(&key)),
+            StoredCheck::Again(again) => {
+                let same_as = again.same_as;
+                (self.expand_again(claim_id, again)?, same_as)
+            }
+        }))
     }
 
     fn floor(&self) -> u64 {

@@ -22,7 +22,7 @@ pub(super) fn expand(
     seq: i64,
     data: &str,
 ) -> TxResult<(VerdictRecord, u64)> {
-    match decode::<StoredCheck>("verdicts", claim_id, data.as_bytes())? {
+    match StoredCheck::decode(claim_id, data.as_bytes())? {
         StoredCheck::Full(record) => Ok((*record, seq.unsigned_abs())),
         StoredCheck::Again(again) => {
             let rows = conn.query(
@@ -62,7 +62,7 @@ pub(super) fn latest_from(claim_id: &str, rows: &[Row]) -> TxResult<Option<(Verd
         return Ok(None);
     };
     let (seq, data): (i64, &str) = (get(row, 0)?, get(row, 1)?);
-    let again = match decode::<StoredCheck>("verdicts", claim_id, data.as_bytes())? {
+    let again = match StoredCheck::decode(claim_id, data.as_bytes())? {
         StoredCheck::Full(record) => return Ok(Some((*record, seq.unsigned_abs()))),
         StoredCheck::Again(again) => again,
     };

@@ -518,7 +518,7 @@ impl Storage for PgStore {
             for row in &rows {
                 let seq: i64 = get(row, 0)?;
                 let data: &str = get(row, 1)?;
-                if let StoredCheck::Full(record) = decode("verdicts", claim_id, data.as_bytes())? {
+                if let StoredCheck::Full(record) = StoredCheck::decode(claim_id, data.as_bytes())? {
                     full.insert(seq.unsigned_abs(), *record);
                 }
             }
@@ -526,7 +526,7 @@ impl Storage for PgStore {
             for row in &rows {
                 let seq: i64 = get(row, 0)?;
                 let data: &str = get(row, 1)?;
-                out.push(match decode("verdicts", claim_id, data.as_bytes())? {
+                out.push(match StoredCheck::decode(claim_id, data.as_bytes())? {
                     StoredCheck::Full(record) => *record,
                     StoredCheck::Again(again) => match full.get(&again.same_as) {
                         Some(record) => again.repeating(record.clone()),
