@@ -78,6 +78,10 @@ struct Args {
     /// Only the CLI rows: cold, again within the TTL, disk (to iterate on the verify path)
     #[arg(long)]
     cli_only: bool,
+    /// Only `verify --all` again within the TTL, this many times after one cold run (to
+    /// look into its variance)
+    #[arg(long)]
+    again_only: Option<usize>,
 }
 
 /// One row of the final table.
@@ -139,6 +143,9 @@ async fn bench(args: &Args) -> Result<()> {
             );
         }
         return Ok(());
+    }
+    if let Some(times) = args.again_only {
+        return again_only(&env, times).await;
     }
     warm_standin(&env, latency).await?;
     let (cold, verdict, [cold_row, again, disk]) = cli_rows(&env, args).await?;
@@ -311,6 +318,32 @@ async fn cli_rows(env: &Env<'_>, args: &Args) -> Result<(Run, Verdict, [Row; 3])
     drop(app);
     let disk = disk_row(&env.tmp.join("cli"), n)?;
     Ok((cold, verdict, [cold_row, again, disk]))
+}
+
+/// `verify --all` again within the TTL, `times` times on one store after a cold run, with
+/// the median and the slowest.
+async fn again_only(env: &Env<'_>, times: usize) -> Result<()> {
+    let n = env.claims.len();
+    let (app, _) = app_with_claims(env, "again", env.config).await?;
+    verify_all(&app).await?;
+    let mut secs = Vec::with_capacity(times);
+    for run in 0..times {
+        let (s, verdicts) = verify_all(&app).await?;
+        println!(
+            "again run {run}: {s:.3} s = {:.0} claims/s, {verdicts} verdicts",
+            n as f64 / s
+        );
+        secs.push(s);
+    }
+    secs.sort_by(f64::total_cmp);
+    if let (Some(median), Some(slowest)) = (secs.get(secs.len() / 2), secs.last()) {
+        println!(
+            "again within the TTL, {times} runs: median {median:.3} s = {:.0} claims/s, slowest {slowest:.3} s = {:.0} claims/s",
+            n as f64 / median,
+            n as f64 / slowest
+        );
+    }
+    Ok(())
 }
 
 /// Seconds per claim of the naive way: each claim's own series, one request at a time.
