@@ -165,6 +165,59 @@ async fn framework_errors_are_json_with_stable_codes() {
     }
 }
 
+/// A `POST /claims` body of the wrong shape says what it is and which shapes are taken; a
+/// claim key of the wrong type is named with its claim.
+#[tokio::test]
+async fn claim_bodies_of_the_wrong_shape_say_what_they_are() {
+    let app = TestApp::start().await;
+    let (url, _) = spawn_api(&app, None).await;
+    let http = reqwest::Client::new();
+    let cases = [
+        (json!({}), "the body is an empty object"),
+        (json!(5), "the body is a number"),
+        (json!("El Salvador"), "the body is a string"),
+        (
+            json!({"text": 5}),
+            "`text`: invalid type: integer `5`, expected a string",
+        ),
+        (
+            json!({"claims": 5}),
+            "`claims` is a number; it must be an array",
+        ),
+        (
+            json!({"claims": [], "text": "x"}),
+            "has no other keys (found `text`)",
+        ),
+        (
+            json!({"claims": [{"text": "x"}, 7]}),
+            "claims[1] is a number, not a claim object",
+        ),
+        (
+            json!({"claims": [{"text": "x", "indicatr": "SP.POP.TOTL"}]}),
+            "claims[0]: `indicatr`: unknown field `indicatr`",
+        ),
+        (
+            json!([{"text": "x"}, {"year": "2015"}]),
+            "[1]: `year`: invalid type: string",
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = send(http.post(format!("{url}/claims")).json(&body)).await;
+        assert_eq!(status, 422, "{body} -> {answer}");
+        assert_eq!(answer["error"], "invalid_json", "{body} -> {answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{body} -> {message}");
+    }
+    // A bare array of claims is taken as {"claims": [...]}.
+    let (status, added) =
+        send(http.post(format!("{url}/claims")).json(
+            &json!([{"text": "El Salvador homicide rate 105 per 100,000 in 2015", "id": "sv"}]),
+        ))
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added[0]["claim"]["id"], "sv");
+}
+
 #[tokio::test]
 async fn the_token_is_checked_before_the_body_is_read() {
     let app = TestApp::start().await;

@@ -293,6 +293,22 @@ async fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Body,
 ) -> ApiResult<T> {
+    let bytes = body_bytes(state, headers, body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            format!("the body does not fit this endpoint: {e}"),
+        )
+    })
+}
+
+/// A JSON body's bytes, read within [`MAX_BODY_BYTES`] and the state's body timeout.
+async fn body_bytes(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<axum::body::Bytes> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -328,13 +344,7 @@ async fn json_body<T: DeserializeOwned>(
             ),
         )
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_json",
-            format!("the body does not fit this endpoint: {e}"),
-        )
-    })
+    Ok(bytes)
 }
 
 async fn healthz(State(state): State<ApiState>) -> Json<Health> {
@@ -356,8 +366,9 @@ async fn add_claims(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Vec<Added>>)> {
     let sentences = query.sentences.unwrap_or(true);
-    let claims = json_body::<NewClaims>(&state, &headers, body)
-        .await?
+    let body = body_bytes(&state, &headers, body).await?;
+    let claims = NewClaims::from_json(&body)
+        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", e))?
         .into_vec();
     let today = Utc::now().date_naive();
     let mut valid = Vec::new();

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::check::CheckFailure;
 use crate::claim::{Claim, ClaimSpec};
@@ -113,8 +114,9 @@ pub struct Added {
     pub edit: Option<EditRecord>,
 }
 
-/// `POST /claims` body: one claim, or `{"claims": [...]}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `POST /claims` body: one claim, `{"claims": [...]}`, or a bare array of claims. Read by
+/// [`NewClaims::from_json`], which says which of these a body is not.
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum NewClaims {
     /// Several claims.
@@ -126,7 +128,40 @@ pub enum NewClaims {
     One(Box<ClaimSpec>),
 }
 
+/// The shapes `POST /claims` takes, for its error messages.
+const CLAIM_SHAPES: &str =
+    r#"send one claim as an object such as {"text": "..."}, or several as {"claims": [...]}"#;
+
 impl NewClaims {
+    /// Reads a `POST /claims` body. An error says what the body is instead, and names the
+    /// claim (`claims[2]`) and key (`text`) at fault.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("the body is not JSON: {e}"))?;
+        let mut map = match value {
+            Value::Array(items) => return claims_of(items, "").map(|claims| Self::Many { claims }),
+            Value::Object(map) => map,
+            other => return Err(format!("the body is {}; {CLAIM_SHAPES}", kind(&other))),
+        };
+        if map.is_empty() {
+            return Err(format!("the body is an empty object; {CLAIM_SHAPES}"));
+        }
+        match map.remove("claims") {
+            None => claim_of(Value::Object(map)).map(|c| Self::One(Box::new(c))),
+            Some(_) if !map.is_empty() => Err(format!(
+                "a body with `claims` has no other keys (found `{}`); {CLAIM_SHAPES}",
+                map.keys().next().map_or("", String::as_str)
+            )),
+            Some(Value::Array(items)) => {
+                claims_of(items, "claims").map(|claims| Self::Many { claims })
+            }
+            Some(other) => Err(format!(
+                "`claims` is {}; it must be an array of claim objects",
+                kind(&other)
+            )),
+        }
+    }
+
     /// The claims, in order.
     pub fn into_vec(self) -> Vec<ClaimSpec> {
         match self {
@@ -246,4 +281,44 @@ pub struct ErrorBody {
     pub error: String,
     /// What is wrong and what to do, naming the field when one is at fault.
     pub message: String,
+}
+
+/// Each of `items` as a claim; errors name the item as `{prefix}[i]`.
+fn claims_of(items: Vec<Value>, prefix: &str) -> Result<Vec<ClaimSpec>, String> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if !item.is_object() {
+                return Err(format!(
+                    "{prefix}[{i}] is {}, not a claim object",
+                    kind(&item)
+                ));
+            }
+            claim_of(item).map_err(|e| format!("{prefix}[{i}]: {e}"))
+        })
+        .collect()
+}
+
+/// One claim object; an error names the key at fault.
+fn claim_of(value: Value) -> Result<ClaimSpec, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        match path.as_str() {
+            "" | "." => e.into_inner().to_string(),
+            _ => format!("`{path}`: {}", e.into_inner()),
+        }
+    })
+}
+
+/// A JSON value's kind, with its article, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
