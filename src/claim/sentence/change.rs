@@ -1,6 +1,6 @@
 //! Changes as politicians state them: the direction words ("fell", "rose", "cut"), and the
 //! size of the change in any of its three forms: a percentage ("grew by 10%", "a 10% rise"),
-//! a multiplier ("doubled", "more than halved", "by half") or an amount in the statistic's
+//! a multiplier ("doubled", "more than halved", "by half", "cut in half") or an amount in the statistic's
 //! unit ("rose by 4 years", "added 20 million people", "down 20 percentage points").
 
 use super::lexicon::{DECREASE, INCREASE};
@@ -149,6 +149,17 @@ pub(super) fn amount(
                 value: factor,
                 relation,
                 span: (start, w.end),
+            });
+        }
+        // "cut in half", "cut its murder rate in half": "halved", said with more words (the
+        // development set reads it as exactly that). Only with a fall: nothing else grows
+        // "in half".
+        if w.lower == "in" && decrease && words.get(i + 1).is_some_and(|n| n.lower == "half") {
+            return Some(Amount {
+                key: AmountKey::Factor,
+                value: 0.5,
+                relation: Relation::Eq,
+                span: (w.start, words[i + 1].end),
             });
         }
         if w.lower == "by" {
