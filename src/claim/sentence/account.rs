@@ -372,7 +372,7 @@ pub(super) fn unaccounted(
     let rate = words
         .iter()
         .any(|w| matches!(w.lower.as_str(), "rate" | "rates" | "per" | "every"));
-    for w in words {
+    for (k, w) in words.iter().enumerate() {
         // A count noun inside the statistic's name ("homicides") still says "a count".
         let count = WORDS
             .iter()
@@ -410,10 +410,11 @@ pub(super) fn unaccounted(
             continue;
         }
         if let Some(kind) = kind {
+            let start = contraction_start(text, words, k);
             left.push((
-                w.start,
+                start,
                 Unaccounted {
-                    words: text[w.start..w.end].to_string(),
+                    words: text[start..w.end].to_string(),
                     kind,
                 },
             ));
@@ -447,6 +448,21 @@ pub(super) fn unaccounted(
     }
     left.sort_by_key(|(at, _)| *at);
     left.into_iter().map(|(_, u)| u).collect()
+}
+
+/// Where the word `words[k]` starts as the reader wrote it: the "t" of "wasn't" is shown as
+/// "wasn't" (words split at the apostrophe).
+fn contraction_start(text: &str, words: &[Word], k: usize) -> usize {
+    let w = &words[k];
+    let Some(before) = k.checked_sub(1).and_then(|j| words.get(j)) else {
+        return w.start;
+    };
+    let between = &text[before.end..w.start];
+    if w.lower == "t" && matches!(between, "'" | "\u{2019}") {
+        before.start
+    } else {
+        w.start
+    }
 }
 
 /// "the 1990s", "the 1990's": ten years, not one.

@@ -1512,6 +1512,24 @@ mod tests {
         assert!(parse("Papua New Guinea's population was 8 million in 2018.").is_ok());
     }
 
+    /// A contraction left unread is named as written, not as its split-off "t".
+    #[test]
+    fn an_unread_contraction_is_named_whole() {
+        for (text, word) in [
+            (
+                "Brazil's unemployment rate wasn't 20% in 2020.",
+                "\"wasn't\"",
+            ),
+            (
+                "Mexico\u{2019}s population didn\u{2019}t reach 130 million in 2020.",
+                "\"didn\u{2019}t\"",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(word) && !err.contains("\"t\""), "{err}");
+        }
+    }
+
     /// General forms of the misreads the second held-out set found (its own sentences stay
     /// in the set): each is read right or refused with the words named.
     #[test]
