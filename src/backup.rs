@@ -21,6 +21,11 @@ pub struct Header {
     pub created_at: DateTime<Utc>,
     /// Entries that follow.
     pub entries: usize,
+    /// SHA-256 of the entry lines ([`entries_digest`]): a backup changed or damaged after it
+    /// was written is refused, even where every line still reads. Absent in backups written
+    /// before it was added, which restore as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// One key/value of one tree.
@@ -44,6 +49,32 @@ pub struct Backup {
 }
 
 const FORMAT: &str = "claimcheck-backup";
+
+impl Backup {
+    /// A backup of `entries` taken now, with its header (count and digest).
+    pub fn of(entries: Vec<Entry>) -> Self {
+        let header = Header {
+            format: FORMAT.into(),
+            version: 1,
+            created_at: Utc::now(),
+            entries: entries.len(),
+            sha256: Some(entries_digest(&entries)),
+        };
+        Self { header, entries }
+    }
+}
+
+/// SHA-256, in lowercase hex, of the entries as their lines are written (each entry's JSON
+/// and a newline).
+pub fn entries_digest(entries: &[Entry]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for e in entries {
+        hasher.update(serde_json::to_string(e).unwrap_or_default());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -99,13 +130,7 @@ pub fn dump(db: &sled::Db) -> anyhow::Result<Backup> {
         });
         let entries = read.map_err(|e| anyhow::anyhow!("backup transaction failed: {e:?}"))?;
         if keys(&trees)? == before {
-            let header = Header {
-                format: FORMAT.into(),
-                version: 1,
-                created_at: Utc::now(),
-                entries: entries.len(),
-            };
-            return Ok(Backup { header, entries });
+            return Ok(Backup::of(entries));
         }
     }
     anyhow::bail!("the database kept changing during the backup; try again when it is quieter")
@@ -149,6 +174,13 @@ impl Backup {
                 header.entries,
                 entries.len()
             ));
+        }
+        if let Some(expected) = &header.sha256 {
+            if *expected != entries_digest(&entries) {
+                return Err(
+                    "the entries do not match the checksum in the header: the file was changed or damaged after it was written; restore from another backup".into(),
+                );
+            }
         }
         Ok(Self { header, entries })
     }
@@ -272,5 +304,32 @@ mod tests {
             err.contains("line 2") && err.contains("not a valid record"),
             "{err}"
         );
+    }
+
+    /// A value changed after the backup was written still reads as a record, so only the
+    /// checksum can tell; a backup written before there was one restores as before.
+    #[test]
+    fn a_changed_backup_is_refused_by_its_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("a")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"x", b"value 1").unwrap();
+        meta.insert(b"y", b"value 2").unwrap();
+        let text = dump(&db).unwrap().to_json_lines();
+        assert!(
+            text.lines().next().unwrap().contains("\"sha256\":\""),
+            "{text}"
+        );
+        // "value 1" -> "value 3": hex 31 -> 33.
+        let changed = text.replacen(&hex(b"value 1"), &hex(b"value 3"), 1);
+        assert_ne!(changed, text);
+        let err = Backup::from_json_lines(&changed).unwrap_err();
+        assert!(err.contains("checksum"), "{err}");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut header: Header = serde_json::from_str(&lines[0]).unwrap();
+        header.sha256 = None;
+        lines[0] = serde_json::to_string(&header).unwrap();
+        let old = Backup::from_json_lines(&lines.join("\n")).unwrap();
+        assert_eq!(old.entries.len(), 2);
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::bridge::{Conn, Param};
 use super::{get, sql_id, text, TxError, TxResult};
-use crate::backup::{hex, unhex, Backup, Entry, Header};
+use crate::backup::{hex, unhex, Backup, Entry};
 use crate::queue::Job;
 use crate::store::{decode, ChangeEvent, NextRun, StoreError};
 
@@ -73,13 +73,7 @@ pub(super) fn dump(conn: &Conn<'_>) -> TxResult<Backup> {
             get::<Vec<u8>>(&row, 1)?,
         );
     }
-    let header = Header {
-        format: "claimcheck-backup".into(),
-        version: 1,
-        created_at: Utc::now(),
-        entries: entries.len(),
-    };
-    Ok(Backup { header, entries })
+    Ok(Backup::of(entries))
 }
 
 /// The rows of one table, column by column, ready for `unnest`.
