@@ -1,7 +1,8 @@
 //! Changes as politicians state them: the direction words ("fell", "rose", "cut"), and the
 //! size of the change in any of its three forms: a percentage ("grew by 10%", "a 10% rise"),
-//! a multiplier ("doubled", "more than halved", "by half", "cut in half") or an amount in the statistic's
-//! unit ("rose by 4 years", "added 20 million people", "down 20 percentage points").
+//! a multiplier ("doubled", "more than halved", "by half", "cut in half") or an amount in the
+//! statistic's unit ("rose by 4 years", "added 20 million people", "down 20 percentage
+//! points").
 
 use super::lexicon::{DECREASE, INCREASE};
 use super::numbers::{preceded_by, Number};
