@@ -22,8 +22,17 @@ pub(super) fn direction_words(
 ) -> Vec<(Direction, usize, usize)> {
     words
         .iter()
-        .filter(|w| !inside(&statistic, w.start) && !made_up(words, w))
-        .filter_map(|w| direction_of(&w.lower).map(|d| (d, w.start, w.end)))
+        .enumerate()
+        .filter(|(_, w)| !inside(&statistic, w.start) && !made_up(words, w))
+        .filter_map(|(i, w)| {
+            let direction = direction_of(&w.lower).or_else(|| {
+                base_multiplier(words, i).map(|f| match f < 1.0 {
+                    true => Direction::Decrease,
+                    false => Direction::Increase,
+                })
+            });
+            direction.map(|d| (d, w.start, w.end))
+        })
         .collect()
 }
 
@@ -78,6 +87,37 @@ const MULTIPLIER_VERBS: &[(&str, f64)] = &[
     ("quintupled", 5.0),
     ("halved", 0.5),
 ];
+
+/// The multiplier verbs' base forms, read only after "did" ("didn't halve", "did not
+/// double", "it did triple"). Anywhere else "double" is an adjective or a comparison ("double
+/// Mexico's rate"), and "will halve" is a forecast (refused for its "will").
+const BASE_MULTIPLIERS: &[(&str, f64)] = &[
+    ("double", 2.0),
+    ("triple", 3.0),
+    ("treble", 3.0),
+    ("quadruple", 4.0),
+    ("halve", 0.5),
+];
+
+/// The factor of a base-form multiplier verb at word `i` that follows "did", "did not" or
+/// "didn't" (split by the apostrophe into "didn" and "t").
+fn base_multiplier(words: &[Word], i: usize) -> Option<f64> {
+    let at = |k: usize| {
+        i.checked_sub(k)
+            .and_then(|j| words.get(j))
+            .map(|w| w.lower.as_str())
+    };
+    let after_did = matches!(
+        (at(2), at(1)),
+        (_, Some("did")) | (Some("did"), Some("not")) | (Some("didn"), Some("t"))
+    );
+    let word = words.get(i)?.lower.as_str();
+    BASE_MULTIPLIERS
+        .iter()
+        .find(|(v, _)| *v == word)
+        .filter(|_| after_did)
+        .map(|(_, f)| *f)
+}
 
 /// "by half", "by a third", "by two thirds", "by a quarter": the fraction and the words.
 fn by_fraction(words: &[Word], i: usize) -> Option<(f64, usize)> {
@@ -140,7 +180,8 @@ pub(super) fn amount(
             .iter()
             .find(|(v, _)| *v == w.lower)
             .map(|(_, f)| *f)
-            .or_else(|| fold(&w.lower));
+            .or_else(|| fold(&w.lower))
+            .or_else(|| base_multiplier(words, i));
         if let Some(factor) = factor {
             let (relation, start) = hedge_before(words, i);
             // "more than halved": a smaller factor than a half.

@@ -1711,6 +1711,52 @@ mod tests {
     }
 
     #[test]
+    fn a_multiplier_verb_after_did_is_read_in_its_base_form() {
+        for (text, factor, negated) in [
+            (
+                "Honduras's murder rate didn't halve between 2011 and 2015.",
+                0.5,
+                true,
+            ),
+            (
+                "Honduras\u{2019}s murder rate didn\u{2019}t halve between 2011 and 2015.",
+                0.5,
+                true,
+            ),
+            (
+                "Brazil's population did not double between 1970 and 2010.",
+                2.0,
+                true,
+            ),
+            (
+                "Brazil's population did double between 1970 and 2010.",
+                2.0,
+                false,
+            ),
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.factor, Some(factor), "{text}");
+            assert_eq!(spec.negated, negated, "{text}");
+            assert_eq!(
+                (spec.from_year, spec.year),
+                (Some(text_year(text, 0)), Some(text_year(text, 1)))
+            );
+        }
+        // Without "did", the base form is no past change: refused, never read.
+        assert!(parse("Honduras's murder rate does not halve in 2015.").is_err());
+        assert!(parse("Brazil's population may double between 1970 and 2010.").is_err());
+    }
+
+    /// The `k`th four-digit year written in `text`.
+    fn text_year(text: &str, k: usize) -> i32 {
+        text.split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 4)
+            .nth(k)
+            .and_then(|y| y.parse().ok())
+            .expect("a year")
+    }
+
+    #[test]
     fn comparisons_name_the_other_place() {
         let spec = parse("Colombia's homicide rate was three times Chile's in 2015.")
             .unwrap()
