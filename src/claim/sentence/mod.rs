@@ -1385,11 +1385,6 @@ mod tests {
                 "Chihuahua's murder rate in Mexico was 60 per 100,000 in 2016.",
                 "\"Chihuahua\"",
             ),
-            // A count for a percentage series.
-            (
-                "Honduras's urban population was 5.5 million in 2015.",
-                "is a count",
-            ),
             // A group, and a report's year taken for the data's.
             (
                 "Honduras's working-age population was 6 million in 2015.",
@@ -1745,6 +1740,36 @@ mod tests {
         // Without "did", the base form is no past change: refused, never read.
         assert!(parse("Honduras's murder rate does not halve in 2015.").is_err());
         assert!(parse("Brazil's population may double between 1970 and 2010.").is_err());
+    }
+
+    #[test]
+    fn a_count_or_an_amount_picks_the_series_that_counts() {
+        // "urban population" is the urban share in config/indicators.toml; a count is the
+        // World Bank's "Urban population", in people.
+        let spec = parse("Honduras's urban population was 5.5 million in 2015.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(spec.indicator.as_deref(), Some("SP.URB.TOTL"));
+        assert_eq!(spec.value, Some(5_500_000.0));
+        // "GDP grew" is growth in percent; from one amount to another it is GDP's level.
+        for text in [
+            "Colombia's GDP grew from 250 billion dollars in 2005 to 300 billion in 2015.",
+            "Colombia's GDP grew from 250 billion in 2005 to 300 billion in 2015.",
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.indicator.as_deref(), Some("NY.GDP.MKTP.CD"), "{text}");
+            assert_eq!(
+                (spec.from_value, spec.value),
+                (Some(250e9), Some(300e9)),
+                "{text}"
+            );
+        }
+        let spec = parse("Colombia's GDP grew 3% in 2015.")
+            .unwrap()
+            .claim
+            .spec();
+        assert_eq!(spec.indicator.as_deref(), Some("NY.GDP.MKTP.KD.ZG"));
     }
 
     /// The `k`th four-digit year written in `text`.

@@ -20,8 +20,10 @@ impl SentenceParser {
         let entries = self.indicators.entries();
         let percent = numbers.iter().any(|n| n.percent || n.fraction);
         let currency = numbers.iter().any(|n| n.currency);
+        // "from 250 billion dollars to 300 billion": a count or an amount, never a share.
+        let scaled = numbers.iter().any(|n| n.scaled && !n.percent);
         let fits = |unit: Unit| match unit {
-            Unit::Percent => !currency,
+            Unit::Percent => !currency && !scaled,
             Unit::Currency => !percent || currency,
             _ => !percent && !currency,
         };
