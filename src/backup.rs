@@ -70,10 +70,15 @@ pub fn entries_digest(entries: &[Entry]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for e in entries {
-        hasher.update(serde_json::to_string(e).unwrap_or_default());
-        hasher.update(b"\n");
+        hasher.update(entry_line(e));
     }
     hex(&hasher.finalize())
+}
+
+/// An entry as its line in the file: its JSON and a newline (what [`entries_digest`] hashes
+/// is what [`Backup::to_json_lines`] writes).
+fn entry_line(entry: &Entry) -> String {
+    serde_json::to_string(entry).unwrap_or_default() + "\n"
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -141,8 +146,7 @@ impl Backup {
     pub fn to_json_lines(&self) -> String {
         let mut out = serde_json::to_string(&self.header).unwrap_or_default() + "\n";
         for e in &self.entries {
-            out.push_str(&serde_json::to_string(e).unwrap_or_default());
-            out.push('\n');
+            out.push_str(&entry_line(e));
         }
         out
     }
