@@ -26,9 +26,12 @@ pub(super) fn direction_words(
         .filter(|(_, w)| !inside(&statistic, w.start) && !made_up(words, w))
         .filter_map(|(i, w)| {
             let direction = direction_of(&w.lower).or_else(|| {
-                base_multiplier(words, i).map(|f| match f < 1.0 {
-                    true => Direction::Decrease,
-                    false => Direction::Increase,
+                base_multiplier(words, i).map(|f| {
+                    if f < 1.0 {
+                        Direction::Decrease
+                    } else {
+                        Direction::Increase
+                    }
                 })
             });
             direction.map(|d| (d, w.start, w.end))
