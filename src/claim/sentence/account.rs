@@ -287,6 +287,11 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("shot", Unhandled::Change),
     ("gained", Unhandled::Change),
     ("lost", Unhandled::Change),
+    // "…, adding 25 million people": how much it moved, never a level of its own.
+    ("adding", Unhandled::Change),
+    ("gaining", Unhandled::Change),
+    ("losing", Unhandled::Change),
+    ("shedding", Unhandled::Change),
     ("highest", Unhandled::RecordOrStreak),
     // "Africa's most populous country": a superlative the claim read did not use is a
     // rank or record left out.

@@ -1772,6 +1772,59 @@ mod tests {
         assert_eq!(spec.indicator.as_deref(), Some("NY.GDP.MKTP.KD.ZG"));
     }
 
+    #[test]
+    fn a_phrase_of_two_series_is_refused_unless_the_sentence_tells_which() {
+        // "exports" is a series in dollars and one in % of GDP.
+        for (text, words) in [
+            (
+                "Vietnam's exports tripled between 2005 and 2015.",
+                "\"exports\"",
+            ),
+            ("Vietnam's exports grew 10% in 2015.", "\"exports\""),
+            (
+                "Russia's military spending rose 30% between 2010 and 2015.",
+                "\"military spending\"",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(words) && err.contains("ambiguous"), "{err}");
+        }
+        for (text, code) in [
+            (
+                "Vietnam's exports were 93% of GDP in 2015.",
+                "NE.EXP.GNFS.ZS",
+            ),
+            (
+                "Vietnam's exports were 370 billion dollars in 2015.",
+                "NE.EXP.GNFS.CD",
+            ),
+            (
+                "Poland's military spending as a share of GDP doubled between 2005 and 2015.",
+                "MS.MIL.XPND.GD.ZS",
+            ),
+            // The dollars are the first "imports" in config/indicators.toml.
+            (
+                "Kenya's imports as a share of GDP doubled between 2005 and 2015.",
+                "NE.IMP.GNFS.ZS",
+            ),
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.indicator.as_deref(), Some(code), "{text}");
+        }
+    }
+
+    #[test]
+    fn how_much_a_clause_adds_is_not_read_as_a_level() {
+        // Read as its own claim, "adding 20 million people" was Egypt's population at 20
+        // million in 2015: false, about a claim nobody made.
+        let err = parse(
+            "Egypt's population grew from 72 million in 2005 to 92 million in 2015, adding 20 million people.",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("\"adding\""), "{err}");
+    }
+
     /// The `k`th four-digit year written in `text`.
     fn text_year(text: &str, k: usize) -> i32 {
         text.split(|c: char| !c.is_ascii_digit())

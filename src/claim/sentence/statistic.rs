@@ -31,6 +31,7 @@ impl SentenceParser {
         // that, the longest at all.
         let mut first_fit = None;
         let mut first_any = None;
+        let mut fit_phrase = None;
         for (phrase, index) in &self.phrases {
             let Some(at) = find_all(lower, phrase)
                 .into_iter()
@@ -41,11 +42,35 @@ impl SentenceParser {
             let found = (*index, at, phrase.len());
             if fits(entries[*index].unit) {
                 first_fit = Some(found);
+                fit_phrase = Some(phrase);
                 break;
             }
             first_any.get_or_insert(found);
         }
         let hand = first_fit.or(first_any);
+        // One phrase for two series ("exports": in dollars and as a share of GDP) that the
+        // numbers do not tell apart ("exports tripled"): which was meant is not guessed. A
+        // sentence naming GDP or a share speaks of the share ("a quarter of Honduras's
+        // GDP", "as a share of GDP has doubled"); a percentage alone does not tell: "exports
+        // grew 10%" is a change of either.
+        let share = lower.iter().any(|w| matches!(*w, "gdp" | "share"));
+        let open = |unit: Unit| match unit {
+            Unit::Currency if share => false,
+            Unit::Currency => fits(unit) || (percent && !currency),
+            _ => fits(unit),
+        };
+        let twins: Vec<usize> = self
+            .phrases
+            .iter()
+            .filter(|(p, i)| Some(p) == fit_phrase && open(entries[*i].unit))
+            .map(|(_, i)| *i)
+            .collect();
+        // The one twin the sentence leaves open ("imports as a share of GDP": not the
+        // dollars, though they are listed first).
+        let hand = match twins[..] {
+            [only] => hand.map(|(_, at, len)| (only, at, len)),
+            _ => hand,
+        };
         // An official WDI name longer than the hand-written phrase is more specific
         // ("GDP per capita (constant 2015 US$)" over "gdp per capita"); otherwise the
         // hand-written phrasing wins.
@@ -73,6 +98,16 @@ impl SentenceParser {
                     candidates,
                 })
             }
+            (None, Some((_, at, len))) if twins.len() > 1 => Err(ParseError::Ambiguous {
+                what: format!(
+                    "\"{}\" (write the unit: \"% of GDP\", or an amount such as \"$300 billion\")",
+                    lower[at..at + len].join(" ")
+                ),
+                candidates: twins
+                    .iter()
+                    .map(|&i| format!("{} ({})", entries[i].code, entries[i].name))
+                    .collect(),
+            }),
             (None, Some((index, at, len))) => Ok((
                 entries[index].clone(),
                 (words[at].start, words[at + len - 1].end),
