@@ -704,7 +704,9 @@ impl<'t> Reading<'t> {
                 continue;
             }
             self.add_span("direction", (*start, *end));
-            if growth && *direction == Direction::Decrease {
+            // "shrank 0.3%": the fall is the rate, -0.3. "inflation fell to 20%", "did not
+            // drop below 50%": a level the rate reached or stayed above, written as it is.
+            if growth && *direction == Direction::Decrease && !reaches {
                 claim.value = claim.value.map(|v| -v.abs());
             }
         }
@@ -1823,6 +1825,22 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("\"adding\""), "{err}");
+    }
+
+    #[test]
+    fn a_rate_that_fell_to_a_level_keeps_its_sign() {
+        // A growth rate's fall is its value ("shrank 3.5%" is -3.5), but a level it fell to
+        // or below is written as it is: "fell to 20%" was read as -20.
+        for (text, value) in [
+            ("Turkey's inflation fell to 20% in 2015.", 20.0),
+            ("Turkey's inflation did not drop below 50% in 2015.", 50.0),
+            ("Brazil's GDP growth fell to 1.1% in 2015.", 1.1),
+            ("Brazil's economy shrank 3.5% in 2015.", -3.5),
+            ("Argentina's economy contracted by 2.5% in 2015.", -2.5),
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.value, Some(value), "{text}");
+        }
     }
 
     /// The `k`th four-digit year written in `text`.
