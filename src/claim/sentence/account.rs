@@ -46,6 +46,8 @@ pub enum Unhandled {
     Degree,
     /// A contrast between two clauses ("but", "yet") the claim read does not tell apart.
     Contrast,
+    /// A hedge on a change's start value ("from over 30"), which is checked as written.
+    StartHedge,
     /// Someone else's claim, reported or rebutted ("contrary to claims that it doubled"):
     /// which words the sentence asserts is not for a parser to guess.
     Reported,
@@ -72,6 +74,7 @@ impl Unhandled {
             Self::Degree => "how much it moved, which the direction read does not check",
             Self::Contrast => "a contrast between two clauses, read as one claim: give each clause as a sentence of its own",
             Self::OtherPlace => "another place the claim read does not use",
+            Self::StartHedge => "a hedge on the starting value, which is checked as written: give the start as one number (\"from 30 in 2017\"), or leave it out (\"fell to about 22 in 2021\")",
         }
     }
 }

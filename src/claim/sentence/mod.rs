@@ -1210,6 +1210,20 @@ fn change_claim(
         reading.add_span("value", (end.start, end.end));
     }
     if let Some(start) = start {
+        // A start value is checked as written: "from over 30", "from about 47" would be
+        // checked as exactly 30 or 47, so the hedge is refused, not dropped.
+        let mut hedge = Vec::new();
+        if relation_before(text, start, &mut hedge) != Relation::Eq {
+            return Err(ParseError::Unaccounted(
+                hedge
+                    .into_iter()
+                    .map(|h| Unaccounted {
+                        words: h.text,
+                        kind: Unhandled::StartHedge,
+                    })
+                    .collect(),
+            ));
+        }
         claim.from_value = Some(start.value);
         reading.add_span("from_value", (start.start, start.end));
     }
@@ -1841,6 +1855,31 @@ mod tests {
             let spec = parse(text).unwrap().claim.spec();
             assert_eq!(spec.value, Some(value), "{text}");
         }
+    }
+
+    #[test]
+    fn a_hedged_start_value_is_refused_not_dropped() {
+        // The start is checked as written: "from over 30" was checked as exactly 30.
+        for (text, hedge) in [
+            (
+                "Brazil's murder rate fell from over 30 per 100,000 in 2010 to roughly 22 in 2015.",
+                "\"over\"",
+            ),
+            (
+                "Life expectancy in Ethiopia rose from about 47 years in 1990 to nearly 65 years in 2015.",
+                "\"about\"",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(hedge) && err.contains("starting value"), "{err}");
+        }
+        let spec = parse(
+            "Life expectancy in Ethiopia rose from 47 years in 1990 to nearly 65 years in 2015.",
+        )
+        .unwrap()
+        .claim
+        .spec();
+        assert_eq!(spec.from_value, Some(47.0));
     }
 
     /// The `k`th four-digit year written in `text`.
