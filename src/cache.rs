@@ -59,7 +59,26 @@ pub fn fetched_at(store: &dyn Storage, key: &str) -> Result<Option<DateTime<Utc>
     struct At {
         fetched_at: DateTime<Utc>,
     }
-    Ok(store::meta_get::<At>(store, key)?.map(|at| at.fetched_at))
+    let Some(bytes) = store.meta(key)? else {
+        return Ok(None);
+    };
+    match leading_fetched_at(&bytes) {
+        Some(at) => Ok(Some(at)),
+        None => Ok(Some(store::decode::<At>("meta", key, &bytes)?.fetched_at)),
+    }
+}
+
+/// The fetch time at the head of an entry as [`put`] writes it (`fetched_at` is the first
+/// field), read without scanning the series after it: a re-check reads it for every series
+/// it judged, and a series of every economy is hundreds of kilobytes of JSON. `None` for
+/// anything else, which is then decoded in full.
+fn leading_fetched_at(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let rest = bytes.strip_prefix(br#"{"fetched_at":""#)?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    let text = std::str::from_utf8(&rest[..end]).ok()?;
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
 }
 
 /// Keeps a fetched series.
@@ -120,4 +139,45 @@ pub fn stats(
 /// Empties the cache; returns how many series it held.
 pub fn clear(store: &dyn Storage) -> Result<usize, StoreError> {
     store.meta_clear(PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(at: DateTime<Utc>) -> Vec<u8> {
+        let series = Series {
+            source: "worldbank".into(),
+            indicator: "SP.POP.TOTL".into(),
+            indicator_name: None,
+            url: "http://127.0.0.1/v2/x".into(),
+            vintage: Some("2025-07-01".into()),
+            retrieved_at: at,
+            observations: Vec::new(),
+        };
+        store::encode(&CachedSeries {
+            fetched_at: at,
+            series,
+        })
+    }
+
+    #[test]
+    fn the_leading_fetch_time_is_the_one_a_full_decode_reads() {
+        let whole = Utc.with_ymd_and_hms(2026, 12, 6, 19, 27, 35).unwrap();
+        let fraction = whole + chrono::Duration::nanoseconds(123_456_789);
+        for at in [whole, fraction] {
+            let bytes = entry(at);
+            let full: CachedSeries = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(leading_fetched_at(&bytes), Some(full.fetched_at));
+        }
+    }
+
+    #[test]
+    fn an_entry_in_another_shape_is_left_to_the_full_decode() {
+        let other = br#"{"series":{},"fetched_at":"2026-12-06T19:27:35Z"}"#;
+        assert_eq!(leading_fetched_at(other), None);
+        assert_eq!(leading_fetched_at(br#"{"fetched_at":"yesterday"}"#), None);
+        assert_eq!(leading_fetched_at(b""), None);
+    }
 }
