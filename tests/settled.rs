@@ -315,7 +315,67 @@ async fn a_claim_changed_after_it_was_read_is_not_settled(backend: Backend) {
     assert!(settle(request).is_none(), "removed");
 }
 
+/// `verify` answers a request it settled at once with its result, so the CLI reads nothing
+/// back: that result must be what reading it back gives (claim, job and the history's
+/// newest entry), an id given twice gets it twice, and a request it queued has none.
+async fn a_settled_request_comes_with_the_result_reading_it_back_gives(backend: Backend) {
+    let test = "a_settled_request_comes_with_the_result_reading_it_back_gives";
+    let Some(app) = checked_once(backend, test).await else {
+        return;
+    };
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    let store = claimcheck::store::open(&app.location()).unwrap();
+    let now = chrono::Utc::now();
+    let inner = claimcheck::app::App::start(store, config, now)
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = inner
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.claim.id.clone())
+        .collect();
+    ids.push(SV.to_string());
+    let answers = inner.verify(ids.clone(), now).await.unwrap();
+    assert_eq!(answers.len(), ids.len(), "one answer per id given");
+
+    let jobs: Vec<u64> = answers.iter().map(|a| a.job.id).collect();
+    let read = inner.results(jobs).await.unwrap();
+    let mut given = 0;
+    for (answer, read) in answers.iter().zip(&read) {
+        assert_eq!(answer.job.id, read.job.id);
+        let Some(result) = &answer.result else {
+            assert!(
+                answer.job.attempts > 0
+                    || answer.job.state != claimcheck::queue::JobState::Succeeded,
+                "a request settled at once comes with its result: {:?}",
+                answer.job
+            );
+            continue;
+        };
+        given += 1;
+        assert_eq!(
+            serde_json::to_value(result).unwrap(),
+            serde_json::to_value(read).unwrap(),
+            "{}",
+            read.claim.id
+        );
+        assert_eq!(result.verdict.as_ref().unwrap().checked_at, now);
+    }
+    assert!(given >= 3, "most seed claims settle at once: {given}");
+    let sv: Vec<_> = answers.iter().filter(|a| a.job.claim_id == SV).collect();
+    assert_eq!(sv.len(), 2);
+    assert_eq!(
+        sv[0].job.id, sv[1].job.id,
+        "an id given twice: the same job"
+    );
+    assert!(sv[0].result.is_some() && sv[1].result.is_some());
+}
+
 both!(
+    a_settled_request_comes_with_the_result_reading_it_back_gives,
     a_claim_changed_after_it_was_read_is_not_settled,
     an_unchanged_recheck_within_the_ttl_is_settled_at_once,
     anything_a_verdict_stands_on_that_changed_means_a_full_check,

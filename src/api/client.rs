@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use super::types::{
     paths, Added, ClaimDetail, ClaimSummary, ErrorBody, Health, JobResult, ResultsRequest,
-    VerifyRequest,
+    VerifyRequest, Verifying,
 };
 use crate::claim::Claim;
-use crate::queue::{Enqueued, Job, JobState};
+use crate::queue::{Job, JobState};
 use crate::store::{ChangeEvent, VerdictRecord};
 
 /// Claims per `POST /claims` at most.
@@ -229,7 +229,7 @@ impl Client {
     }
 
     /// Queues verifications.
-    pub async fn verify(&self, ids: &[String]) -> Result<Vec<Enqueued>> {
+    pub async fn verify(&self, ids: &[String]) -> Result<Vec<Verifying>> {
         let body = VerifyRequest {
             claims: ids.to_vec(),
             all: false,
@@ -238,7 +238,7 @@ impl Client {
     }
 
     /// Queues a verification of every stored claim (the daemon lists them itself).
-    pub async fn verify_all(&self) -> Result<Vec<Enqueued>> {
+    pub async fn verify_all(&self) -> Result<Vec<Verifying>> {
         let body = VerifyRequest {
             claims: Vec::new(),
             all: true,

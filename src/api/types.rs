@@ -225,6 +225,20 @@ pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("{text:?} is not a date (2026-01-31) or an RFC 3339 time"))
 }
 
+/// What `verify` answers per claim: the job queued (or the claim's pending job), and for a
+/// request settled at once (nothing a check could find has changed since the last one), its
+/// result, so the caller need not read it back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verifying {
+    /// The job.
+    pub job: Job,
+    /// False when the claim already had a pending job.
+    pub created: bool,
+    /// The result, when the request was settled at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Box<JobResult>>,
+}
+
 /// A verify job with its claim and, once it succeeded, the verdict it stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobResult {

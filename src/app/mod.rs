@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult};
+use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult, Verifying};
 use crate::check::{Checker, Progress};
 use crate::claim::sentence::SentenceParser;
 use crate::claim::Claim;
@@ -344,13 +344,14 @@ impl App {
         .await
     }
 
-    /// Queues a verification of each claim (a claim with a pending job keeps it, run now).
-    /// Unknown ids are refused before anything is queued.
+    /// Queues a verification of each claim (a claim with a pending job keeps it, run now);
+    /// a request settled at once (see [`crate::inputs`]) comes with its result. Unknown ids
+    /// are refused before anything is queued.
     pub async fn verify(
         &self,
         ids: Vec<String>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Enqueued>, AppError> {
+    ) -> Result<Vec<Verifying>, AppError> {
         self.verify_listed(now, move |queue| {
             for id in &ids {
                 if !queue.store().has_claim(id)? {
@@ -363,7 +364,7 @@ impl App {
     }
 
     /// [`App::verify`] of every stored claim, listed here (by key, without reading them).
-    pub async fn verify_all(&self, now: DateTime<Utc>) -> Result<Vec<Enqueued>, AppError> {
+    pub async fn verify_all(&self, now: DateTime<Utc>) -> Result<Vec<Verifying>, AppError> {
         self.verify_listed(now, |queue| Ok(queue.store().claim_ids()?))
             .await
     }
@@ -374,7 +375,7 @@ impl App {
         &self,
         now: DateTime<Utc>,
         list: impl FnOnce(&Queue) -> Result<Vec<String>, AppError> + Send + 'static,
-    ) -> Result<Vec<Enqueued>, AppError> {
+    ) -> Result<Vec<Verifying>, AppError> {
         let config = self.config.clone();
         let enqueued = self
             .run(move |queue| {
@@ -728,14 +729,14 @@ fn results_of(
 }
 
 /// `verify`'s work on the store: requests a check could not answer differently
-/// ([`crate::inputs`]) are settled at once; the others are queued. One answer per id, in
-/// order (an id given twice gets the same job twice).
+/// ([`crate::inputs`]) are settled at once, with their results; the others are queued. One
+/// answer per id, in order (an id given twice gets the same job twice).
 fn verify_now(
     queue: &Queue,
     config: &Config,
     ids: &[String],
     now: DateTime<Utc>,
-) -> Result<Vec<Enqueued>, AppError> {
+) -> Result<Vec<Verifying>, AppError> {
     let settleable = crate::inputs::settleable(queue.store().as_ref(), config, ids, now)?;
     let mut seen = std::collections::HashSet::new();
     let requests: Vec<(&str, String, Judged)> = ids
@@ -744,26 +745,87 @@ fn verify_now(
         .filter_map(|(id, s)| s.map(|(claim, judged)| (id.as_str(), claim, judged)))
         .filter(|(id, _, _)| seen.insert(*id))
         .collect();
-    let settled: HashMap<String, Job> = queue
-        .settle_unchanged(&requests, Priority::User, now)?
-        .into_iter()
-        .flatten()
-        .map(|job| (job.claim_id.clone(), job))
+    // Indexes, not a map of results: a result is a claim and a verdict, too big to move
+    // about by the ten thousand.
+    let mut settled = settle_and_show(queue, &requests, now)?;
+    let settled_at: HashMap<&str, usize> = requests
+        .iter()
+        .zip(&settled)
+        .enumerate()
+        .filter(|(_, (_, answer))| answer.is_some())
+        .map(|(at, ((id, _, _), _))| (*id, at))
         .collect();
     let rest: Vec<&str> = ids
         .iter()
         .map(String::as_str)
-        .filter(|id| !settled.contains_key(*id))
+        .filter(|id| !settled_at.contains_key(id))
         .collect();
     let mut queued = queue.enqueue_all(&rest, Priority::User, now)?.into_iter();
-    Ok(ids
+    let mut out: Vec<Verifying> = Vec::with_capacity(ids.len());
+    let mut first_out: HashMap<&str, usize> = HashMap::new();
+    for id in ids {
+        let answer = match settled_at.get(id.as_str()) {
+            // Moved the first time; an id given twice gets a copy.
+            Some(&at) => match settled[at].take() {
+                Some(answer) => answer,
+                None => out[first_out[id.as_str()]].clone(),
+            },
+            None => match queued.next() {
+                Some(e) => Verifying {
+                    job: e.job,
+                    created: e.created,
+                    result: None,
+                },
+                None => continue,
+            },
+        };
+        first_out.entry(id).or_insert(out.len());
+        out.push(answer);
+    }
+    Ok(out)
+}
+
+/// Settles `requests` at once ([`Queue::settle_unchanged`]) with what each shows once
+/// settled: its claim and the full record its "checked again" entry repeats, read first. A
+/// request the transaction settles had neither changed (it checks the judged record, which
+/// any edit or new verdict rewrites), so no second read after it is needed: that read was a
+/// third of a re-check's time. Per request, the settled job with its result, or `None` when
+/// the claim changed meanwhile.
+fn settle_and_show(
+    queue: &Queue,
+    requests: &[(&str, String, Judged)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<Verifying>>, AppError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: Vec<(String, u64)> = requests
         .iter()
-        .filter_map(|id| match settled.get(id) {
-            Some(job) => Some(Enqueued {
-                job: job.clone(),
+        .map(|(id, _, judged)| (id.to_string(), judged.full_seq))
+        .collect();
+    let store = queue.store().as_ref();
+    // Read before the transaction, on every core: beside it, each read would wait for its
+    // commits (sled's transactions hold off every reader), and took three times as long.
+    // Read before the transaction, on every core: beside it, each read would wait for its
+    // commits (sled's transactions hold off every reader), and took three times as long.
+    let shown =
+        crate::store::read_on_every_core(&wanted, 2_000, |part| store.claims_with_records(part))?;
+    let jobs = queue.settle_unchanged(requests, Priority::User, now)?;
+    Ok(jobs
+        .into_iter()
+        .zip(shown)
+        .map(|(job, shown)| {
+            job.map(|job| Verifying {
+                result: shown.map(|(claim, full)| {
+                    Box::new(JobResult {
+                        claim,
+                        job: job.clone(),
+                        verdict: Some(full.repeated_at(now)),
+                    })
+                }),
+                job,
                 created: true,
-            }),
-            None => queued.next(),
+            })
         })
         .collect())
 }

@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 
 use super::InputError;
 use crate::api::client::{Client, ClientError};
-use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult};
+use crate::api::types::{Added, ClaimDetail, ClaimSummary, JobResult, Verifying};
 use crate::app::{App, AppError};
 use crate::check::Progress;
 use crate::claim::Claim;
 use crate::config::Config;
 use crate::daemon::socket_path;
-use crate::queue::{Enqueued, Job, JobState, QueueError};
+use crate::queue::{Job, JobState, QueueError};
 use crate::store::{self, ChangeEvent, StoreError};
 
 /// How long `verify` waits for the daemon to settle the jobs it queued.
@@ -121,7 +121,7 @@ impl Backend {
     }
 
     /// Queues verifications of claims.
-    pub async fn verify(&self, ids: Vec<String>) -> Result<Vec<Enqueued>> {
+    pub async fn verify(&self, ids: Vec<String>) -> Result<Vec<Verifying>> {
         match self {
             Self::Local(app) => app.verify(ids, Utc::now()).await.map_err(app_error),
             Self::Daemon(client) => client.verify(&ids).await.map_err(client_error),
@@ -129,7 +129,7 @@ impl Backend {
     }
 
     /// Queues a verification of every stored claim.
-    pub async fn verify_all(&self) -> Result<Vec<Enqueued>> {
+    pub async fn verify_all(&self) -> Result<Vec<Verifying>> {
         match self {
             Self::Local(app) => app.verify_all(Utc::now()).await.map_err(app_error),
             Self::Daemon(client) => client.verify_all().await.map_err(client_error),

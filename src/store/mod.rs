@@ -95,6 +95,16 @@ pub struct VerdictRecord {
 }
 
 impl VerdictRecord {
+    /// This record as a re-check at `at` that found the same repeats it: what the claim's
+    /// history shows for the compact "checked again" entry.
+    pub fn repeated_at(self, at: DateTime<Utc>) -> Self {
+        Self {
+            checked_at: at,
+            change: None,
+            ..self
+        }
+    }
+
     /// The record for `verdict` following `previous` in the claim's history.
     pub fn after(
         previous: Option<&VerdictRecord>,
@@ -312,11 +322,7 @@ pub(crate) struct Again {
 impl Again {
     /// The full record this re-check repeats, dated when the re-check ran: what `show` lists.
     pub(crate) fn repeating(&self, full: VerdictRecord) -> VerdictRecord {
-        VerdictRecord {
-            checked_at: self.checked_at,
-            change: None,
-            ..full
-        }
+        full.repeated_at(self.checked_at)
     }
 
     /// The error for a re-check whose full record is missing from `location`.
@@ -477,6 +483,18 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// answers `None` throughout, and every `verify` there is a full check.
     fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
         Ok(vec![None; ids.len()])
+    }
+
+    /// For each `(claim id, sequence number)`: the claim as stored and the full history
+    /// record with that number, read without a transaction; `None` when either is gone.
+    /// What a request settled at once shows (see [`VerdictRecord::repeated_at`]), read
+    /// beside the settling transaction, which writes neither. A backend that keeps no judged
+    /// records settles nothing and answers `None` throughout.
+    fn claims_with_records(
+        &self,
+        wanted: &[(String, u64)],
+    ) -> Result<Vec<Option<(Claim, VerdictRecord)>>, StoreError> {
+        Ok(vec![None; wanted.len()])
     }
 
     /// Settles verify requests at once, in one transaction: for each whose claim has no

@@ -986,6 +986,30 @@ impl Storage for SledStore {
         Ok(out)
     }
 
+    fn claims_with_records(
+        &self,
+        wanted: &[(String, u64)],
+    ) -> Result<Vec<Option<(Claim, VerdictRecord)>>, StoreError> {
+        let mut out = Vec::with_capacity(wanted.len());
+        for (id, seq) in wanted {
+            let Some(claim) = self.claim(id)? else {
+                out.push(None);
+                continue;
+            };
+            let mut key = history_prefix(id);
+            key.extend_from_slice(&seq.to_be_bytes());
+            let bytes = self.trees.verdicts.get(key).map_err(|e| self.err(e))?;
+            out.push(match bytes {
+                Some(bytes) => match StoredCheck::decode(id, &bytes)? {
+                    StoredCheck::Full(record) => Some((claim, *record)),
+                    StoredCheck::Again(_) => None,
+                },
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+
     fn settle_unchanged(
         &self,
         settles: &[Settle],

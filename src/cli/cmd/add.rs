@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use chrono::Utc;
 
-use super::verify::{print_results, settle};
+use super::verify::{print_results, settle, Waiting};
 use crate::app::intake;
 use crate::claim::country::Countries;
 use crate::cli::args::AddArgs;
@@ -77,7 +77,7 @@ pub(super) async fn store_and_verify(
     out: &mut impl Write,
 ) -> Result<u8> {
     let added = backend.add(claims).await?;
-    let mut jobs = Vec::new();
+    let mut jobs = Waiting::default();
     for added in &added {
         let Some(job) = &added.job else {
             if !json {
@@ -89,7 +89,7 @@ pub(super) async fn store_and_verify(
             }
             continue;
         };
-        jobs.push(job.id);
+        jobs.job(job.id);
         if !json {
             writeln!(out, "{} {}", added.upsert.as_str(), added.claim.id)?;
             if let Some(edit) = &added.edit {
@@ -100,7 +100,7 @@ pub(super) async fn store_and_verify(
     if jobs.is_empty() {
         return Ok(EXIT_OK);
     }
-    let results = settle(backend, &jobs).await?;
+    let results = settle(backend, jobs).await?;
     if json {
         return Ok(EXIT_OK);
     }

@@ -69,7 +69,7 @@ pub async fn run(ctx: &Context, args: &ScanArgs, out: &mut impl Write) -> Result
     let backend = Backend::connect(&ctx.config, &ctx.db_path).await?;
     let added = backend.add(scan.claims.clone()).await?;
     backend.put_article(scan.article.clone()).await?;
-    let results = settle(&backend, &jobs_for(&backend, &added).await?).await?;
+    let results = settle(&backend, jobs_for(&backend, &added).await?).await?;
     if args.json {
         let mut value = scan_json(&scan);
         value["results"] = results.iter().map(report::result_json).collect();

@@ -2,6 +2,7 @@
 //! due (`--due`, for cron), run them to a settled state (here, or by the daemon) and print
 //! the verdicts. There is no other way a verdict is made.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -9,7 +10,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::load_files;
-use crate::api::types::{Added, JobResult};
+use crate::api::types::{Added, JobResult, Verifying};
 use crate::check::{describe_request, Progress};
 use crate::cli::args::VerifyArgs;
 use crate::cli::backend::Backend;
@@ -36,7 +37,8 @@ pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Resu
         };
         return Err(InputError::Message(message.into()).into());
     }
-    let jobs: Vec<u64> = if args.due {
+    let mut waiting = Waiting::default();
+    if args.due {
         let due = backend.due().await?;
         if due.is_empty() {
             if !args.json {
@@ -44,64 +46,114 @@ pub async fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Resu
             }
             return Ok(EXIT_OK);
         }
-        due.iter().map(|j| j.id).collect()
+        due.iter().for_each(|j| waiting.job(j.id));
     } else {
-        let (ids, mut queued) = select_claims(&backend, args).await?;
+        let ids = select_claims(&backend, args, &mut waiting).await?;
         if !ids.is_empty() {
-            queued.extend(backend.verify(ids).await?.iter().map(|e| e.job.id));
+            waiting.verifying(backend.verify(ids).await?);
         }
-        let mut seen = std::collections::HashSet::new();
-        queued.retain(|id| seen.insert(*id));
-        queued
-    };
-    let results = settle(&backend, &jobs).await?;
+    }
+    let results = settle(&backend, waiting).await?;
     print_results(&results, args.json, args.fail_on, out)
 }
 
-/// The verify jobs for freshly stored claims: the ones storing them queued, and new ones for
+/// The jobs a command waits for, in order and once each, with the results of those settled
+/// when they were asked for (a re-check that could find nothing new: no need to read them
+/// back).
+#[derive(Default)]
+pub(super) struct Waiting {
+    jobs: Vec<u64>,
+    seen: HashSet<u64>,
+    known: HashMap<u64, JobResult>,
+}
+
+impl Waiting {
+    /// Waits for job `id` too (once).
+    pub(super) fn job(&mut self, id: u64) {
+        if self.seen.insert(id) {
+            self.jobs.push(id);
+        }
+    }
+
+    /// Waits for the jobs `verify` answered, keeping the results it gave.
+    pub(super) fn verifying(&mut self, answers: Vec<Verifying>) {
+        for answer in answers {
+            self.job(answer.job.id);
+            if let Some(result) = answer.result {
+                self.known.insert(answer.job.id, *result);
+            }
+        }
+    }
+
+    /// True when there is nothing to wait for.
+    pub(super) fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+}
+
+/// What waits on freshly stored claims: the jobs storing them queued, and new ones for
 /// claims that were stored unchanged (each claim once).
-pub(super) async fn jobs_for(backend: &Backend, added: &[Added]) -> Result<Vec<u64>> {
-    let mut jobs: Vec<u64> = added
+pub(super) async fn jobs_for(backend: &Backend, added: &[Added]) -> Result<Waiting> {
+    let mut waiting = Waiting::default();
+    added
         .iter()
-        .filter_map(|a| a.job.as_ref().map(|j| j.id))
-        .collect();
+        .filter_map(|a| a.job.as_ref())
+        .for_each(|j| waiting.job(j.id));
     let unchanged: Vec<String> = added
         .iter()
         .filter(|a| a.job.is_none())
         .map(|a| a.claim.id.clone())
         .collect();
     if !unchanged.is_empty() {
-        jobs.extend(backend.verify(unchanged).await?.iter().map(|e| e.job.id));
+        waiting.verifying(backend.verify(unchanged).await?);
     }
-    let mut seen = std::collections::HashSet::new();
-    jobs.retain(|id| seen.insert(*id));
-    Ok(jobs)
+    Ok(waiting)
 }
 
-/// Runs queued jobs to a settled state with a progress bar on stderr.
-pub(super) async fn settle(backend: &Backend, jobs: &[u64]) -> Result<Vec<JobResult>> {
-    let bar = progress_bar(jobs.len());
-    let mut progress = |event: Progress<'_>| match event {
-        Progress::Fetching(request) => {
-            bar.set_message(format!("fetching {}", describe_request(request)))
-        }
-        Progress::Checked(_) => bar.inc(1),
-    };
-    let results = backend.settle(jobs, &mut progress).await?;
-    bar.finish_and_clear();
-    Ok(results)
+/// Runs the awaited jobs to a settled state with a progress bar on stderr; their results,
+/// in order.
+pub(super) async fn settle(backend: &Backend, waiting: Waiting) -> Result<Vec<JobResult>> {
+    let Waiting {
+        jobs, mut known, ..
+    } = waiting;
+    let open: Vec<u64> = jobs
+        .iter()
+        .filter(|id| !known.contains_key(id))
+        .copied()
+        .collect();
+    let mut fresh: HashMap<u64, JobResult> = HashMap::new();
+    if !open.is_empty() {
+        let bar = progress_bar(open.len());
+        let mut progress = |event: Progress<'_>| match event {
+            Progress::Fetching(request) => {
+                bar.set_message(format!("fetching {}", describe_request(request)))
+            }
+            Progress::Checked(_) => bar.inc(1),
+        };
+        let results = backend.settle(&open, &mut progress).await?;
+        bar.finish_and_clear();
+        fresh.extend(results.into_iter().map(|r| (r.job.id, r)));
+    }
+    // A job whose claim was removed meanwhile has no result (as `results` gives none).
+    Ok(jobs
+        .iter()
+        .filter_map(|id| known.remove(id).or_else(|| fresh.remove(id)))
+        .collect())
 }
 
-/// The claims to verify: ids to queue (named; once each, in order), and the jobs already
-/// queued: every claim's, for `--all`, and those that storing the claims of the named files
-/// queued (not queued twice, so a daemon that starts on them at once does not check them
-/// twice).
-async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<String>, Vec<u64>)> {
+/// The claims to verify: the ids to queue (named; once each, in order) are returned; the
+/// jobs already queued go into `waiting`: every claim's, for `--all`, and those that storing
+/// the claims of the named files queued (not queued twice, so a daemon that starts on them
+/// at once does not check them twice).
+async fn select_claims(
+    backend: &Backend,
+    args: &VerifyArgs,
+    waiting: &mut Waiting,
+) -> Result<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
-    let mut queued = Vec::new();
     if args.all {
         // One request: the store lists its own ids (through a daemon, no claim list is sent).
-        queued.extend(backend.verify_all().await?.iter().map(|e| e.job.id));
+        waiting.verifying(backend.verify_all().await?);
     }
     let (paths, named): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.targets.iter().partition(|t| t.exists());
@@ -117,14 +169,14 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<Stri
         }
         for added in stored {
             match added.job {
-                Some(job) => queued.push(job.id),
+                Some(job) => waiting.job(job.id),
                 None => ids.push(added.claim.id),
             }
         }
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
-    if ids.is_empty() && queued.is_empty() {
+    if ids.is_empty() && waiting.is_empty() {
         let message = if args.all {
             "nothing to verify: no claims are stored yet; add some with `claimcheck import claims/`"
         } else {
@@ -132,7 +184,7 @@ async fn select_claims(backend: &Backend, args: &VerifyArgs) -> Result<(Vec<Stri
         };
         return Err(InputError::Message(message.into()).into());
     }
-    Ok((ids, queued))
+    Ok(ids)
 }
 
 /// Prints each result and a summary; returns the exit code (`--fail-on` gate, failures).

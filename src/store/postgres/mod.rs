@@ -722,6 +722,38 @@ impl Storage for PgStore {
         Ok(ids.iter().map(|id| found.remove(id)).collect())
     }
 
+    fn claims_with_records(
+        &self,
+        wanted: &[(String, u64)],
+    ) -> Result<Vec<Option<(Claim, VerdictRecord)>>, StoreError> {
+        let ids: Vec<String> = wanted.iter().map(|(id, _)| id.clone()).collect();
+        let seqs: Vec<i64> = wanted
+            .iter()
+            .map(|(_, seq)| i64::try_from(*seq).unwrap_or(-1))
+            .collect();
+        let rows = self.single(
+            "SELECT c.id, v.seq, c.data, v.data FROM claims c JOIN verdicts v ON v.claim_id = c.id \
+             WHERE (v.claim_id, v.seq) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))",
+            || vec![Box::new(ids.clone()), Box::new(seqs.clone())],
+        )?;
+        let mut found = HashMap::new();
+        for row in &rows {
+            let column = |e| column_error("verdicts", e);
+            let id: &str = row.try_get(0).map_err(column)?;
+            let seq: i64 = row.try_get(1).map_err(column)?;
+            let claim: &str = row.try_get(2).map_err(column)?;
+            let record: &str = row.try_get(3).map_err(column)?;
+            if let StoredCheck::Full(record) = StoredCheck::decode(id, record.as_bytes())? {
+                let claim: Claim = decode("claims", id, claim.as_bytes())?;
+                found.insert((id.to_string(), seq.unsigned_abs()), (claim, *record));
+            }
+        }
+        Ok(wanted
+            .iter()
+            .map(|(id, seq)| found.get(&(id.clone(), *seq)).cloned())
+            .collect())
+    }
+
     fn settle_unchanged(
         &self,
         settles: &[Settle],
