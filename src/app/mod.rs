@@ -745,9 +745,9 @@ fn verify_now(
         .filter_map(|(id, s)| s.map(|(claim, judged)| (id.as_str(), claim, judged)))
         .filter(|(id, _, _)| seen.insert(*id))
         .collect();
+    let settled = settle_and_show(queue, &requests, now)?;
     // Indexes, not a map of results: a result is a claim and a verdict, too big to move
     // about by the ten thousand.
-    let mut settled = settle_and_show(queue, &requests, now)?;
     let settled_at: HashMap<&str, usize> = requests
         .iter()
         .zip(&settled)
@@ -760,7 +760,19 @@ fn verify_now(
         .map(String::as_str)
         .filter(|id| !settled_at.contains_key(id))
         .collect();
-    let mut queued = queue.enqueue_all(&rest, Priority::User, now)?.into_iter();
+    let queued = queue.enqueue_all(&rest, Priority::User, now)?;
+    Ok(in_order(ids, settled, &settled_at, queued))
+}
+
+/// One answer per id, in order: the settled one (`settled[settled_at[id]]`) or the next
+/// queued one.
+fn in_order(
+    ids: &[String],
+    mut settled: Vec<Option<Verifying>>,
+    settled_at: &HashMap<&str, usize>,
+    queued: Vec<Enqueued>,
+) -> Vec<Verifying> {
+    let mut queued = queued.into_iter();
     let mut out: Vec<Verifying> = Vec::with_capacity(ids.len());
     let mut first_out: HashMap<&str, usize> = HashMap::new();
     for id in ids {
@@ -782,7 +794,7 @@ fn verify_now(
         first_out.entry(id).or_insert(out.len());
         out.push(answer);
     }
-    Ok(out)
+    out
 }
 
 /// Settles `requests` at once ([`Queue::settle_unchanged`]) with what each shows once
@@ -804,8 +816,6 @@ fn settle_and_show(
         .map(|(id, _, judged)| (id.to_string(), judged.full_seq))
         .collect();
     let store = queue.store().as_ref();
-    // Read before the transaction, on every core: beside it, each read would wait for its
-    // commits (sled's transactions hold off every reader), and took three times as long.
     // Read before the transaction, on every core: beside it, each read would wait for its
     // commits (sled's transactions hold off every reader), and took three times as long.
     let shown =
