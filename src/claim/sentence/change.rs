@@ -122,6 +122,14 @@ fn base_multiplier(words: &[Word], i: usize) -> Option<f64> {
         .map(|(_, f)| *f)
 }
 
+/// The first multiplier verb of the sentence ("doubled", or "double" after "did"), if any.
+pub(super) fn multiplier_word(words: &[Word]) -> Option<&Word> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        let verb = MULTIPLIER_VERBS.iter().any(|(v, _)| *v == w.lower);
+        (verb || base_multiplier(words, i).is_some()).then_some(w)
+    })
+}
+
 /// "by half", "by a third", "by two thirds", "by a quarter": the fraction and the words.
 fn by_fraction(words: &[Word], i: usize) -> Option<(f64, usize)> {
     let at = |k: usize| words.get(k).map(|w| w.lower.as_str());

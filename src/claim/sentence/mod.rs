@@ -1266,6 +1266,20 @@ fn value_claim(
                 &text[word.start..word.end]
             )));
         }
+        // "inflation doubled" (in 2022): a change whose span is not given reads as a value
+        // without a number; say what the change lacks instead.
+        if let Some(word) = change::multiplier_word(&reading.words) {
+            let written = &text[word.start..word.end];
+            // The examples in the past tense: "did not double" → "doubled".
+            let past = if written.ends_with('d') {
+                written.to_string()
+            } else {
+                format!("{written}d")
+            };
+            return Err(ParseError::Missing(format!(
+                "\"{written}\" is a change, and a change needs the years it spans: write both (\"{past} between 2019 and 2022\") or its start (\"has {past} since 2015\")"
+            )));
+        }
         return Err(ParseError::Missing(format!(
             "no number to check for {}: write the figure (\"… was 105 in 2015\")",
             indicator.name
@@ -1669,6 +1683,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"highest\" ranks against others"), "{err}");
+    }
+
+    /// A multiplier without the years it spans is refused for that (it said "no number"),
+    /// with examples in the past tense even for "did not double".
+    #[test]
+    fn a_change_without_its_years_says_so() {
+        for (text, word, past) in [
+            ("Chile's inflation doubled.", "doubled", "doubled"),
+            ("Chile's inflation doubled in 2022.", "doubled", "doubled"),
+            ("Chile's inflation did not double.", "double", "doubled"),
+            ("Kenya's poverty rate halved.", "halved", "halved"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("\"{word}\" is a change")),
+                "{text}: {err}"
+            );
+            assert!(
+                err.contains(&format!("has {past} since 2015")),
+                "{text}: {err}"
+            );
+        }
+        assert!(parse("Chile's inflation has doubled since 2015.").is_ok());
     }
 
     /// Found by the fourth held-out set: "a little under" is close below, not any number
