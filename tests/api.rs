@@ -327,3 +327,61 @@ async fn post_jobs_all_queues_every_stored_claim_and_refuses_both_forms() {
     assert_eq!(status, 400, "{error}");
     assert!(error.to_string().contains("not both"), "{error}");
 }
+
+/// A request settled at once (nothing its last verdict stands on changed) is answered with
+/// its result, the one `POST /results` gives; a request that needs a check is not.
+#[tokio::test]
+async fn post_jobs_answers_a_settled_request_with_its_result() {
+    let app = TestApp::start().await;
+    let mut config = app.config();
+    config.cache.ttl_hours = 24;
+    let (url, claimcheck) = common::spawn_api_with(&app, config, None).await;
+    let http = reqwest::Client::new();
+    let text = "El Salvador homicide rate 105 per 100,000 in 2015";
+    let (status, added) = send(
+        http.post(format!("{url}/claims"))
+            .json(&json!({"text": text, "id": "sv"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    claimcheck
+        .drain(chrono::Utc::now(), &mut |_| {})
+        .await
+        .unwrap();
+
+    let (status, answered) =
+        send(http.post(format!("{url}/jobs")).json(&json!({"all": true}))).await;
+    assert_eq!(status, 202, "{answered}");
+    let answer = &answered[0];
+    assert_eq!(answer["job"]["state"], "succeeded", "{answer}");
+    assert_eq!(
+        answer["result"]["verdict"]["verdict"]["grade"], "mostly-true",
+        "{answer}"
+    );
+    let job = answer["job"]["id"].as_u64().unwrap();
+    let (status, read) = send(
+        http.post(format!("{url}/results"))
+            .json(&json!({"jobs": [job]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        answer["result"], read[0],
+        "the result given is the one read back"
+    );
+
+    // An edit means a full check: queued, with no result yet.
+    let edited = "El Salvador homicide rate 107 per 100,000 in 2015";
+    let (status, _) = send(
+        http.post(format!("{url}/claims"))
+            .json(&json!({"text": edited, "id": "sv"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, answered) = send(
+        http.post(format!("{url}/jobs"))
+            .json(&json!({"claims": ["sv"]})),
+    )
+    .await;
+    assert!(answered[0].get("result").is_none(), "{answered}");
+}

@@ -265,8 +265,13 @@ pub fn stop(mut child: std::process::Child) {
 /// The API served in-process (router + this app's store) on a loopback port, as the daemon
 /// serves it; returns the base URL and the application behind it.
 pub async fn spawn_api(app: &TestApp, token: Option<&str>) -> (String, App) {
+    spawn_api_with(app, app.config(), token).await
+}
+
+/// [`spawn_api`] with these settings.
+pub async fn spawn_api_with(app: &TestApp, config: Config, token: Option<&str>) -> (String, App) {
     use claimcheck::api::server::{router, router_with_token, serve, ApiState};
-    let claimcheck = app.app().await;
+    let claimcheck = app.app_with(config).await;
     let parser = claimcheck::app::intake::parser(None).unwrap();
     let state = ApiState::new(claimcheck.clone(), parser);
     let routes = match token {
