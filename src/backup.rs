@@ -205,6 +205,8 @@ const TREES: &[&str] = &[
     "schedule_at",
     "meta",
     "judged",
+    "numbers",
+    "rechecks",
 ];
 
 /// Checks that an entry is one claimcheck could have written: a known tree, hex that
@@ -235,6 +237,10 @@ fn check_entry(entry: &Entry) -> Result<(), String> {
         "settled" => record::<crate::store::SettledRun>(&value),
         "schedule" => record::<crate::store::NextRun>(&value),
         "judged" => record::<crate::inputs::Judged>(&value),
+        "rechecks" => record::<crate::store::rechecks::RecheckRun>(&value),
+        "numbers" if crate::store::rechecks::number_of(&value).is_none() => {
+            Err("a claim number is 4 bytes".into())
+        }
         _ => Ok(()),
     };
     decoded.map_err(|e| {

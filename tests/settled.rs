@@ -374,7 +374,103 @@ async fn a_settled_request_comes_with_the_result_reading_it_back_gives(backend: 
     assert!(sv[0].result.is_some() && sv[1].result.is_some());
 }
 
+/// The times in `show`'s history of `claim`, newest first, with the latest verdict's in
+/// `list`.
+fn checked_times(app: &TestApp, claim: &str) -> (Vec<String>, String) {
+    let shown = app.json(&["show", claim, "--json"]);
+    let times = shown[0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["checked_at"].as_str().unwrap().to_string())
+        .collect();
+    let listed = app.json(&["list", "--json"]);
+    let latest = by_id(&listed, claim)["checked_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (times, latest)
+}
+
+/// Claims settled together are stored as one run on sled (one record, not an entry each):
+/// every claim's history still lists every check, in order, at its own time; the latest
+/// verdict is the newest check; an edit or a full check between runs keeps its place; and a
+/// claim removed and added again under the same id starts a new history.
+async fn every_settled_check_is_in_the_history_in_order(backend: Backend) {
+    let Some(app) = checked_once(backend, "every_settled_check_is_in_the_history_in_order").await
+    else {
+        return;
+    };
+    let runs: Vec<Vec<Value>> = (0..3)
+        .map(|_| app.json(&["verify", "--all", "--json"]))
+        .collect();
+    let (times, latest) = checked_times(&app, SV);
+    assert_eq!(
+        times.len(),
+        4,
+        "the full check and three settled: {times:?}"
+    );
+    let mut sorted = times.clone();
+    sorted.sort();
+    sorted.reverse();
+    sorted.dedup();
+    assert_eq!(sorted, times, "newest first, each at its own time");
+    for (run, time) in runs.iter().rev().zip(&times) {
+        assert_eq!(by_id(run, SV)["checked_at"].as_str().unwrap(), time);
+    }
+    assert_eq!(latest, times[0], "the latest verdict is the newest check");
+
+    // Removed and added again: the runs before belong to the claim that was removed.
+    app.cmd().args(["remove", SV]).assert().success();
+    app.cmd()
+        .arg("import")
+        .arg(seed_claims())
+        .assert()
+        .success();
+    app.cmd().args(["verify", SV]).assert().success();
+    let (fresh, _) = checked_times(&app, SV);
+    assert_eq!(fresh.len(), 1, "a new history: {fresh:?}");
+    app.cmd().args(["verify", "--all"]).assert().success();
+    let (fresh, _) = checked_times(&app, SV);
+    assert_eq!(fresh.len(), 2, "settled again, once: {fresh:?}");
+
+    // The other claims kept every check: one more run.
+    let other = runs[0]
+        .iter()
+        .find(|r| r["id"] != SV && r["settled_at_once"] == true)
+        .expect("another claim settled at once")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (times, _) = checked_times(&app, &other);
+    assert_eq!(times.len(), 5, "{other}: {times:?}");
+
+    // A backup restored into a new database shows the same histories.
+    let file = app.dir.path().join("backup.jsonl");
+    app.cmd().arg("backup").arg(&file).assert().success();
+    let restored = app.dir.path().join("restored");
+    app.cmd()
+        .env("CLAIMCHECK_DB", &restored)
+        .arg("restore")
+        .arg(&file)
+        .assert()
+        .success();
+    for claim in [SV, other.as_str()] {
+        let show = |db: &std::path::Path| {
+            let out = app
+                .cmd()
+                .env("CLAIMCHECK_DB", db)
+                .args(["show", claim, "--json"])
+                .output()
+                .unwrap();
+            common::json_lines(&out.stdout)[0]["history"].clone()
+        };
+        assert_eq!(show(&restored), show(&app.location()), "{claim}");
+    }
+}
+
 both!(
+    every_settled_check_is_in_the_history_in_order,
     a_settled_request_comes_with_the_result_reading_it_back_gives,
     a_claim_changed_after_it_was_read_is_not_settled,
     an_unchanged_recheck_within_the_ttl_is_settled_at_once,
@@ -458,6 +554,19 @@ async fn jobs_settled_together_still_answer_one_by_one() {
             .output()
             .unwrap();
         assert_eq!(common::json_lines(&copied.stdout), listed);
+        // Each settled check a history row there, at its time.
+        let history = |db: &std::path::Path| {
+            let out = app
+                .cmd()
+                .env("CLAIMCHECK_DB", db)
+                .args(["show", SV, "--json"])
+                .output()
+                .unwrap();
+            common::json_lines(&out.stdout)[0]["history"].clone()
+        };
+        let sled = history(&app.db());
+        assert_eq!(sled.as_array().unwrap().len(), 2, "{sled}");
+        assert_eq!(history(&db.location), sled);
     }
 
     // Pruned a week later with the others, one by one through the library as well.

@@ -13,6 +13,7 @@
 
 mod flusher;
 pub mod postgres;
+pub(crate) mod rechecks;
 pub mod sled;
 
 use std::fmt;

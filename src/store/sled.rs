@@ -7,7 +7,9 @@
 //! → next run), `meta`; and the time indexes that let the worker and the scheduler find work
 //! without decoding every record: `due` (priority, run_at, id), `leases` (lease_until, id) and
 //! `schedule_at` (at, claim id). Every write that changes a job or a next run updates its
-//! index in the same transaction.
+//! index in the same transaction. Requests settled at once are one `rechecks` record per
+//! transaction (seq → [`RecheckRun`]) over claim numbers (`numbers`: claim id → number),
+//! not an entry per claim: see [`super::rechecks`].
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use sled::transaction::{abort, ConflictableTransactionError, TransactionError, T
 use sled::Transactional;
 
 use super::flusher::Flusher;
+use super::rechecks::{self, RecheckRun, Rechecks};
 use super::{
     decode, encode, Again, ChangeEvent, EditDescriber, EditRecord, JobChange, JobUpdate, JobWrite,
     NextRun, Settle, SettledRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
@@ -30,6 +33,8 @@ const INDEX_VERSION_KEY: &str = "sled/index_version";
 /// Added to every generated id: set by a restore above the restored ids, because sled's
 /// id generator is not part of the data a backup holds.
 const ID_FLOOR_KEY: &str = "sled/id_floor";
+/// The next claim number to hand out (see [`super::rechecks`]).
+const NEXT_NUMBER_KEY: &str = "sled/next_claim_number";
 
 /// The sled database.
 #[derive(Debug)]
@@ -40,6 +45,8 @@ pub struct SledStore {
     // Held while job ids are handed out, so one call's ids are consecutive and the id ranges
     // of two [`SettledRun`]s never interleave.
     ids: std::sync::Mutex<()>,
+    /// Every `rechecks` record, in memory.
+    rechecks: Rechecks,
     // Dropped before `db`'s last handle: joins the flusher thread.
     flusher: Flusher,
     db: sled::Db,
@@ -64,6 +71,11 @@ struct Trees {
     /// transaction as any change to the claim's stored bytes, so a judged record that has
     /// not changed means a claim that has not: settling checks it alone.
     judged: sled::Tree,
+    /// Claim id → its number in [`RecheckRun`]s; handed out when a claim is first settled,
+    /// removed with the claim (so a claim added again under the same id starts afresh).
+    numbers: sled::Tree,
+    /// Sequence number → [`RecheckRun`].
+    rechecks: sled::Tree,
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<TxAbort>>;
@@ -148,7 +160,10 @@ impl SledStore {
             schedule_at: tree("schedule_at")?,
             meta: tree("meta")?,
             judged: tree("judged")?,
+            numbers: tree("numbers")?,
+            rechecks: tree("rechecks")?,
         };
+        let rechecks = Rechecks::load(&trees.rechecks, &path.display().to_string())?;
         let flusher = Flusher::start(db.clone()).map_err(|e| backend(sled::Error::Io(e)))?;
         let floor = trees
             .meta
@@ -161,6 +176,7 @@ impl SledStore {
             trees,
             id_floor: floor.into(),
             ids: std::sync::Mutex::new(()),
+            rechecks,
             flusher,
             db,
         };
@@ -230,15 +246,6 @@ impl SledStore {
         self.flush()
     }
 
-    /// A history entry as a full record: a re-check stored small is the full record it
-    /// repeats, at its own time.
-    fn expand(&self, claim_id: &str, bytes: &[u8]) -> Result<VerdictRecord, StoreError> {
-        match StoredCheck::decode(claim_id, bytes)? {
-            StoredCheck::Full(record) => Ok(*record),
-            StoredCheck::Again(again) => self.expand_again(claim_id, again),
-        }
-    }
-
     /// A compact re-check as the full record it repeats.
     fn expand_again(&self, claim_id: &str, again: Again) -> Result<VerdictRecord, StoreError> {
         let mut key = history_prefix(claim_id);
@@ -250,9 +257,29 @@ impl SledStore {
         Ok(again.repeating(decode("verdicts", claim_id, &full)?))
     }
 
-    /// The claim's newest history entry as a full record, with the sequence number of the
-    /// full record it stands on (itself, or the one a compact re-check repeats): one scan
-    /// and one decode, since every verdict written reads it.
+    /// A run's re-check of a claim as the full record before it (`full`), at the run's
+    /// time `at`.
+    fn repeat(
+        &self,
+        claim_id: &str,
+        full: Option<&VerdictRecord>,
+        at: DateTime<Utc>,
+    ) -> Result<VerdictRecord, StoreError> {
+        match full {
+            Some(full) => Ok(full.clone().repeated_at(at)),
+            None => Err(StoreError::Backend {
+                location: self.location(),
+                source: format!(
+                    "the re-check of {claim_id} at {at} has no full record before it in the claim's history"
+                )
+                .into(),
+            }),
+        }
+    }
+
+    /// The claim's newest check as a full record, with the sequence number of the full
+    /// record it stands on (itself, or the one a re-check repeats): one scan and one
+    /// decode, since every verdict written reads it.
     fn latest_with_seq(&self, claim_id: &str) -> Result<Option<(VerdictRecord, u64)>, StoreError> {
         let last = self
             .trees
@@ -264,13 +291,95 @@ impl SledStore {
         let Some((key, bytes)) = last else {
             return Ok(None);
         };
-        Ok(Some(match StoredCheck::decode(claim_id, &bytes)? {
+        let (record, full_seq) = match StoredCheck::decode(claim_id, &bytes)? {
             StoredCheck::Full(record) => (*record, job_id(&key)),
             StoredCheck::Again(again) => {
                 let same_as = again.same_as;
                 (self.expand_again(claim_id, again)?, same_as)
             }
+        };
+        // A run that settled the claim since repeats that same full record, at its time.
+        let later = match self.number(claim_id)? {
+            Some(number) => self.rechecks.latest(number, job_id(&key)),
+            None => None,
+        };
+        Ok(Some(match later {
+            Some((_, at)) => (record.repeated_at(at), full_seq),
+            None => (record, full_seq),
         }))
+    }
+
+    /// The claim's number in [`RecheckRun`]s, if it was ever settled at once.
+    fn number(&self, claim_id: &str) -> Result<Option<u32>, StoreError> {
+        let bytes = self
+            .trees
+            .numbers
+            .get(claim_id.as_bytes())
+            .map_err(|e| self.err(e))?;
+        Ok(bytes.and_then(|b| rechecks::number_of(&b)))
+    }
+
+    /// The numbers of claims `ids`, handing one out, in one transaction, to each that has
+    /// none yet: a claim's first settle pays one insert, every later one none.
+    fn numbers_for(&self, ids: &[&str]) -> Result<Vec<u32>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let number = self.number(id)?;
+            if number.is_none() {
+                missing.push(i);
+            }
+            out.push(number.unwrap_or(0));
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let t = &self.trees;
+        let location = self.location();
+        let result = (&t.numbers, &t.meta).transaction(|(numbers, meta)| {
+            let mut next = meta
+                .get(NEXT_NUMBER_KEY)?
+                .and_then(|b| rechecks::number_of(&b))
+                .unwrap_or(0);
+            let mut given = Vec::with_capacity(missing.len());
+            for &i in &missing {
+                let key = ids[i].as_bytes();
+                // Another settle may have numbered it since the read above.
+                if let Some(number) = numbers.get(key)?.and_then(|b| rechecks::number_of(&b)) {
+                    given.push(number);
+                    continue;
+                }
+                let Some(after) = next.checked_add(1) else {
+                    return abort(TxAbort::Corrupt(Box::new(StoreError::Backend {
+                        location: location.clone(),
+                        source: "all 4,294,967,296 claim numbers are used; back up and restore the database into a new one to renumber".into(),
+                    })));
+                };
+                numbers.insert(key, &next.to_be_bytes())?;
+                given.push(next);
+                next = after;
+            }
+            meta.insert(NEXT_NUMBER_KEY, &next.to_be_bytes())?;
+            Ok(given)
+        });
+        let given = result.map_err(|e| self.tx_error(e))?;
+        for (&i, number) in missing.iter().zip(given) {
+            out[i] = number;
+        }
+        Ok(out)
+    }
+
+    /// The runs that settled the claim after its first history entry `first` (runs before
+    /// it belonged to an earlier claim of the same id), oldest first.
+    fn rechecks_of(
+        &self,
+        claim_id: &str,
+        first: Option<u64>,
+    ) -> Result<Vec<rechecks::Recheck>, StoreError> {
+        let (Some(first), Some(number)) = (first, self.number(claim_id)?) else {
+            return Ok(Vec::new());
+        };
+        Ok(self.rechecks.of(number, first))
     }
 
     fn floor(&self) -> u64 {
@@ -286,7 +395,9 @@ impl SledStore {
                 .map_err(|e| self.err(e))?
                 .map_or(0, |(k, _)| job_id(&k)))
         };
-        let mut max = last(&t.jobs)?.max(last(&t.changes)?);
+        let mut max = last(&t.jobs)?
+            .max(last(&t.changes)?)
+            .max(last(&t.rechecks)?);
         if let Some((key, bytes)) = t.settled.last().map_err(|e| self.err(e))? {
             let (first, run) = decode_run(&key, &bytes)?;
             max = max.max(run.last(first));
@@ -665,11 +776,14 @@ impl Storage for SledStore {
             &t.schedule,
             &t.schedule_at,
             &t.judged,
+            &t.numbers,
         )
             .transaction(
-                |(claims, jobs, pending, due, leases, schedule, schedule_at, judged)| {
+                |(claims, jobs, pending, due, leases, schedule, schedule_at, judged, numbers)| {
                     let existed = claims.remove(id.as_bytes())?.is_some();
                     judged.remove(id.as_bytes())?; // see `Trees::judged`
+                                                   // Its runs' bits stay; a claim added again under this id gets a new number.
+                    numbers.remove(id.as_bytes())?;
                     if let Some(key) = pending.get(id.as_bytes())? {
                         let tx = JobTx {
                             jobs,
@@ -704,26 +818,37 @@ impl Storage for SledStore {
     }
 
     fn history(&self, claim_id: &str) -> Result<Vec<VerdictRecord>, StoreError> {
-        self.trees
-            .verdicts
-            .scan_prefix(history_prefix(claim_id))
-            .rev()
-            .map(|item| {
-                let (_, bytes) = item.map_err(|e| self.err(e))?;
-                self.expand(claim_id, &bytes)
-            })
-            .collect()
+        let mut entries = Vec::new();
+        for item in self.trees.verdicts.scan_prefix(history_prefix(claim_id)) {
+            let (key, bytes) = item.map_err(|e| self.err(e))?;
+            entries.push((job_id(&key), bytes));
+        }
+        let runs = self.rechecks_of(claim_id, entries.first().map(|(seq, _)| *seq))?;
+        let mut runs = runs.into_iter().peekable();
+        let mut out = Vec::with_capacity(entries.len() + runs.len());
+        // The newest full record so far: what a run after it repeats.
+        let mut full: Option<VerdictRecord> = None;
+        for (seq, bytes) in entries {
+            while let Some((_, at)) = runs.next_if(|(run, _)| *run < seq) {
+                out.push(self.repeat(claim_id, full.as_ref(), at)?);
+            }
+            out.push(match StoredCheck::decode(claim_id, &bytes)? {
+                StoredCheck::Full(record) => {
+                    full = Some((*record).clone());
+                    *record
+                }
+                StoredCheck::Again(again) => self.expand_again(claim_id, again)?,
+            });
+        }
+        for (_, at) in runs {
+            out.push(self.repeat(claim_id, full.as_ref(), at)?);
+        }
+        out.reverse(); // newest first
+        Ok(out)
     }
 
     fn latest_verdict(&self, claim_id: &str) -> Result<Option<VerdictRecord>, StoreError> {
-        self.trees
-            .verdicts
-            .scan_prefix(history_prefix(claim_id))
-            .next_back()
-            .transpose()
-            .map_err(|e| self.err(e))?
-            .map(|(_, bytes)| self.expand(claim_id, &bytes))
-            .transpose()
+        Ok(self.latest_with_seq(claim_id)?.map(|(record, _)| record))
     }
 
     fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ChangeEvent>, StoreError> {
@@ -1018,23 +1143,20 @@ impl Storage for SledStore {
     ) -> Result<Vec<Option<Job>>, StoreError> {
         let t = &self.trees;
         let floor = self.floor();
+        let ids: Vec<&str> = settles.iter().map(|s| s.claim_id.as_str()).collect();
+        let numbers = self.numbers_for(&ids)?;
         // Encoded before the transaction: its work holds every other reader and writer off.
-        let encoded: Vec<(Vec<u8>, Vec<u8>)> = settles
-            .iter()
-            .map(|settle| {
-                let again = StoredCheck::Again(Again {
-                    checked_at: now,
-                    same_as: settle.judged.full_seq,
-                });
-                (encode(&settle.judged), encode(&again))
-            })
-            .collect();
+        let encoded: Vec<Vec<u8>> = settles.iter().map(|s| encode(&s.judged)).collect();
         // The judged record as `judged` read it stands for the claim too: any change to the
         // claim removes it (see `Trees::judged`), and a new verdict rewrites it.
-        let trees = (&t.settled, &t.pending, &t.verdicts, &t.judged);
-        let result = trees.transaction(|(settled, pending, verdicts, judged)| {
+        let trees = (&t.settled, &t.pending, &t.verdicts, &t.judged, &t.rechecks);
+        let result = trees.transaction(|(settled, pending, verdicts, judged, rechecks)| {
             let mut out = Vec::with_capacity(settles.len());
-            for (settle, (judged_bytes, again)) in settles.iter().zip(&encoded) {
+            let mut run = RecheckRun {
+                at: now,
+                numbers: Default::default(),
+            };
+            for ((settle, judged_bytes), &number) in settles.iter().zip(&encoded).zip(&numbers) {
                 let id = settle.claim_id.as_bytes();
                 let unchanged = pending.get(id)?.is_none()
                     && judged
@@ -1044,22 +1166,33 @@ impl Storage for SledStore {
                     out.push(None);
                     continue;
                 }
-                let seq = floor + verdicts.generate_id()?;
-                let mut vkey = history_prefix(&settle.claim_id);
-                vkey.extend_from_slice(&seq.to_be_bytes());
-                verdicts.insert(vkey, again.as_slice())?;
+                run.numbers.insert(number);
                 out.push(Some(settle));
             }
+            // One record for every claim settled, not a history entry each (see
+            // `super::rechecks`).
+            let recheck = if run.numbers.is_empty() {
+                None
+            } else {
+                let seq = floor + verdicts.generate_id()?;
+                rechecks.insert(&seq.to_be_bytes(), encode(&run))?;
+                Some((seq, run))
+            };
             let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id.as_str()));
             if let Some((first, run)) = SettledRun::of(jobs, priority, now) {
                 settled.insert(&first.to_be_bytes(), encode(&run))?;
             }
-            Ok(out
+            let jobs = out
                 .into_iter()
                 .map(|s| s.map(|s| Job::settled_unchanged(s.id, &s.claim_id, priority, now)))
-                .collect())
+                .collect();
+            Ok((jobs, recheck))
         });
-        result.map_err(|e| self.tx_error(e))
+        let (jobs, recheck) = result.map_err(|e| self.tx_error(e))?;
+        if let Some((seq, run)) = recheck {
+            self.rechecks.add(seq, run);
+        }
+        Ok(jobs)
     }
 
     fn delete_job(&self, id: u64) -> Result<(), StoreError> {
@@ -1196,6 +1329,8 @@ impl Storage for SledStore {
             .map_err(|e| self.err(e))?;
         // A backup from PostgreSQL has no sled indexes (nor their version): build them now.
         self.ensure_indexes()?;
+        self.rechecks
+            .replace(Rechecks::load(&self.trees.rechecks, &self.location())?);
         self.flush()?;
         std::fs::remove_file(&marker).map_err(io)?;
         sync_dir(&self.path).map_err(io)?;

@@ -130,10 +130,23 @@ fn copy(from: &Path, to: &str) -> Result<Counts> {
 }
 
 /// Records per kind, leaving out the sled backend's own bookkeeping. The jobs sled keeps
-/// together as one settled run count one by one, as PostgreSQL stores them.
+/// together as one settled run count one by one, as PostgreSQL stores them, and so do the
+/// re-checks of a run of them (one history row per claim still there).
 fn count(backup: &Backup) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
+    let numbered: std::collections::HashSet<u32> = backup
+        .entries
+        .iter()
+        .filter(|e| e.tree == "numbers")
+        .filter_map(|e| crate::backup::unhex(&e.value).ok())
+        .filter_map(|v| store::rechecks::number_of(&v))
+        .collect();
     for entry in &backup.entries {
+        if entry.tree == "rechecks" {
+            *counts.entry("verdicts".to_string()).or_default() +=
+                rechecked(&entry.value, &numbered);
+            continue;
+        }
         let sled_own = entry.tree == "meta" && entry.key.starts_with(&hex_prefix("sled/"));
         if sled_own {
             continue;
@@ -154,6 +167,16 @@ fn settled_jobs(value: &str) -> usize {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<store::SettledRun>(&bytes).ok())
         .map_or(0, |run| run.claims.iter().flatten().count())
+}
+
+/// The claims of a run of re-checks in a backup entry (hex JSON) that are still numbered.
+fn rechecked(value: &str, numbered: &std::collections::HashSet<u32>) -> usize {
+    crate::backup::unhex(value)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<store::rechecks::RecheckRun>(&bytes).ok())
+        .map_or(0, |run| {
+            run.numbers.iter().filter(|n| numbered.contains(n)).count()
+        })
 }
 
 fn hex_prefix(text: &str) -> String {

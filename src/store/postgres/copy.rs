@@ -9,7 +9,8 @@ use super::bridge::{Conn, Param};
 use super::{get, sql_id, text, TxError, TxResult};
 use crate::backup::{hex, unhex, Backup, Entry};
 use crate::queue::Job;
-use crate::store::{decode, ChangeEvent, NextRun, StoreError};
+use crate::store::rechecks::RecheckRun;
+use crate::store::{decode, Again, ChangeEvent, NextRun, StoreError, StoredCheck};
 
 /// Rows per multi-row insert.
 const CHUNK: usize = 2000;
@@ -86,6 +87,10 @@ struct Rows {
     schedules: (Vec<String>, Vec<DateTime<Utc>>, Vec<String>),
     meta: (Vec<String>, Vec<Vec<u8>>),
     jobs: Vec<Job>,
+    /// sled's claim numbers and its runs of re-checks settled at once, expanded into a
+    /// history row per claim once every entry is read ([`expand_rechecks`]).
+    numbers: std::collections::HashMap<u32, String>,
+    rechecks: Vec<(i64, RecheckRun)>,
     max_id: i64,
     max_change: i64,
     written: usize,
@@ -98,6 +103,7 @@ pub(super) fn load(conn: &Conn<'_>, backup: &Backup) -> TxResult<usize> {
     for entry in &backup.entries {
         sort_entry(&mut rows, entry)?;
     }
+    expand_rechecks(&mut rows)?;
     // The judged records are derived (they name history rows by number): a restore drops
     // them, and each claim's next `verify` is a full check.
     conn.batch("TRUNCATE claims, verdicts, edits, changes, jobs, schedules, meta, leases, judged")?;
@@ -172,12 +178,67 @@ fn sort_entry(rows: &mut Rows, entry: &Entry) -> TxResult<()> {
             rows.schedules.1.push(next.at);
             rows.schedules.2.push(text(value));
         }
+        "numbers" => {
+            let number = crate::store::rechecks::number_of(&value)
+                .ok_or_else(|| bad("a claim number is 4 bytes".into()))?;
+            rows.numbers.insert(number, key_text);
+        }
+        "rechecks" => {
+            let seq = crate::store::rechecks::seq_of(&key)
+                .ok_or_else(|| bad("not a sequence number".into()))?;
+            let seq = sql_id(seq)?;
+            rows.max_id = rows.max_id.max(seq);
+            let run: RecheckRun = decode("rechecks", &entry.key, &value)?;
+            rows.rechecks.push((seq, run));
+        }
         // The sled backend's own bookkeeping does not apply here.
         "meta" if key_text.starts_with("sled/") => return Ok(()),
         "meta" => push2(&mut rows.meta, key_text, value),
         _ => return Ok(()),
     }
     rows.written += 1;
+    Ok(())
+}
+
+/// Each sled run of re-checks as a "checked again" row per claim it settled, repeating the
+/// claim's newest full record before the run (what sled's history shows for it).
+fn expand_rechecks(rows: &mut Rows) -> TxResult<()> {
+    if rows.rechecks.is_empty() {
+        return Ok(());
+    }
+    let mut fulls: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    let (claims, seqs, data) = &rows.verdicts;
+    for ((claim, seq), data) in claims.iter().zip(seqs).zip(data) {
+        if let StoredCheck::Full(_) = StoredCheck::decode(claim, data.as_bytes())? {
+            fulls.entry(claim.clone()).or_default().push(*seq);
+        }
+    }
+    for seqs in fulls.values_mut() {
+        seqs.sort_unstable();
+    }
+    for (seq, run) in std::mem::take(&mut rows.rechecks) {
+        for number in &run.numbers {
+            // A claim removed after the run: its history went with it.
+            let Some(claim) = rows.numbers.get(&number) else {
+                continue;
+            };
+            let before = fulls.get(claim).and_then(|s| {
+                let at = s.partition_point(|&full| full < seq);
+                at.checked_sub(1).map(|i| s[i])
+            });
+            // No full record before it: the claim was removed and added again since.
+            let Some(same_as) = before else {
+                continue;
+            };
+            let again = StoredCheck::Again(Again {
+                checked_at: run.at,
+                same_as: same_as as u64,
+            });
+            rows.verdicts.0.push(claim.clone());
+            rows.verdicts.1.push(seq);
+            rows.verdicts.2.push(text(crate::store::encode(&again)));
+        }
+    }
     Ok(())
 }
 
