@@ -446,6 +446,18 @@ async fn every_settled_check_is_in_the_history_in_order(backend: Backend) {
     assert_eq!(times.len(), 5, "{other}: {times:?}");
 
     // A backup restored into a new database shows the same histories.
+    let restored = backed_up_and_restored(&app);
+    for claim in [SV, other.as_str()] {
+        assert_eq!(
+            history_in(&app, &restored, claim),
+            history_in(&app, &app.location(), claim),
+            "{claim}"
+        );
+    }
+}
+
+/// The database `app`'s is backed up and restored into (a new sled directory).
+fn backed_up_and_restored(app: &TestApp) -> std::path::PathBuf {
     let file = app.dir.path().join("backup.jsonl");
     app.cmd().arg("backup").arg(&file).assert().success();
     let restored = app.dir.path().join("restored");
@@ -455,18 +467,18 @@ async fn every_settled_check_is_in_the_history_in_order(backend: Backend) {
         .arg(&file)
         .assert()
         .success();
-    for claim in [SV, other.as_str()] {
-        let show = |db: &std::path::Path| {
-            let out = app
-                .cmd()
-                .env("CLAIMCHECK_DB", db)
-                .args(["show", claim, "--json"])
-                .output()
-                .unwrap();
-            common::json_lines(&out.stdout)[0]["history"].clone()
-        };
-        assert_eq!(show(&restored), show(&app.location()), "{claim}");
-    }
+    restored
+}
+
+/// `show CLAIM --json`'s history in the database at `db`.
+fn history_in(app: &TestApp, db: &std::path::Path, claim: &str) -> Value {
+    let out = app
+        .cmd()
+        .env("CLAIMCHECK_DB", db)
+        .args(["show", claim, "--json"])
+        .output()
+        .unwrap();
+    common::json_lines(&out.stdout)[0]["history"].clone()
 }
 
 both!(
@@ -520,15 +532,7 @@ async fn jobs_settled_together_still_answer_one_by_one() {
     );
 
     // A backup restored into another database answers the same.
-    let file = app.dir.path().join("backup.jsonl");
-    app.cmd().arg("backup").arg(&file).assert().success();
-    let other = app.dir.path().join("restored");
-    app.cmd()
-        .env("CLAIMCHECK_DB", &other)
-        .arg("restore")
-        .arg(&file)
-        .assert()
-        .success();
+    let other = backed_up_and_restored(&app);
     let restored = app
         .cmd()
         .env("CLAIMCHECK_DB", &other)
@@ -555,18 +559,9 @@ async fn jobs_settled_together_still_answer_one_by_one() {
             .unwrap();
         assert_eq!(common::json_lines(&copied.stdout), listed);
         // Each settled check a history row there, at its time.
-        let history = |db: &std::path::Path| {
-            let out = app
-                .cmd()
-                .env("CLAIMCHECK_DB", db)
-                .args(["show", SV, "--json"])
-                .output()
-                .unwrap();
-            common::json_lines(&out.stdout)[0]["history"].clone()
-        };
-        let sled = history(&app.db());
+        let sled = history_in(&app, &app.db(), SV);
         assert_eq!(sled.as_array().unwrap().len(), 2, "{sled}");
-        assert_eq!(history(&db.location), sled);
+        assert_eq!(history_in(&app, &db.location, SV), sled);
     }
 
     // Pruned a week later with the others, one by one through the library as well.
