@@ -322,10 +322,12 @@ impl SledStore {
     /// The numbers of claims `ids`, handing one out, in one transaction, to each that has
     /// none yet: a claim's first settle pays one insert, every later one none.
     fn numbers_for(&self, ids: &[&str]) -> Result<Vec<u32>, StoreError> {
+        let read = super::read_on_every_core(ids, 2_000, |part| {
+            part.iter().map(|id| self.number(id)).collect()
+        })?;
         let mut out = Vec::with_capacity(ids.len());
         let mut missing = Vec::new();
-        for (i, id) in ids.iter().enumerate() {
-            let number = self.number(id)?;
+        for (i, number) in read.into_iter().enumerate() {
             if number.is_none() {
                 missing.push(i);
             }
@@ -1145,8 +1147,11 @@ impl Storage for SledStore {
         let floor = self.floor();
         let ids: Vec<&str> = settles.iter().map(|s| s.claim_id.as_str()).collect();
         let numbers = self.numbers_for(&ids)?;
-        // Encoded before the transaction: its work holds every other reader and writer off.
-        let encoded: Vec<Vec<u8>> = settles.iter().map(|s| encode(&s.judged)).collect();
+        // Encoded before the transaction (its work holds every other reader and writer off),
+        // on every core.
+        let encoded: Vec<Vec<u8>> = super::read_on_every_core(settles, 2_000, |part| {
+            Ok::<_, StoreError>(part.iter().map(|s| encode(&s.judged)).collect())
+        })?;
         // The judged record as `judged` read it stands for the claim too: any change to the
         // claim removes it (see `Trees::judged`), and a new verdict rewrites it.
         let trees = (&t.settled, &t.pending, &t.verdicts, &t.judged, &t.rechecks);
