@@ -783,9 +783,9 @@ impl Storage for SledStore {
             .transaction(
                 |(claims, jobs, pending, due, leases, schedule, schedule_at, judged, numbers)| {
                     let existed = claims.remove(id.as_bytes())?.is_some();
-                    judged.remove(id.as_bytes())?; // see `Trees::judged`
-                                                   // Its runs' bits stay; a claim added again under this id gets a new number.
+                    // Its runs' bits stay; a claim added again under this id gets a new number.
                     numbers.remove(id.as_bytes())?;
+                    judged.remove(id.as_bytes())?; // see `Trees::judged`
                     if let Some(key) = pending.get(id.as_bytes())? {
                         let tx = JobTx {
                             jobs,
@@ -828,22 +828,24 @@ impl Storage for SledStore {
         let runs = self.rechecks_of(claim_id, entries.first().map(|(seq, _)| *seq))?;
         let mut runs = runs.into_iter().peekable();
         let mut out = Vec::with_capacity(entries.len() + runs.len());
-        // The newest full record so far: what a run after it repeats.
-        let mut full: Option<VerdictRecord> = None;
+        // Where in `out` the newest full record so far is: what a run after it repeats.
+        let mut full: Option<usize> = None;
         for (seq, bytes) in entries {
             while let Some((_, at)) = runs.next_if(|(run, _)| *run < seq) {
-                out.push(self.repeat(claim_id, full.as_ref(), at)?);
+                let record = self.repeat(claim_id, full.map(|i| &out[i]), at)?;
+                out.push(record);
             }
             out.push(match StoredCheck::decode(claim_id, &bytes)? {
                 StoredCheck::Full(record) => {
-                    full = Some((*record).clone());
+                    full = Some(out.len());
                     *record
                 }
                 StoredCheck::Again(again) => self.expand_again(claim_id, again)?,
             });
         }
         for (_, at) in runs {
-            out.push(self.repeat(claim_id, full.as_ref(), at)?);
+            let record = self.repeat(claim_id, full.map(|i| &out[i]), at)?;
+            out.push(record);
         }
         out.reverse(); // newest first
         Ok(out)
@@ -1184,8 +1186,8 @@ impl Storage for SledStore {
                 Some((seq, run))
             };
             let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id.as_str()));
-            if let Some((first, run)) = SettledRun::of(jobs, priority, now) {
-                settled.insert(&first.to_be_bytes(), encode(&run))?;
+            if let Some((first, jobs_run)) = SettledRun::of(jobs, priority, now) {
+                settled.insert(&first.to_be_bytes(), encode(&jobs_run))?;
             }
             let jobs = out
                 .into_iter()
