@@ -33,8 +33,10 @@ pub struct Inputs {
     /// The response-cache key of the series it was judged against.
     pub series: String,
     /// When that series was fetched.
+    #[serde(deserialize_with = "crate::timestamp::utc")]
     pub fetched_at: DateTime<Utc>,
     /// When the country list it used was fetched.
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     pub countries_at: Option<DateTime<Utc>>,
 }
 

@@ -60,4 +60,5 @@ pub mod scan;
 pub mod site;
 pub mod source;
 pub mod store;
+mod timestamp;
 pub mod verify;

@@ -88,6 +88,7 @@ pub struct VerdictRecord {
     /// The claim.
     pub claim_id: String,
     /// When the check ran.
+    #[serde(deserialize_with = "crate::timestamp::utc")]
     pub checked_at: DateTime<Utc>,
     /// The verdict.
     pub verdict: Verdict,

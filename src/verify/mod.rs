@@ -188,6 +188,7 @@ pub struct Evidence {
     /// Data vintage (`lastupdated`).
     pub vintage: Option<String>,
     /// When the data was retrieved.
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     pub retrieved_at: Option<DateTime<Utc>>,
     /// The page a reader can open (World Bank indicator page, OWID chart) for the country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
