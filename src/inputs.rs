@@ -51,6 +51,18 @@ pub struct Judged {
     pub full_seq: u64,
 }
 
+/// A claim's judged record as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredJudged {
+    /// The digest of the claim as stored when it was read.
+    pub claim: String,
+    /// The record.
+    pub judged: Judged,
+    /// Its stored bytes. Settling compares these, unchanged, with what it finds: encoding
+    /// the record again for that was a twentieth of a settled `verify --all`.
+    pub stored: Vec<u8>,
+}
+
 /// What a check now would be judged from.
 #[derive(Debug, Clone, Copy)]
 pub struct Current<'a> {
@@ -107,16 +119,16 @@ pub fn rules_digest(config: &Config) -> String {
     format!("{CODE_DIGEST}-{}", &settings[..16])
 }
 
-/// For each claim id, when a request to verify it now can be settled at once: the claim's
-/// digest as stored and the judged record its latest verdict stands on; `None` when it needs a
-/// full check. Reads the store's judged records, each judged series' cache entry once, and
+/// For each claim id, when a request to verify it now can be settled at once: the judged
+/// record its latest verdict stands on, with the claim's digest as stored; `None` when it
+/// needs a full check. Reads the store's judged records, each judged series' cache entry once, and
 /// the country list once.
 pub fn settleable(
     store: &dyn Storage,
     config: &Config,
     ids: &[String],
     now: DateTime<Utc>,
-) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+) -> Result<Vec<Option<StoredJudged>>, StoreError> {
     // Reading is most of a settled `verify --all`'s time besides its writes.
     let judged = store::read_on_every_core(ids, 2_000, |part| store.judged(part))?;
     if judged.iter().all(Option::is_none) {
@@ -127,11 +139,11 @@ pub fn settleable(
     let mut series_at: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
     let mut out = Vec::with_capacity(ids.len());
     for entry in judged {
-        let Some((claim, judged)) = entry else {
+        let Some(read) = entry else {
             out.push(None);
             continue;
         };
-        let key = &judged.inputs.series;
+        let key = &read.judged.inputs.series;
         let at = match series_at.get(key) {
             Some(at) => *at,
             None => {
@@ -141,15 +153,15 @@ pub fn settleable(
             }
         };
         let current = Current {
-            claim: &claim,
+            claim: &read.claim,
             rules: &rules,
             series_at: at,
             countries_at,
             now,
             ttl_hours: config.cache.ttl_hours,
         };
-        let holds = judged.holds(&current);
-        out.push(holds.then_some((claim, judged)));
+        let holds = read.judged.holds(&current);
+        out.push(holds.then_some(read));
     }
     Ok(out)
 }

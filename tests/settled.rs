@@ -8,6 +8,7 @@
 mod common;
 
 use claimcheck::claim::Claim;
+use claimcheck::inputs::StoredJudged;
 use claimcheck::queue::Priority;
 use claimcheck::store::Settle;
 use common::backends::Backend;
@@ -273,17 +274,15 @@ async fn a_claim_changed_after_it_was_read_is_not_settled(backend: Backend) {
     };
     let store = claimcheck::store::open(&app.location()).unwrap();
     let read = |id: &str| {
-        let (claim, judged) = store.judged(&[id.to_string()]).unwrap().remove(0).unwrap();
-        let id = id.to_string();
-        let job = store.new_job_id().unwrap();
-        Settle {
-            id: job,
-            claim_id: id,
-            claim,
-            judged,
-        }
+        let judged = store.judged(&[id.to_string()]).unwrap().remove(0).unwrap();
+        (id.to_string(), store.new_job_id().unwrap(), judged)
     };
-    let settle = |request: Settle| {
+    let settle = |(claim_id, id, judged): (String, u64, StoredJudged)| {
+        let request = Settle {
+            id,
+            claim_id: &claim_id,
+            judged: &judged,
+        };
         store
             .settle_unchanged(&[request], Priority::User, chrono::Utc::now())
             .unwrap()

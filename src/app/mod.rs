@@ -17,7 +17,7 @@ use crate::check::{Checker, Progress};
 use crate::claim::sentence::SentenceParser;
 use crate::claim::Claim;
 use crate::config::Config;
-use crate::inputs::Judged;
+use crate::inputs::StoredJudged;
 use crate::queue::worker::{blocking, drain};
 use crate::queue::{schedule, Enqueued, Job, JobState, Priority, Queue, QueueError, StepReport};
 use crate::site::{gather, ClaimInput, Site, SiteInput};
@@ -739,11 +739,11 @@ fn verify_now(
 ) -> Result<Vec<Verifying>, AppError> {
     let settleable = crate::inputs::settleable(queue.store().as_ref(), config, ids, now)?;
     let mut seen = std::collections::HashSet::new();
-    let requests: Vec<(&str, String, Judged)> = ids
+    let requests: Vec<(&str, StoredJudged)> = ids
         .iter()
         .zip(settleable)
-        .filter_map(|(id, s)| s.map(|(claim, judged)| (id.as_str(), claim, judged)))
-        .filter(|(id, _, _)| seen.insert(*id))
+        .filter_map(|(id, s)| s.map(|judged| (id.as_str(), judged)))
+        .filter(|(id, _)| seen.insert(*id))
         .collect();
     let settled = settle_and_show(queue, &requests, now)?;
     // Indexes, not a map of results: a result is a claim and a verdict, too big to move
@@ -753,7 +753,7 @@ fn verify_now(
         .zip(&settled)
         .enumerate()
         .filter(|(_, (_, answer))| answer.is_some())
-        .map(|(at, ((id, _, _), _))| (*id, at))
+        .map(|(at, ((id, _), _))| (*id, at))
         .collect();
     let rest: Vec<&str> = ids
         .iter()
@@ -805,7 +805,7 @@ fn in_order(
 /// the claim changed meanwhile.
 fn settle_and_show(
     queue: &Queue,
-    requests: &[(&str, String, Judged)],
+    requests: &[(&str, StoredJudged)],
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<Verifying>>, AppError> {
     if requests.is_empty() {
@@ -813,7 +813,7 @@ fn settle_and_show(
     }
     let wanted: Vec<(String, u64)> = requests
         .iter()
-        .map(|(id, _, judged)| (id.to_string(), judged.full_seq))
+        .map(|(id, read)| (id.to_string(), read.judged.full_seq))
         .collect();
     let store = queue.store().as_ref();
     // Read before the transaction, on every core: beside it, each read would wait for its

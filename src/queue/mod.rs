@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{CheckFailure, Judgement};
 use crate::config::QueueConfig;
-use crate::inputs::{Inputs, Judged};
+use crate::inputs::{Inputs, StoredJudged};
 use crate::store::{JobUpdate, JobWrite, Settle, Store, StoreError, VerdictRecord};
 use crate::verify::Verdict;
 
@@ -348,20 +348,19 @@ impl Queue {
     /// (queue a full check for it).
     pub fn settle_unchanged(
         &self,
-        requests: &[(&str, String, Judged)],
+        requests: &[(&str, StoredJudged)],
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, QueueError> {
         // Consecutive ids: sled stores a transaction's settled jobs as one record.
         let ids = self.store.new_job_ids(requests.len())?;
-        let settles: Vec<Settle> = requests
+        let settles: Vec<Settle<'_>> = requests
             .iter()
             .zip(ids)
-            .map(|((claim_id, claim, judged), id)| Settle {
+            .map(|((claim_id, judged), id)| Settle {
                 id,
-                claim_id: claim_id.to_string(),
-                claim: claim.clone(),
-                judged: judged.clone(),
+                claim_id,
+                judged,
             })
             .collect();
         let mut out = Vec::with_capacity(settles.len());

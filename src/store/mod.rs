@@ -25,7 +25,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::claim::country::CountryInfo;
 use crate::claim::Claim;
-use crate::inputs::{Inputs, Judged};
+use crate::inputs::{Inputs, StoredJudged};
 use crate::queue::{Job, JobState};
 use crate::verify::{Evidence, Grade, Verdict};
 
@@ -368,16 +368,15 @@ pub struct JobUpdate<'a> {
 }
 
 /// A verify request to settle at once (see [`Storage::settle_unchanged`]).
-#[derive(Debug, Clone)]
-pub struct Settle {
+#[derive(Debug, Clone, Copy)]
+pub struct Settle<'a> {
     /// The id of the job to write, already succeeded.
     pub id: u64,
     /// The claim's id.
-    pub claim_id: String,
-    /// The claim's digest as stored when the request was judged settleable.
-    pub claim: String,
-    /// Its judged record then.
-    pub judged: Judged,
+    pub claim_id: &'a str,
+    /// Its judged record when the request was judged settleable, with the claim's digest
+    /// then.
+    pub judged: &'a StoredJudged,
 }
 
 /// The operations every storage backend provides. Each method is atomic on its own.
@@ -481,9 +480,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
     }
     /// For each claim id: the digest of the claim as stored now
     /// ([`claim_digest`](crate::inputs::claim_digest)) and what its latest verdict was
-    /// judged from; `None` when either is missing. A backend that keeps no judged records
-    /// answers `None` throughout, and every `verify` there is a full check.
-    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+    /// judged from, with the record's stored bytes; `None` when either is missing. A backend
+    /// that keeps no judged records answers `None` throughout, and every `verify` there is a
+    /// full check.
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<StoredJudged>>, StoreError> {
         Ok(vec![None; ids.len()])
     }
 
@@ -500,14 +500,14 @@ pub trait Storage: Send + Sync + fmt::Debug {
     }
 
     /// Settles verify requests at once, in one transaction: for each whose claim has no
-    /// pending job, is still stored with the digest `claim` and still has the judged record
-    /// `judged`, writes its job (already succeeded, with `priority`) and a compact "checked
+    /// pending job, is still stored with the digest `judged.claim` and still has the judged
+    /// record `judged` (its stored bytes unchanged), writes its job (already succeeded, with `priority`) and a compact "checked
     /// again at `now`" history entry repeating the record `judged` stands on. Per request,
     /// the job written, or `None` when the claim changed meanwhile (the caller queues a full
     /// check).
     fn settle_unchanged(
         &self,
-        settles: &[Settle],
+        settles: &[Settle<'_>],
         priority: crate::queue::Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {

@@ -24,7 +24,7 @@ use super::{
     NextRun, Settle, SettledRun, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
-use crate::inputs::Judged;
+use crate::inputs::{Judged, StoredJudged};
 use crate::queue::{Job, JobState, Priority};
 
 /// Bumped when an index's layout changes; a database without it gets its indexes rebuilt.
@@ -1095,7 +1095,7 @@ impl Storage for SledStore {
         result.map_err(|e| self.tx_error(e))
     }
 
-    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<StoredJudged>>, StoreError> {
         // A judged record stands for the claim as it was judged: any change to the claim's
         // stored bytes (a new version, an edit, its removal) removes the record in the same
         // transaction (see `Trees::judged`). So the claim is neither read nor hashed here;
@@ -1105,9 +1105,13 @@ impl Storage for SledStore {
         for id in ids {
             let judged = t.judged.get(id.as_bytes()).map_err(|e| self.err(e))?;
             out.push(match judged {
-                Some(judged) => {
-                    let judged = decode::<Judged>("judged", id, &judged)?;
-                    Some((judged.inputs.claim.clone(), judged))
+                Some(stored) => {
+                    let judged = decode::<Judged>("judged", id, &stored)?;
+                    Some(StoredJudged {
+                        claim: judged.inputs.claim.clone(),
+                        judged,
+                        stored: stored.to_vec(),
+                    })
                 }
                 None => None,
             });
@@ -1141,19 +1145,14 @@ impl Storage for SledStore {
 
     fn settle_unchanged(
         &self,
-        settles: &[Settle],
+        settles: &[Settle<'_>],
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {
         let t = &self.trees;
         let floor = self.floor();
-        let ids: Vec<&str> = settles.iter().map(|s| s.claim_id.as_str()).collect();
+        let ids: Vec<&str> = settles.iter().map(|s| s.claim_id).collect();
         let numbers = self.numbers_for(&ids)?;
-        // Encoded before the transaction (its work holds every other reader and writer off),
-        // on every core.
-        let encoded: Vec<Vec<u8>> = super::read_on_every_core(settles, 2_000, |part| {
-            Ok::<_, StoreError>(part.iter().map(|s| encode(&s.judged)).collect())
-        })?;
         // The judged record as `judged` read it stands for the claim too: any change to the
         // claim removes it (see `Trees::judged`), and a new verdict rewrites it.
         let trees = (&t.settled, &t.pending, &t.verdicts, &t.judged, &t.rechecks);
@@ -1163,12 +1162,12 @@ impl Storage for SledStore {
                 at: now,
                 numbers: Default::default(),
             };
-            for ((settle, judged_bytes), &number) in settles.iter().zip(&encoded).zip(&numbers) {
+            for (settle, &number) in settles.iter().zip(&numbers) {
                 let id = settle.claim_id.as_bytes();
                 let unchanged = pending.get(id)?.is_none()
                     && judged
                         .get(id)?
-                        .is_some_and(|j| j.as_ref() == judged_bytes.as_slice());
+                        .is_some_and(|j| j.as_ref() == settle.judged.stored.as_slice());
                 if !unchanged {
                     out.push(None);
                     continue;
@@ -1185,13 +1184,13 @@ impl Storage for SledStore {
                 rechecks.insert(&seq.to_be_bytes(), encode(&run))?;
                 Some((seq, run))
             };
-            let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id.as_str()));
+            let jobs = out.iter().flatten().map(|s| (s.id, s.claim_id));
             if let Some((first, jobs_run)) = SettledRun::of(jobs, priority, now) {
                 settled.insert(&first.to_be_bytes(), encode(&jobs_run))?;
             }
             let jobs = out
                 .into_iter()
-                .map(|s| s.map(|s| Job::settled_unchanged(s.id, &s.claim_id, priority, now)))
+                .map(|s| s.map(|s| Job::settled_unchanged(s.id, s.claim_id, priority, now)))
                 .collect();
             Ok((jobs, recheck))
         });

@@ -37,7 +37,7 @@ use super::{
     NextRun, Settle, Storage, StoreError, StoredCheck, Upsert, VerdictRecord,
 };
 use crate::claim::Claim;
-use crate::inputs::{claim_digest, Judged};
+use crate::inputs::{claim_digest, Judged, StoredJudged};
 use crate::queue::{Job, JobState, Priority};
 
 /// Whole-transaction attempts before a transient failure is reported.
@@ -704,7 +704,7 @@ impl Storage for PgStore {
         })
     }
 
-    fn judged(&self, ids: &[String]) -> Result<Vec<Option<(String, Judged)>>, StoreError> {
+    fn judged(&self, ids: &[String]) -> Result<Vec<Option<StoredJudged>>, StoreError> {
         let rows = self.single(
             "SELECT c.id, c.data, j.data FROM claims c JOIN judged j ON j.claim_id = c.id \
              WHERE c.id = ANY($1)",
@@ -715,9 +715,14 @@ impl Storage for PgStore {
             let column = |e| column_error("judged", e);
             let id: &str = row.try_get(0).map_err(column)?;
             let claim: &str = row.try_get(1).map_err(column)?;
-            let judged: &str = row.try_get(2).map_err(column)?;
-            let judged: Judged = decode("judged", id, judged.as_bytes())?;
-            found.insert(id.to_string(), (claim_digest(claim.as_bytes()), judged));
+            let stored: &str = row.try_get(2).map_err(column)?;
+            let judged: Judged = decode("judged", id, stored.as_bytes())?;
+            let read = StoredJudged {
+                claim: claim_digest(claim.as_bytes()),
+                judged,
+                stored: stored.as_bytes().to_vec(),
+            };
+            found.insert(id.to_string(), read);
         }
         Ok(ids.iter().map(|id| found.remove(id)).collect())
     }
@@ -756,7 +761,7 @@ impl Storage for PgStore {
 
     fn settle_unchanged(
         &self,
-        settles: &[Settle],
+        settles: &[Settle<'_>],
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Job>>, StoreError> {
@@ -946,21 +951,21 @@ fn put_judged(
 /// the judged record and the empty pending slot are checked before anything is written.
 fn settle_one(
     conn: &Conn<'_>,
-    settle: &Settle,
+    settle: &Settle<'_>,
     priority: Priority,
     now: DateTime<Utc>,
 ) -> TxResult<Option<Job>> {
-    let claim_id = &settle.claim_id;
+    let claim_id = settle.claim_id;
     let rows = conn.query(
         "SELECT c.data, j.data FROM claims c JOIN judged j ON j.claim_id = c.id \
          WHERE c.id = $1 FOR UPDATE OF j",
-        vec![Box::new(claim_id.clone())],
+        vec![Box::new(claim_id.to_string())],
     )?;
     let unchanged = match rows.first() {
         Some(row) => {
             let (claim, judged): (&str, &str) = (get(row, 0)?, get(row, 1)?);
-            claim_digest(claim.as_bytes()) == settle.claim
-                && judged.as_bytes() == encode(&settle.judged).as_slice()
+            claim_digest(claim.as_bytes()) == settle.judged.claim
+                && judged.as_bytes() == settle.judged.stored.as_slice()
         }
         None => false,
     };
@@ -969,7 +974,7 @@ fn settle_one(
     }
     let job = Job::settled_unchanged(settle.id, claim_id, priority, now);
     write_job(conn, None, &job)?;
-    append_again(conn, claim_id, settle.judged.full_seq, now)?;
+    append_again(conn, claim_id, settle.judged.judged.full_seq, now)?;
     Ok(Some(job))
 }
 
