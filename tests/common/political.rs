@@ -278,12 +278,33 @@ fn compare(want: &toml::Table, got: &Value) -> Vec<String> {
         let set = !get(key).is_null() && get(key) != Value::Bool(false);
         let expected = want.contains_key(*key)
             || (*key == "rank" && want.contains_key("top_n"))
-            || (*key == "from_year" && want.contains_key("span_years"));
+            || (*key == "from_year" && want.contains_key("span_years"))
+            || (*key == "direction" && implied_direction(want, &get(key)));
         if set && !expected {
             diffs.push(format!("{key}: not in the sentence, read {}", get(key)));
         }
     }
     diffs
+}
+
+/// A direction the expected start and end values give ("went from 11.2 to 17.2" is a rise):
+/// it adds nothing to what the sentence states, so reading it is no misread.
+fn implied_direction(want: &toml::Table, read: &Value) -> bool {
+    let number = |k: &str| {
+        want.get(k)
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    };
+    let (Some(from), Some(to)) = (number("from_value"), number("value")) else {
+        return false;
+    };
+    let implied = if to > from {
+        "increase"
+    } else if to < from {
+        "decrease"
+    } else {
+        return false;
+    };
+    read.as_str() == Some(implied)
 }
 
 /// Equal, numbers within 0.1% (the sets write "18.4 million" as 18400000).

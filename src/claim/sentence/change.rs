@@ -323,6 +323,44 @@ pub(super) fn signed_against_direction(text: &str, numbers: &[Number]) -> Option
     })
 }
 
+/// Verbs of a move that name no direction: "went from 11.2 in 2010 to 17.2 in 2023". Not
+/// "ranged" or "varied" ("ranged from 11 to 17" gives the lowest and highest, not the start
+/// and end).
+const MOVE_VERBS: &[&str] = &["went", "gone", "go", "goes", "moved", "changed", "shifted"];
+
+/// A move between two stated values with a verb that names no direction ("went from 11.2
+/// in 2010 to 17.2 in 2023"): the way the values say it went, and the verb's span. `None`
+/// when there is no such verb right before "from", no "from" or "to" number after it, the
+/// two numbers are equal, or the end is hedged ("to over 40%" is read as two values, which
+/// claimcheck does not join).
+pub(super) fn stated_move(
+    text: &str,
+    words: &[Word],
+    numbers: &[Number],
+) -> Option<(Direction, usize, usize)> {
+    let (verb, _) = words
+        .windows(2)
+        .map(|pair| (&pair[0], &pair[1]))
+        .find(|(verb, from)| MOVE_VERBS.contains(&verb.lower.as_str()) && from.lower == "from")?;
+    let after = |options: &[&str]| {
+        numbers
+            .iter()
+            .find(|n| n.start > verb.end && preceded_by(text, n, options))
+    };
+    let (start, end) = (after(&["from"])?, after(&["to"])?);
+    if relation_before(text, end, &mut Vec::new()) != Relation::Eq {
+        return None;
+    }
+    let direction = if end.value > start.value {
+        Direction::Increase
+    } else if end.value < start.value {
+        Direction::Decrease
+    } else {
+        return None;
+    };
+    Some((direction, verb.start, verb.end))
+}
+
 /// "made up", "add up to": an "up" that is no rise.
 pub(super) fn made_up(words: &[Word], w: &Word) -> bool {
     w.lower == "up"

@@ -310,7 +310,13 @@ impl SentenceParser {
             );
         }
         let (mean, sum) = reading.aggregate_words(statistic.span);
-        let directions = change::direction_words(&reading.words, statistic.span);
+        let mut directions = change::direction_words(&reading.words, statistic.span);
+        // "went from 11.2 in 2010 to 17.2 in 2023": a change whose numbers give its way.
+        let stated_move = directions.is_empty() && {
+            let stated = change::stated_move(text, &reading.words, &figures.numbers);
+            directions.extend(stated);
+            stated.is_some()
+        };
         let decrease = directions.iter().any(|d| d.0 == Direction::Decrease);
         let increase = directions.iter().any(|d| d.0 == Direction::Increase);
         // A growth or inflation rate is itself a change: "shrank 0.3% in 2023" is its value.
@@ -339,6 +345,14 @@ impl SentenceParser {
                 &figures.numbers,
                 &mut reading,
             )?;
+            if read && stated_move {
+                // The verb names no way: the direction is what the two numbers give, which
+                // adds nothing to them, so no word is shown as stating it.
+                reading
+                    .notes
+                    .push("the direction is the one the start and end values give".into());
+                return self.finish(claim, indicator, reading, as_of);
+            }
             if read {
                 for (_, start, end) in &directions {
                     reading.add_span("direction", (*start, *end));
@@ -372,6 +386,10 @@ impl SentenceParser {
                 (false, true) => Kind::Sum,
                 // Two years and one number, with no word saying what joins them: a guess
                 // between a total, an average and a change would be a misread.
+                (false, false) if from_and_to(text, &figures.numbers).is_some() => {
+                    let hedge = from_and_to(text, &figures.numbers).flatten();
+                    return Err(ParseError::Missing(from_to_refusal(&years, hedge)));
+                }
                 (false, false) => {
                     return Err(ParseError::Missing(format!(
                         "the sentence names {} and {} but does not say whether its number is a total (\"a total of\"), an average (\"on average\") or a change (\"from … to …\"): say which",
@@ -1140,6 +1158,33 @@ fn record_claim(
     Ok(())
 }
 
+/// When a number follows "from" and another "to": the hedge before the second, if any
+/// ("to over 40%").
+fn from_and_to(text: &str, numbers: &[Number]) -> Option<Option<String>> {
+    let after = |word: &str| numbers.iter().find(|n| preceded_by(text, n, &[word]));
+    let (_, end) = (after("from")?, after("to")?);
+    let mut hedge = Vec::new();
+    relation_before(text, end, &mut hedge);
+    Some(hedge.into_iter().next().map(|span| span.text))
+}
+
+/// Why two years with numbers "from … to …" are no claim read: no verb joins them as a start
+/// and an end, or one that names no way has a hedged end.
+fn from_to_refusal(years: &Years, hedge: Option<String>) -> String {
+    let (from, to) = (
+        years.from.unwrap_or_default(),
+        years.year.unwrap_or_default(),
+    );
+    match hedge {
+        Some(hedge) => format!(
+            "the sentence moves \"from … to {hedge} …\" between {from} and {to} with a verb that names no way, and a hedged end is two values, which claimcheck does not join: say which way it moved (\"rose from 7.5% in 2010 to over 40% in 2020\"), or give each year's value as a sentence of its own"
+        ),
+        None => format!(
+            "the sentence names {from} and {to} with numbers \"from … to …\", but not as where the statistic started and ended (a move between two different numbers): write \"went from 11.2 in 2010 to 17.2 in 2023\" (or \"rose\", \"fell\"); \"ranged\" or \"varied from … to …\" gives a lowest and a highest, which claimcheck does not check"
+        ),
+    }
+}
+
 /// A change: the direction, the end value after "to", the start value after "from", and
 /// the size of the change in any form. With one year only, a change needs a stated size
 /// ("jumped 30% in 2020": from the year before); false when the sentence is no change.
@@ -1892,6 +1937,58 @@ mod tests {
             let spec = parse(text).unwrap().claim.spec();
             assert_eq!(spec.value, Some(value), "{text}");
         }
+    }
+
+    /// "went from 11.2 in 2010 to 17.2 in 2023" states a start and an end: read as that
+    /// change, its direction the one the numbers give (the verb names none). "ranged from … to …" gives
+    /// a lowest and a highest: refused, with a message that says why (it was told to write
+    /// "from … to …", which it had). A hedged end is not joined to the start.
+    #[test]
+    fn a_move_between_two_stated_values_is_a_change_and_a_range_is_not() {
+        for (text, from, to, direction) in [
+            (
+                "Costa Rica's murder rate went from 11.2 per 100,000 in 2010 to 17.2 in 2019.",
+                11.2,
+                17.2,
+                Direction::Increase,
+            ),
+            (
+                "Colombia's unemployment rate moved from 12% in 2001 to 9.5% in 2019.",
+                12.0,
+                9.5,
+                Direction::Decrease,
+            ),
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.kind, Kind::Change, "{text}");
+            assert_eq!(spec.direction, Some(direction), "{text}");
+            assert_eq!(
+                (spec.from_value, spec.value),
+                (Some(from), Some(to)),
+                "{text}"
+            );
+            assert_eq!(spec.relation, Relation::Eq, "{text}");
+            assert!(!spec.negated, "{text}");
+        }
+        let spec = parse("Costa Rica's murder rate didn't go from 11.2 in 2010 to 17.2 in 2019.")
+            .unwrap()
+            .claim
+            .spec();
+        assert!(spec.negated && spec.kind == Kind::Change);
+        for text in [
+            "Costa Rica's murder rate ranged from 11.2 in 2010 to 17.2 in 2019.",
+            "Costa Rica's murder rate went from 11.2 in 2010 to 11.2 in 2019.",
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains("\"ranged\""), "{text}: {err}");
+        }
+        let err = parse("Internet use in India went from 7.5% in 2010 to over 40% in 2020.")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("to over") && err.contains("which way"),
+            "{err}"
+        );
     }
 
     #[test]
