@@ -25,13 +25,15 @@ Examples:
   claimcheck add \"El Salvador homicide rate 105 per 100,000 in 2015\"
                                             parse a sentence, store and verify it
   claimcheck add \"…\" --dry-run --json      show the parse only, as claim-file keys
-  claimcheck edit sv-homicide-2015 --value 107.6
-                                            change a key; the edit is kept in the history
+  claimcheck edit sv-homicide-2015 --schedule \"0 6 * * 1\"
+                                            change a key (here: re-check every Monday at
+                                            06:00 UTC); the edit is kept in the history
 
 Exit codes: 0 ok, 1 a verdict failed --fail-on, 2 bad usage or input, 3 could not finish
 (database in use, source unreachable after retries).
-Environment: CLAIMCHECK_DB (database dir or postgres:// URL), CLAIMCHECK_WORLDBANK_URL (API base URL),
-RUST_LOG (log filter, e.g. claimcheck=debug).";
+Environment: CLAIMCHECK_DB (database dir or postgres:// URL), CLAIMCHECK_WORLDBANK_URL and
+CLAIMCHECK_OWID_URL (the sources' base URLs, e.g. a local stand-in), RUST_LOG (log filter,
+e.g. claimcheck=debug).";
 
 pub(crate) const ADD_FORMS: &str = "\
 Two forms:
@@ -60,7 +62,8 @@ names the words it could not place):
 #[derive(Debug, Parser)]
 #[command(name = "claimcheck", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Config file [default: config/claimcheck.toml when present]
+    /// Config file [default: config/claimcheck.toml when present, else
+    /// ~/.config/claimcheck/claimcheck.toml ($XDG_CONFIG_HOME) when present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: a directory (sled) or a postgres://USER@HOST/DB[?schema=NAME] URL
