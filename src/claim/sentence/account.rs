@@ -252,6 +252,10 @@ const WORDS: &[(&str, Unhandled)] = &[
     ("ahead", Unhandled::Comparison),
     ("worse", Unhandled::Comparison),
     ("better", Unhandled::Comparison),
+    // "was 2 points higher in 2019" was read as a value of 2: a comparative with nothing it
+    // compares to is a change or a comparison the claim read does not make.
+    ("higher", Unhandled::Comparison),
+    ("lower", Unhandled::Comparison),
     ("same", Unhandled::Comparison),
     ("humanity", Unhandled::Share),
     ("fell", Unhandled::Change),

@@ -191,7 +191,8 @@ pub(super) fn amount(
             .iter()
             .find(|(v, _)| *v == w.lower)
             .map(|(_, f)| *f)
-            .or_else(|| fold(&w.lower))
+            // "fell fivefold" is to a fifth.
+            .or_else(|| fold(&w.lower).map(|f| if decrease { 1.0 / f } else { f }))
             .or_else(|| base_multiplier(words, i));
         if let Some(factor) = factor {
             let (relation, start) = hedge_before(words, i);

@@ -519,7 +519,7 @@ impl SentenceParser {
             return Err(ParseError::Missing(problem));
         }
         let mut reading = reading;
-        let claim = deny(claim, &mut reading);
+        let claim = deny(claim, &mut reading)?;
         let left = reading.left_over(&claim, indicator_name, &numbers, as_of);
         if !left.is_empty() {
             return Err(ParseError::Unaccounted(left));
@@ -947,15 +947,58 @@ fn rank_claim(
 /// A sentence that denies its claim ("did not fall in 2017", "hasn't been above 10%"):
 /// the claim is marked negated when its kind can be denied (a change, record, rank or
 /// bound); otherwise the "not" stays unused and the sentence is refused for it.
-fn deny(mut claim: ClaimSpec, reading: &mut Reading<'_>) -> ClaimSpec {
+fn deny(mut claim: ClaimSpec, reading: &mut Reading<'_>) -> Result<ClaimSpec, ParseError> {
     let Some(at) = negation(&reading.words) else {
-        return claim;
+        return Ok(claim);
     };
+    if claim.kind == Kind::Record && this_low(&reading.words) {
+        // "hasn't been this low since 1990" asserts a record, it does not deny one: read as
+        // a denial it was graded true where the record was false.
+        return Err(ParseError::Missing(
+            "\"has not been this low (high) since …\" says the latest value is a record, not that it is not one: write \"is the lowest (highest) since …\"".into(),
+        ));
+    }
     if claim.deniable() {
         claim.negated = true;
         reading.add_span("negated", at);
+        at_least(&mut claim, reading);
     }
-    claim
+    Ok(claim)
+}
+
+/// "this low", "so high": the latest value compared with the past, in a record sentence.
+fn this_low(words: &[Word]) -> bool {
+    words.windows(2).any(|pair| {
+        matches!(pair[0].lower.as_str(), "this" | "so")
+            && matches!(pair[1].lower.as_str(), "low" | "high" | "bad" | "good")
+    })
+}
+
+/// A denied size of a change is a denial that it went at least that far: "did not double"
+/// is false for a rise of 2.7×, which did double (read as exactly 2× and denied, it was
+/// graded true).
+fn at_least(claim: &mut ClaimSpec, reading: &mut Reading<'_>) {
+    // Approx too: a fraction in words is read as round ("fell by half"), and "has not fallen
+    // by half" is as false for a 63% fall.
+    let exact = matches!(claim.relation, Relation::Eq | Relation::Approx);
+    if claim.kind != Kind::Change || !exact || claim.value.is_some() {
+        return;
+    }
+    let size = match (claim.factor, claim.change_pct, claim.change_abs) {
+        (Some(factor), _, _) => factor - 1.0,
+        (_, Some(size), _) | (_, _, Some(size)) => size,
+        _ => return,
+    };
+    claim.relation = if size > 0.0 {
+        Relation::Gte
+    } else if size < 0.0 {
+        Relation::Lte
+    } else {
+        return;
+    };
+    reading
+        .notes
+        .push("a denied change is read as denying it went at least that far".into());
 }
 
 /// The one negated verb of the sentence ("did not", "hasn't", "is not"), where it is
@@ -1273,6 +1316,19 @@ fn change_claim(
         reading.add_span("from_value", (start.start, start.end));
     }
     if let Some(amount) = amount {
+        let bound = !matches!(
+            amount.relation,
+            Relation::Eq | Relation::Approx | Relation::Nearly
+        );
+        if claim.value.is_some() && bound && amount.relation != claim.relation {
+            // A claim has one relation: "more than halved, from 83 … to 31" checked the end
+            // value as written and the factor as exactly a half, graded false. (A hedge of
+            // precision, "roughly tripled, to about 20%", is one relation for both.)
+            let hedged = &text[amount.span.0..amount.span.1];
+            return Err(ParseError::Missing(format!(
+                "the sentence hedges its change (\"{hedged}\") and states where it ended: claimcheck checks one relation per claim, so give the values alone (\"fell from 83 in 2011 to 31 in 2023\") or the hedged change alone (\"more than halved between 2011 and 2023\")"
+            )));
+        }
         amount.fill(claim);
         reading.spans.extend(spans);
         let field = match amount.key {
