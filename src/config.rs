@@ -279,6 +279,36 @@ pub fn user_config_path() -> Option<PathBuf> {
     Some(base.join("claimcheck").join("claimcheck.toml"))
 }
 
+/// serde's Rust type names in a parse error, in words: "expected u64" told a user who wrote
+/// `ttl_hours = "a day"` nothing about what to write.
+fn plain_types(message: &str) -> String {
+    const TYPES: &[(&str, &str)] = &[
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ];
+    let mut message = message.to_string();
+    for (rust, words) in TYPES {
+        if let Some(at) = message.find(rust) {
+            // Only a whole word: "expected u32" must not touch "expected u320".
+            let end = at + rust.len();
+            let whole = message[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+            if whole {
+                message.replace_range(at..end, words);
+            }
+        }
+    }
+    message
+}
+
 impl Config {
     /// Loads `path`, or `config/claimcheck.toml` when present and `path` is `None`, then
     /// applies environment overrides.
@@ -322,7 +352,7 @@ impl Config {
         })?;
         toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim().to_string(),
+            message: plain_types(e.to_string().trim()),
         })
     }
 
@@ -430,5 +460,27 @@ mod tests {
         assert_eq!(config.daemon, DaemonConfig::default());
         assert_eq!(config.cache, CacheConfig::default());
         assert_eq!(config.worldbank, WorldBankConfig::default());
+    }
+
+    /// A wrong type names the line, and what to write in words, not as a Rust type.
+    #[test]
+    fn a_value_of_the_wrong_type_says_what_to_write() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            (
+                "[cache]\nttl_hours = \"a day\"\n",
+                "expected a whole number, 0 or more",
+            ),
+            (
+                "[worldbank]\nmax_attempts = -1\n",
+                "expected a whole number, 0 or more",
+            ),
+        ] {
+            let path = dir.path().join("claimcheck.toml");
+            std::fs::write(&path, text).unwrap();
+            let err = Config::from_file(&path).unwrap_err().to_string();
+            assert!(err.contains(want) && err.contains("line 2"), "{err}");
+            assert!(!err.contains("u64") && !err.contains("usize"), "{err}");
+        }
     }
 }
