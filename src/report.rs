@@ -67,6 +67,20 @@ pub fn list_json(claim: &Claim, latest: Option<&VerdictRecord>) -> Value {
     })
 }
 
+/// A sentence that could not be read, as JSON for scripts: the reason, and the words no part
+/// of a claim used with what each is (empty when the reason is something else, such as no
+/// statistic found).
+pub fn refusal_json(text: &str, error: &crate::claim::sentence::ParseError) -> Value {
+    let unhandled: Vec<Value> = match error {
+        crate::claim::sentence::ParseError::Unaccounted(words) => words
+            .iter()
+            .map(|u| json!({"words": u.words, "kind": u.kind, "why": u.kind.explain()}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({"text": text, "refused": error.to_string(), "unhandled": unhandled})
+}
+
 /// A claim as JSON with the claim-file keys.
 pub fn claim_json(claim: &Claim) -> Value {
     serde_json::to_value(claim).expect("claims serialize")

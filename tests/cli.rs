@@ -866,6 +866,24 @@ async fn add_a_sentence_shows_the_parse_stores_and_verifies_it() {
         "dry run stores nothing"
     );
 
+    // A refusal with --json: the reason and the words it names on stdout, for scripts.
+    let output = app
+        .cmd()
+        .args([
+            "add",
+            "Mexico's murder rate was 2 points higher in 2019.",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let refused = &json_lines(&output.stdout)[0];
+    assert!(refused["refused"].as_str().unwrap().contains("\"higher\""));
+    assert_eq!(refused["unhandled"][0]["words"], "higher");
+    assert_eq!(refused["unhandled"][0]["kind"], "comparison");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot turn this sentence"));
+
     // A rank within a region: the region's economies only (the US and South Africa have
     // 2016 values in the fixtures but are not in Latin America). Only 10 of the region's
     // 31 report that year, so first place among them is not shown to be first: refused.

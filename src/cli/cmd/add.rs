@@ -134,9 +134,17 @@ async fn add_sentence(
     }
     let parser = intake::parser(ctx.config.indicators.as_deref()).map_err(InputError::cause)?;
     let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let mut parts = parser
-        .parse_all(sentence, as_of)
-        .map_err(|e| InputError::Message(format!("cannot turn this sentence into a claim: {e}")))?;
+    let mut parts = match parser.parse_all(sentence, as_of) {
+        Ok(parts) => parts,
+        Err(e) => {
+            // Scripts read stdout: the refusal and the words it names, as JSON.
+            if args.json {
+                writeln!(out, "{}", report::refusal_json(sentence, &e))?;
+            }
+            let message = format!("cannot turn this sentence into a claim: {e}");
+            return Err(InputError::Message(message).into());
+        }
+    };
     let claims = parts.iter().map(|p| p.claim.clone()).collect();
     let claims = intake::labelled(claims, &body, &Countries::embedded())
         .map_err(|e| InputError::Message(format!("cannot add claim: {e}")))?;
