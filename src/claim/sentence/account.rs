@@ -353,7 +353,8 @@ const WORDS: &[(&str, Unhandled)] = &[
 /// Small numbers written as words that no scan reads as a figure ("three times Chile's").
 const NUMBER_WORDS: &[&str] = &[
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "dozen",
+    "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "dozen",
 ];
 
 /// The words of the sentence that carry meaning and are not inside any span the claim used.

@@ -2047,6 +2047,51 @@ mod tests {
         );
     }
 
+    /// Numbers spelled out beyond one small word are read as figures; "the top twenty" and
+    /// "the twenty-first century" are not figures.
+    #[test]
+    fn numbers_in_words_are_read_and_ranks_and_centuries_are_not() {
+        for (text, value) in [
+            (
+                "Twenty-one point five per 100,000: that was El Salvador's murder rate in 2017.",
+                21.5,
+            ),
+            (
+                "In 2017 Honduras had ten and a half million inhabitants.",
+                10.5e6,
+            ),
+            (
+                "Guatemala had seventeen point eight million people in 2017.",
+                17.8e6,
+            ),
+            (
+                "Mexico's murder rate was thirty-one per 100,000 in 2019.",
+                31.0,
+            ),
+            (
+                "Japan had a population of one hundred and twenty-five million in 2017.",
+                125e6,
+            ),
+            ("Nigeria's inflation reached twenty percent in 2017.", 20.0),
+        ] {
+            let spec = parse(text).unwrap().claim.spec();
+            assert_eq!(spec.value, Some(value), "{text}");
+            assert_eq!(spec.kind, Kind::Value, "{text}");
+        }
+        // A rank, not a value of 20: refused as before, for want of a number.
+        assert!(parse("Honduras was in the top twenty for murder in 2015.").is_err());
+        let err = parse(
+            "Twenty-eight years after apartheid ended, South Africa's murder rate was 45 in 2017.",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Twenty-eight"), "{err}");
+        assert!(
+            parse("The twenty-first century began with Brazil's murder rate at 26 in 2001.")
+                .is_err_and(|e| e.to_string().contains("twenty"))
+        );
+    }
+
     #[test]
     fn a_hedged_start_value_is_refused_not_dropped() {
         // The start is checked as written: "from over 30" was checked as exactly 30.

@@ -2,7 +2,7 @@
 //! ("$1.5bn", "6.2 million", "94.8%"), written numbers and fractions ("one in five",
 //! "a third"), years, and which numbers are denominators ("per 100,000").
 
-use super::lexicon::{RELATION_WORDS, SMALL_NUMBERS};
+use super::lexicon::{ORDINALS, RELATION_WORDS, SMALL_NUMBERS};
 use super::words::Word;
 
 /// A number written in the sentence.
@@ -181,6 +181,11 @@ fn word_numbers(words: &[Word]) -> Vec<Number> {
     let mut numbers = Vec::new();
     let mut k = 0;
     while k < words.len() {
+        if let Some((number, used)) = spelled(&lower, words, k) {
+            numbers.push(number);
+            k += used;
+            continue;
+        }
         if let Some(ratio) = one_in(&lower, words, k) {
             numbers.push(ratio);
             k += 3;
@@ -203,6 +208,123 @@ fn word_numbers(words: &[Word]) -> Vec<Number> {
         k += 1;
     }
     numbers
+}
+
+/// Tens in words.
+const TENS: &[(&str, u32)] = &[
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+];
+
+/// Scale words after a number in words.
+const SCALE_WORDS: &[(&str, f64)] = &[
+    ("thousand", 1e3),
+    ("million", 1e6),
+    ("billion", 1e9),
+    ("trillion", 1e12),
+];
+
+/// A number spelled out beyond one small word, at `k`, and how many words it takes:
+/// "thirty", "twenty-one", "seventeen point eight", "ten and a half million", "one hundred
+/// and five", "fifty million". A lone small word ("five", "two years") is left to the
+/// narrower readings below, which ask what it counts. Not before an ordinal or "century"
+/// ("the twenty-first century" holds no figure), nor after "top" or "bottom" ("in the top
+/// twenty" is a rank, which a value of 20 would misread).
+fn spelled(lower: &[&str], words: &[Word], k: usize) -> Option<(Number, usize)> {
+    if k > 0 && matches!(lower[k - 1], "top" | "bottom") {
+        return None;
+    }
+    let (mut whole, used, mut rich) = match lower[k] {
+        "a" if lower.get(k + 1) == Some(&"hundred") => (1, 1, false),
+        _ => below_hundred(lower, k)?,
+    };
+    let mut i = k + used;
+    if lower.get(i) == Some(&"hundred") && (1..10).contains(&whole) {
+        whole *= 100;
+        i += 1;
+        rich = true;
+        let after_and = if lower.get(i) == Some(&"and") {
+            i + 1
+        } else {
+            i
+        };
+        if let Some((n, used, _)) = below_hundred(lower, after_and).filter(|(n, ..)| *n > 0) {
+            whole += n;
+            i = after_and + used;
+        }
+    }
+    let mut value = f64::from(whole);
+    if lower.get(i) == Some(&"point") {
+        let digits: String = lower[i + 1..]
+            .iter()
+            .map_while(|w| ones_word(w).filter(|d| *d < 10))
+            .map(|d| char::from_digit(d, 10).unwrap_or('0'))
+            .collect();
+        if digits.is_empty() {
+            return None;
+        }
+        value = format!("{whole}.{digits}").parse().ok()?;
+        i += 1 + digits.len();
+        rich = true;
+    } else if lower.get(i..i + 3) == Some(&["and", "a", "half"][..]) {
+        value += 0.5;
+        i += 3;
+        rich = true;
+    }
+    let scale = lower
+        .get(i)
+        .and_then(|w| SCALE_WORDS.iter().find(|(name, _)| name == w));
+    if let Some((_, scale)) = scale {
+        value *= scale;
+        i += 1;
+        rich = true;
+    }
+    let next = lower.get(i).copied().unwrap_or("");
+    if !rich || ORDINALS.contains(&next) || next.starts_with("centur") {
+        return None;
+    }
+    let percent = next == "percent" || (next == "per" && lower.get(i + 1) == Some(&"cent"));
+    let number = Number {
+        value,
+        start: words[k].start,
+        end: words[i - 1].end,
+        percent,
+        currency: false,
+        scaled: scale.is_some(),
+        year_like: false,
+        fraction: false,
+    };
+    Some((number, i - k))
+}
+
+/// A number below a hundred in words at `i` ("seven", "thirty", "twenty-one"), how many
+/// words it takes, and whether it has a tens word.
+fn below_hundred(lower: &[&str], i: usize) -> Option<(u32, usize, bool)> {
+    let w = *lower.get(i)?;
+    if let Some(&(_, tens)) = TENS.iter().find(|(t, _)| *t == w) {
+        let unit = lower
+            .get(i + 1)
+            .and_then(|n| ones_word(n))
+            .filter(|o| (1..10).contains(o));
+        return Some(match unit {
+            Some(unit) => (tens + unit, 2, true),
+            None => (tens, 1, true),
+        });
+    }
+    ones_word(w).map(|o| (o, 1, false))
+}
+
+/// "zero" to "nineteen".
+fn ones_word(word: &str) -> Option<u32> {
+    small_number_word(word)
+        .filter(|n| *n < 20)
+        .and_then(|n| u32::try_from(n).ok())
 }
 
 /// "one in five", "two in three": a share in percent over the three words at `k`.
