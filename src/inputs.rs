@@ -121,8 +121,8 @@ pub fn rules_digest(config: &Config) -> String {
 
 /// For each claim id, when a request to verify it now can be settled at once: the judged
 /// record its latest verdict stands on, with the claim's digest as stored; `None` when it
-/// needs a full check. Reads the store's judged records, each judged series' cache entry once, and
-/// the country list once.
+/// needs a full check. Reads the store's judged records, each judged series' cache entry
+/// once, and the country list once.
 pub fn settleable(
     store: &dyn Storage,
     config: &Config,

@@ -501,10 +501,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Settles verify requests at once, in one transaction: for each whose claim has no
     /// pending job, is still stored with the digest `judged.claim` and still has the judged
-    /// record `judged` (its stored bytes unchanged), writes its job (already succeeded, with `priority`) and a compact "checked
-    /// again at `now`" history entry repeating the record `judged` stands on. Per request,
-    /// the job written, or `None` when the claim changed meanwhile (the caller queues a full
-    /// check).
+    /// record `judged` (its stored bytes unchanged), writes its job (already succeeded, with
+    /// `priority`) and a compact "checked again at `now`" history entry repeating the record
+    /// `judged` stands on. Per request, the job written, or `None` when the claim changed
+    /// meanwhile (the caller queues a full check).
     fn settle_unchanged(
         &self,
         settles: &[Settle<'_>],

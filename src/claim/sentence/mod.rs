@@ -386,16 +386,9 @@ impl SentenceParser {
                 (false, true) => Kind::Sum,
                 // Two years and one number, with no word saying what joins them: a guess
                 // between a total, an average and a change would be a misread.
-                (false, false) if from_and_to(text, &figures.numbers).is_some() => {
-                    let hedge = from_and_to(text, &figures.numbers).flatten();
-                    return Err(ParseError::Missing(from_to_refusal(&years, hedge)));
-                }
                 (false, false) => {
-                    return Err(ParseError::Missing(format!(
-                        "the sentence names {} and {} but does not say whether its number is a total (\"a total of\"), an average (\"on average\") or a change (\"from … to …\"): say which",
-                        years.from.unwrap_or_default(),
-                        years.year.unwrap_or_default()
-                    )))
+                    let from_to = from_and_to(text, &figures.numbers);
+                    return Err(ParseError::Missing(two_years_refusal(&years, from_to)));
                 }
             };
             reading.aggregate_spans(statistic.span);
@@ -1211,18 +1204,22 @@ fn from_and_to(text: &str, numbers: &[Number]) -> Option<Option<String>> {
     Some(hedge.into_iter().next().map(|span| span.text))
 }
 
-/// Why two years with numbers "from … to …" are no claim read: no verb joins them as a start
-/// and an end, or one that names no way has a hedged end.
-fn from_to_refusal(years: &Years, hedge: Option<String>) -> String {
+/// Why two years and a number are no claim read: nothing says whether the number is a total,
+/// an average or a change; or, with numbers "from … to …" (`from_to`, see [`from_and_to`]),
+/// no verb joins them as a start and an end, or one that names no way has a hedged end.
+fn two_years_refusal(years: &Years, from_to: Option<Option<String>>) -> String {
     let (from, to) = (
         years.from.unwrap_or_default(),
         years.year.unwrap_or_default(),
     );
-    match hedge {
-        Some(hedge) => format!(
+    match from_to {
+        None => format!(
+            "the sentence names {from} and {to} but does not say whether its number is a total (\"a total of\"), an average (\"on average\") or a change (\"from … to …\"): say which"
+        ),
+        Some(Some(hedge)) => format!(
             "the sentence moves \"from … to {hedge} …\" between {from} and {to} with a verb that names no way, and a hedged end is two values, which claimcheck does not join: say which way it moved (\"rose from 7.5% in 2010 to over 40% in 2020\"), or give each year's value as a sentence of its own"
         ),
-        None => format!(
+        Some(None) => format!(
             "the sentence names {from} and {to} with numbers \"from … to …\", but not as where the statistic started and ended (a move between two different numbers): write \"went from 11.2 in 2010 to 17.2 in 2023\" (or \"rose\", \"fell\"); \"ranged\" or \"varied from … to …\" gives a lowest and a highest, which claimcheck does not check"
         ),
     }
@@ -1996,9 +1993,9 @@ mod tests {
     }
 
     /// "went from 11.2 in 2010 to 17.2 in 2023" states a start and an end: read as that
-    /// change, its direction the one the numbers give (the verb names none). "ranged from … to …" gives
-    /// a lowest and a highest: refused, with a message that says why (it was told to write
-    /// "from … to …", which it had). A hedged end is not joined to the start.
+    /// change, its direction the one the numbers give (the verb names none). "ranged from …
+    /// to …" gives a lowest and a highest: refused, with a message that says why (it was told
+    /// to write "from … to …", which it had). A hedged end is not joined to the start.
     #[test]
     fn a_move_between_two_stated_values_is_a_change_and_a_range_is_not() {
         for (text, from, to, direction) in [
